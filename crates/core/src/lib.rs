@@ -2,3 +2,5 @@
 //! plus the maths behind the meter. Pure Rust with no web-sys, so it is tested natively.
 
 pub mod event;
+pub mod ndjson;
+pub mod sse;
