@@ -30,6 +30,9 @@ pub enum StreamEvent {
     Error(ProviderError),
     /// The stream's explicit end marker (`[DONE]`, `message_stop`, `response.completed`, `done: true`).
     Done,
+    /// A message the decoder could not read (not JSON, or JSON of an unexpected shape).
+    /// Decoding carries on with the next message; `excerpt` is the start of the raw data.
+    Malformed { excerpt: String, reason: String },
 }
 
 /// Token counts; any may be missing.

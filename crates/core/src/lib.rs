@@ -1,6 +1,12 @@
 //! Sparkplug's logic that is not DOM: bytes from a provider in, typed stream events out,
 //! plus the maths behind the meter. Pure Rust with no web-sys, so it is tested natively.
 
+pub mod decode;
 pub mod event;
 pub mod ndjson;
 pub mod sse;
+pub mod stream;
+
+pub use decode::ApiFormat;
+pub use event::{ProviderError, ServerTiming, StreamEvent, Usage};
+pub use stream::{StreamDecoder, StreamEnd};
