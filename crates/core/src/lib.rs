@@ -2,8 +2,13 @@
 //! plus the maths behind the meter. Pure Rust with no web-sys, so it is tested natively.
 
 pub mod decode;
+pub mod detect;
 pub mod event;
+pub mod explain;
+pub mod models;
 pub mod ndjson;
+pub mod reduce;
+pub mod request;
 pub mod sse;
 pub mod stream;
 
