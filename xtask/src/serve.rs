@@ -1,0 +1,30 @@
+//! `cargo xtask serve [--port P]`: setup, release build of the app, then the server with
+//! the demo models on 127.0.0.1, in the foreground until Ctrl-C.
+
+use crate::{build, cmd, paths, setup};
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let port = parse_port(args)?;
+    setup::run()?;
+    build::app_release()?;
+    let addr = format!("127.0.0.1:{port}");
+    eprintln!("serve: starting the server; open http://{addr}");
+    cmd::run(
+        cmd::cargo()
+            .args(["run", "--release", "-p", "sparkplug-server", "--"])
+            .arg("--addr")
+            .arg(&addr)
+            .arg("--dist")
+            .arg(paths::dist()),
+    )
+}
+
+fn parse_port(args: &[String]) -> Result<u16, String> {
+    match args {
+        [] => Ok(8080),
+        [flag, value] if flag == "--port" => value
+            .parse()
+            .map_err(|_| format!("--port takes a number from 1 to 65535, not `{value}`")),
+        _ => Err("usage: cargo xtask serve [--port P]".into()),
+    }
+}

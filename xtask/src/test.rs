@@ -1,0 +1,75 @@
+//! `cargo xtask test`: setup, then every test: native crates, the app's wasm tests in headless
+//! Chromium, and the end-to-end tests against a release build. Fails if anything fails.
+
+use std::time::Instant;
+
+use crate::{build, cmd, paths, setup};
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if !args.is_empty() {
+        return Err("usage: cargo xtask test".into());
+    }
+    let started = Instant::now();
+    setup::run()?;
+    let mut failed = Vec::new();
+
+    phase("native tests", &mut failed, || {
+        cmd::run(
+            cmd::cargo()
+                .args([
+                    "test",
+                    "-p",
+                    "sparkplug-core",
+                    "-p",
+                    "sparkplug-server",
+                    "-p",
+                    "xtask",
+                ])
+                .env("SPARKPLUG_PYTHON", paths::venv_python()),
+        )
+    });
+    phase("wasm tests (headless Chromium)", &mut failed, || {
+        cmd::run(
+            cmd::cargo()
+                .args([
+                    "test",
+                    "-p",
+                    "sparkplug",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .env("CHROMEDRIVER", paths::CHROMEDRIVER)
+                // webdriver.json in the root carries the headless Chromium flags.
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+        )
+    });
+    phase("end-to-end tests (headless Chromium)", &mut failed, || {
+        build::app_release()?;
+        cmd::run(
+            cmd::cargo()
+                .args(["test", "-p", "sparkplug-e2e", "--", "--test-threads=1"])
+                .env("SPARKPLUG_DIST", paths::dist()),
+        )
+    });
+
+    eprintln!("test: finished in {:.0} s", started.elapsed().as_secs_f64());
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("failed: {}", failed.join(", ")))
+    }
+}
+
+/// Runs one phase and records its failure without stopping the others, so one red phase
+/// still shows what the rest say.
+fn phase(
+    name: &'static str,
+    failed: &mut Vec<&'static str>,
+    body: impl FnOnce() -> Result<(), String>,
+) {
+    eprintln!("test: === {name} ===");
+    if let Err(message) = body() {
+        eprintln!("test: {name} FAILED: {message}");
+        failed.push(name);
+    }
+}
