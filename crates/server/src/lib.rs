@@ -1,1 +1,14 @@
-//! placeholder, replaced by the server work
+//! Sparkplug's server: the app's static files, OpenAI-compatible simulated models that
+//! stream real tokens at published speeds, and the API under `/v1`.
+
+mod api;
+mod config;
+mod demo;
+mod router;
+mod server;
+mod sse;
+mod state;
+mod static_files;
+
+pub use config::{duration_text::parse as parse_duration, Config, ConfigError};
+pub use server::{start, Running, StartError};

@@ -1,0 +1,32 @@
+//! `POST /v1/chat/completions`: validates the request and hands it to the backend its
+//! model names.
+
+use axum::{extract::State, response::Response};
+
+use super::{
+    error::ApiError,
+    request::{ChatRequest, JsonBody},
+};
+use crate::{
+    demo::{Ending, Profile},
+    state::AppState,
+};
+
+pub async fn completions(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let request = ChatRequest::from_json(&body)?;
+    let profile = Profile::lookup(&request.model)
+        .ok_or_else(|| ApiError::ModelNotFound(request.model.clone()))?;
+    state
+        .demo
+        .reply(
+            &profile,
+            &request,
+            Ending::Complete,
+            state.shutdown.clone(),
+            (),
+        )
+        .await
+}

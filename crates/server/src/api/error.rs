@@ -1,0 +1,134 @@
+//! Every way an API request can fail, each mapped to an HTTP status and to OpenAI's
+//! error body `{"error":{"message","type","param","code"}}` so any client can show it.
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("We could not parse the JSON body of your request: {0}")]
+    InvalidJson(String),
+    #[error("Could not read the request body: {0}")]
+    UnreadableBody(String),
+    #[error("{message}")]
+    InvalidParam {
+        param: Option<String>,
+        message: String,
+    },
+    #[error("The model `{0}` does not exist or you do not have access to it.")]
+    ModelNotFound(String),
+    #[error("Invalid URL ({method} {path})")]
+    UnknownUrl { method: String, path: String },
+    #[error("Invalid method for URL ({method} {path}); use {allowed}.")]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allowed: &'static str,
+    },
+    #[error("The request body is larger than the limit of {limit} bytes.")]
+    PayloadTooLarge { limit: usize },
+    #[error("The server is shutting down; retry shortly.")]
+    ShuttingDown,
+}
+
+/// OpenAI's error object.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorObject<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorObject<'a> {
+    message: String,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    param: Option<&'a str>,
+    code: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::InvalidJson(_) | Self::InvalidParam { .. } | Self::UnreadableBody(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::ModelNotFound(_) | Self::UnknownUrl { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::ShuttingDown => "server_shutdown",
+            _ => "invalid_request_error",
+        }
+    }
+
+    fn param(&self) -> Option<&str> {
+        match self {
+            Self::InvalidParam { param, .. } => param.as_deref(),
+            Self::ModelNotFound(_) => Some("model"),
+            _ => None,
+        }
+    }
+
+    fn code(&self) -> Option<&'static str> {
+        match self {
+            Self::ModelNotFound(_) => Some("model_not_found"),
+            Self::PayloadTooLarge { .. } => Some("request_too_large"),
+            Self::MethodNotAllowed { .. } => Some("method_not_supported"),
+            Self::UnknownUrl { .. } => Some("unknown_url"),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorObject {
+                message: self.to_string(),
+                kind: self.kind(),
+                param: self.param(),
+                code: self.code(),
+            },
+        };
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Self::MethodNotAllowed { allowed, .. } = self {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allowed));
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn renders_openai_error_shape() {
+        let response = ApiError::ModelNotFound("nope".into()).into_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        let value: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(
+            value,
+            serde_json::json!({"error": {
+                "message": "The model `nope` does not exist or you do not have access to it.",
+                "type": "invalid_request_error",
+                "param": "model",
+                "code": "model_not_found",
+            }})
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! Turns a request body into a validated chat-completion request: size limit, JSON
+//! syntax, field types and required fields, each failure an OpenAI-style 400/413.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::StatusCode,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::ApiError;
+use crate::{demo::PromptMessage, state::AppState};
+
+/// The fields of a chat request this server acts on; others (temperature, tools, …)
+/// are accepted and ignored by the demo.
+#[derive(Debug)]
+pub struct ChatRequest {
+    pub model: String,
+    pub messages: Vec<Message>,
+    pub stream: bool,
+    pub include_usage: bool,
+    /// `max_completion_tokens`, or the older `max_tokens`.
+    pub max_tokens: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Message {
+    pub role: String,
+    #[serde(default)]
+    pub content: Option<Content>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A message's content: a string, or OpenAI's list of typed parts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Content {
+    Text(String),
+    Parts(Vec<Part>),
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Part {
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Wire {
+    model: Option<String>,
+    messages: Option<Vec<Message>>,
+    stream: Option<bool>,
+    stream_options: Option<StreamOptions>,
+    max_tokens: Option<u64>,
+    max_completion_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct StreamOptions {
+    include_usage: Option<bool>,
+}
+
+impl Message {
+    /// The message's text: the string, or its text parts joined by newlines.
+    pub fn text(&self) -> String {
+        match &self.content {
+            Some(Content::Text(text)) => text.clone(),
+            Some(Content::Parts(parts)) => parts
+                .iter()
+                .filter_map(|p| p.text.as_deref())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            None => String::new(),
+        }
+    }
+}
+
+impl ChatRequest {
+    /// Checks a parsed JSON body field by field, naming the offending field in `param`.
+    pub fn from_json(value: &Value) -> Result<Self, ApiError> {
+        if !value.is_object() {
+            return Err(invalid(None, "The request body must be a JSON object."));
+        }
+        let wire: Wire = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            invalid(
+                Some(path.clone()),
+                format!("Invalid value for '{path}': {}", e.inner()),
+            )
+        })?;
+        let model = match wire.model {
+            Some(model) if !model.is_empty() => model,
+            _ => {
+                return Err(invalid(
+                    Some("model".into()),
+                    "You must provide a model parameter.",
+                ))
+            }
+        };
+        let messages = match wire.messages {
+            Some(messages) if !messages.is_empty() => messages,
+            Some(_) => {
+                return Err(invalid(
+                    Some("messages".into()),
+                    "'messages' must contain at least one message.",
+                ))
+            }
+            None => {
+                return Err(invalid(
+                    Some("messages".into()),
+                    "You must provide a messages parameter.",
+                ))
+            }
+        };
+        let (limit, param) = match (wire.max_completion_tokens, wire.max_tokens) {
+            (Some(limit), _) => (Some(limit), "max_completion_tokens"),
+            (None, limit) => (limit, "max_tokens"),
+        };
+        if limit == Some(0) {
+            return Err(invalid(
+                Some(param.into()),
+                format!("'{param}' must be at least 1."),
+            ));
+        }
+        Ok(Self {
+            model,
+            messages,
+            stream: wire.stream.unwrap_or(false),
+            include_usage: wire
+                .stream_options
+                .and_then(|o| o.include_usage)
+                .unwrap_or(false),
+            max_tokens: limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        })
+    }
+
+    /// The text the demo answers: the last user message.
+    pub fn prompt(&self) -> String {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == "user")
+            .map(Message::text)
+            .unwrap_or_default()
+    }
+
+    /// The messages' texts, for counting prompt tokens.
+    pub fn prompt_tokens(&self) -> usize {
+        let texts: Vec<String> = self.messages.iter().map(Message::text).collect();
+        crate::demo::count_prompt(
+            self.messages
+                .iter()
+                .zip(&texts)
+                .map(|(m, text)| PromptMessage {
+                    role: &m.role,
+                    content: text,
+                    name: m.name.as_deref(),
+                }),
+        )
+    }
+}
+
+fn invalid(param: Option<String>, message: impl Into<String>) -> ApiError {
+    ApiError::InvalidParam {
+        param,
+        message: message.into(),
+    }
+}
+
+/// Reads the body within the configured limit and parses it as JSON.
+pub struct JsonBody(pub Value);
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge {
+                    limit: state.config.body_limit,
+                }
+            } else {
+                ApiError::UnreadableBody(rejection.body_text())
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError::InvalidJson(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn param_of(value: Value) -> Option<String> {
+        match ChatRequest::from_json(&value) {
+            Err(ApiError::InvalidParam { param, .. }) => param,
+            other => panic!("expected InvalidParam, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_field_that_is_wrong() {
+        let msgs = json!([{"role": "user", "content": "hi"}]);
+        assert_eq!(param_of(json!({"messages": msgs})), Some("model".into()));
+        assert_eq!(
+            param_of(json!({"model": "demo-52"})),
+            Some("messages".into())
+        );
+        assert_eq!(
+            param_of(json!({"model": "demo-52", "messages": []})),
+            Some("messages".into())
+        );
+        assert_eq!(
+            param_of(json!({"model": 5, "messages": msgs})),
+            Some("model".into())
+        );
+        assert_eq!(
+            param_of(json!({"model": "m", "messages": msgs, "stream": "yes"})),
+            Some("stream".into())
+        );
+        assert_eq!(
+            param_of(json!({"model": "m", "messages": [{"role": "user", "content": 7}]})),
+            Some("messages[0].content".into())
+        );
+        assert_eq!(
+            param_of(json!({"model": "m", "messages": msgs, "max_tokens": 0})),
+            Some("max_tokens".into())
+        );
+        assert_eq!(param_of(json!([1, 2])), None);
+    }
+
+    #[test]
+    fn reads_prompt_limits_and_stream_options() {
+        let request = ChatRequest::from_json(&json!({
+            "model": "demo-1000",
+            "messages": [
+                {"role": "system", "content": "be brief"},
+                {"role": "user", "content": [{"type": "text", "text": "snake"}, {"type": "text", "text": "game"}]},
+            ],
+            "stream": true,
+            "stream_options": {"include_usage": true},
+            "max_tokens": 50,
+            "max_completion_tokens": 20,
+            "temperature": 0.2,
+        }))
+        .expect("valid request");
+        assert_eq!(request.prompt(), "snake\ngame");
+        assert!(request.stream && request.include_usage);
+        assert_eq!(request.max_tokens, Some(20));
+    }
+}

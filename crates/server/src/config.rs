@@ -1,0 +1,132 @@
+//! Every server option in one place, with its default and its TOML spelling.
+//! `main.rs` lays command-line flags and `SPARKPLUG_*` variables over what this loads.
+
+use std::{
+    net::{Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use serde::Deserialize;
+
+/// The server's whole configuration. `Config::default()` is what the binary runs with
+/// when given no flags; tests start from it and change the fields they need.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port (see `Running::addr`).
+    pub addr: SocketAddr,
+    /// The app's built files (Trunk's output): `index.html`, wasm, JS, CSS.
+    pub dist_dir: PathBuf,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// How long shutdown waits for connections to finish after streams were told to end.
+    #[serde(with = "duration_text")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
+            dist_dir: PathBuf::from("dist"),
+            body_limit: 1024 * 1024,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+}
+
+impl Config {
+    /// Reads a TOML file whose keys are this struct's field names; absent keys keep
+    /// their defaults and unknown keys are an error, so a typo is not silently ignored.
+    pub fn from_toml_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
+    }
+}
+
+/// Durations written as text with a unit, as people write them: `"30s"`, `"250ms"`.
+pub mod duration_text {
+    use std::time::Duration;
+
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse(&text).map_err(D::Error::custom)
+    }
+
+    /// Parses `<number><unit>` with unit `ms`, `s` or `m`; the number may have a fraction.
+    pub fn parse(text: &str) -> Result<Duration, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let value: f64 = number
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration such as 30s or 250ms"))?;
+        let seconds = match unit.trim() {
+            "ms" => value / 1000.0,
+            "s" => value,
+            "m" => value * 60.0,
+            _ => return Err(format!("`{text}` needs a unit: ms, s or m")),
+        };
+        Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{text}`: {e}"))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parses_units_and_rejects_bare_numbers() {
+            assert_eq!(parse("30s"), Ok(Duration::from_secs(30)));
+            assert_eq!(parse("250ms"), Ok(Duration::from_millis(250)));
+            assert_eq!(parse("1.5m"), Ok(Duration::from_secs(90)));
+            assert!(parse("30").is_err());
+            assert!(parse("s").is_err());
+            assert!(parse("-1s").is_err());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_overrides_only_the_keys_it_names() {
+        let config: Config =
+            toml::from_str("addr = \"0.0.0.0:9000\"\nshutdown_grace = \"2s\"").expect("valid toml");
+        assert_eq!(config.addr, "0.0.0.0:9000".parse().expect("addr"));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(2));
+        assert_eq!(config.dist_dir, PathBuf::from("dist"));
+    }
+
+    #[test]
+    fn toml_rejects_unknown_keys() {
+        assert!(toml::from_str::<Config>("adress = \"0.0.0.0:9000\"").is_err());
+    }
+}

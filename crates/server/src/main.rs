@@ -1,0 +1,126 @@
+//! The `sparkplug-server` binary: reads flags, `SPARKPLUG_*` variables and an optional
+//! TOML file into a `Config`, serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::Parser;
+use sparkplug_server::{parse_duration, Config, ConfigError};
+use tracing_subscriber::EnvFilter;
+
+/// Sparkplug's server: the app's files, simulated OpenAI-compatible models and the API.
+///
+/// Each option can also be set by its SPARKPLUG_* environment variable or by the same
+/// key (with underscores) in the --config TOML file; flags and variables win over the file.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// TOML file with any of the options below.
+    #[arg(long, env = "SPARKPLUG_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Address to listen on; port 0 picks a free port. [default: 127.0.0.1:8080]
+    #[arg(long, env = "SPARKPLUG_ADDR", value_name = "HOST:PORT")]
+    addr: Option<SocketAddr>,
+
+    /// Directory of the built app (Trunk's output). [default: dist]
+    #[arg(long = "dist", env = "SPARKPLUG_DIST", value_name = "DIR")]
+    dist_dir: Option<PathBuf>,
+
+    /// Largest accepted request body in bytes. [default: 1048576]
+    #[arg(long, env = "SPARKPLUG_BODY_LIMIT", value_name = "BYTES")]
+    body_limit: Option<usize>,
+
+    /// How long shutdown waits for open connections, e.g. 5s or 500ms. [default: 5s]
+    #[arg(long, env = "SPARKPLUG_SHUTDOWN_GRACE", value_name = "DURATION", value_parser = parse_duration)]
+    shutdown_grace: Option<Duration>,
+
+    /// Log filter in tracing's syntax, e.g. `info` or `sparkplug_server=debug`.
+    #[arg(
+        long,
+        env = "SPARKPLUG_LOG",
+        value_name = "FILTER",
+        default_value = "info"
+    )]
+    log: String,
+}
+
+impl Cli {
+    /// The file's configuration (or the defaults) with every given flag laid over it.
+    fn into_config(self) -> Result<Config, ConfigError> {
+        let mut config = match &self.config {
+            Some(path) => Config::from_toml_file(path)?,
+            None => Config::default(),
+        };
+        if let Some(addr) = self.addr {
+            config.addr = addr;
+        }
+        if let Some(dist_dir) = self.dist_dir {
+            config.dist_dir = dist_dir;
+        }
+        if let Some(body_limit) = self.body_limit {
+            config.body_limit = body_limit;
+        }
+        if let Some(grace) = self.shutdown_grace {
+            config.shutdown_grace = grace;
+        }
+        Ok(config)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|error| {
+        eprintln!("invalid --log filter {:?} ({error}); using `info`", cli.log);
+        EnvFilter::new("info")
+    });
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+
+    let config = match cli.into_config() {
+        Ok(config) => config,
+        Err(error) => {
+            tracing::error!(%error, "configuration");
+            return ExitCode::FAILURE;
+        }
+    };
+    let running = match sparkplug_server::start(config).await {
+        Ok(running) => running,
+        Err(error) => {
+            tracing::error!(%error, "start");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("listening on http://{}", running.addr());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM where there is one (how containers stop us).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
