@@ -9,10 +9,15 @@ fn main() -> io::Result<()> {
     // A directory path makes Cargo rerun this script when any file in it changes.
     println!("cargo:rerun-if-changed=demo/answers");
 
-    let mut files: Vec<PathBuf> = fs::read_dir(&answers)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
-        .collect();
+    // No answers yet is valid: the server then answers every prompt with its topic list.
+    let mut files: Vec<PathBuf> = match fs::read_dir(&answers) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+            .collect(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(error) => return Err(error),
+    };
     // Sorted so the catalog order, and so BM25 ties, do not depend on the file system.
     files.sort();
 
