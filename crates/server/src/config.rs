@@ -20,6 +20,20 @@ pub struct Config {
     pub dist_dir: PathBuf,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Chat completions one client address may have open at once.
+    pub max_streams_per_client: usize,
+    /// Origins allowed to call `/v1/*` from another page (CORS); empty turns CORS off,
+    /// `"*"` allows any origin.
+    pub cors_origins: Vec<String>,
+    /// Origins the app may connect to besides its own (CSP `connect-src`).
+    pub connect_src: Vec<String>,
+    /// Origin of the code runner frame (CSP `frame-src`, and the sandbox page's own
+    /// policy); `None` means this server.
+    pub runner_origin: Option<String>,
+    /// Pages allowed to embed the app in a frame (CSP `frame-ancestors`); empty is `'none'`.
+    pub frame_ancestors: Vec<String>,
+    /// Pyodide's files (from npm), served at `/pyodide/` to the sandbox.
+    pub pyodide_dir: PathBuf,
     /// How long shutdown waits for connections to finish after streams were told to end.
     #[serde(with = "duration_text")]
     pub shutdown_grace: Duration,
@@ -31,6 +45,12 @@ impl Default for Config {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             dist_dir: PathBuf::from("dist"),
             body_limit: 1024 * 1024,
+            max_streams_per_client: 8,
+            cors_origins: Vec::new(),
+            connect_src: Vec::new(),
+            runner_origin: None,
+            frame_ancestors: Vec::new(),
+            pyodide_dir: PathBuf::from(".tools/npm/node_modules/pyodide"),
             shutdown_grace: Duration::from_secs(5),
         }
     }

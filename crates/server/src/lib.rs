@@ -4,6 +4,8 @@
 mod api;
 mod config;
 mod demo;
+mod headers;
+mod limits;
 mod router;
 mod server;
 mod sse;

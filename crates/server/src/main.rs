@@ -30,6 +30,49 @@ struct Cli {
     #[arg(long, env = "SPARKPLUG_BODY_LIMIT", value_name = "BYTES")]
     body_limit: Option<usize>,
 
+    /// Chat completions one client IP may have open at once; more get 429. [default: 8]
+    #[arg(long, env = "SPARKPLUG_MAX_STREAMS_PER_CLIENT", value_name = "N")]
+    max_streams_per_client: Option<usize>,
+
+    /// Origin allowed to call /v1/* from another page (CORS); repeat or comma-separate;
+    /// `*` allows any. [default: none, CORS off]
+    #[arg(
+        long = "cors-origin",
+        env = "SPARKPLUG_CORS_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+
+    /// Extra origin the app may connect to (CSP connect-src), e.g. a provider's API;
+    /// repeat or comma-separate. [default: none, only 'self']
+    #[arg(
+        long = "connect-src",
+        env = "SPARKPLUG_CONNECT_SRC",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    connect_src: Vec<String>,
+
+    /// Origin of the code-runner frame (CSP frame-src and the sandbox page's policy).
+    /// [default: this server]
+    #[arg(long, env = "SPARKPLUG_RUNNER_ORIGIN", value_name = "ORIGIN")]
+    runner_origin: Option<String>,
+
+    /// Origin allowed to embed the app in a frame (CSP frame-ancestors); repeat or
+    /// comma-separate. [default: none, 'none']
+    #[arg(
+        long = "frame-ancestor",
+        env = "SPARKPLUG_FRAME_ANCESTORS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    frame_ancestors: Vec<String>,
+
+    /// Pyodide's files, served at /pyodide/. [default: .tools/npm/node_modules/pyodide]
+    #[arg(long, env = "SPARKPLUG_PYODIDE_DIR", value_name = "DIR")]
+    pyodide_dir: Option<PathBuf>,
+
     /// How long shutdown waits for open connections, e.g. 5s or 500ms. [default: 5s]
     #[arg(long, env = "SPARKPLUG_SHUTDOWN_GRACE", value_name = "DURATION", value_parser = parse_duration)]
     shutdown_grace: Option<Duration>,
@@ -62,6 +105,24 @@ impl Cli {
         }
         if let Some(grace) = self.shutdown_grace {
             config.shutdown_grace = grace;
+        }
+        if let Some(max) = self.max_streams_per_client {
+            config.max_streams_per_client = max;
+        }
+        if !self.cors_origins.is_empty() {
+            config.cors_origins = self.cors_origins;
+        }
+        if !self.connect_src.is_empty() {
+            config.connect_src = self.connect_src;
+        }
+        if self.runner_origin.is_some() {
+            config.runner_origin = self.runner_origin;
+        }
+        if !self.frame_ancestors.is_empty() {
+            config.frame_ancestors = self.frame_ancestors;
+        }
+        if let Some(dir) = self.pyodide_dir {
+            config.pyodide_dir = dir;
         }
         Ok(config)
     }

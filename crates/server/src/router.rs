@@ -1,14 +1,114 @@
-//! Assembles the whole HTTP surface: API, health check and static files, and the
-//! layers that wrap them.
+//! Assembles the whole HTTP surface (API, health check, app files, sandbox runner,
+//! Pyodide) and the layers around it: security headers, CORS and request logs.
 
-use axum::{routing::get, Router};
+use std::time::Duration;
 
-use crate::{api, state::AppState, static_files};
+use axum::{
+    extract::{Request, State},
+    http::{header, HeaderValue},
+    middleware::{self, Next},
+    response::Response,
+    routing::get,
+    Router,
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    cors::CorsLayer, services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+};
+use tracing::Span;
 
-pub fn build(state: AppState) -> Router {
+use crate::{
+    api,
+    headers::{self, AppCsp},
+    state::AppState,
+    static_files,
+};
+
+pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
+    let config = &state.config;
+    let mut api = api::router(&state);
+    if let Some(cors) = cors {
+        api = api.layer(cors);
+    }
+    let app =
+        static_files::app(&config.dist_dir).layer(middleware::from_fn_with_state(csp, app_csp));
+    let sandbox = ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(state.clone(), sandbox_csp))
+        .service(ServeDir::new(config.dist_dir.join("sandbox")));
+    // Pyodide is imported by the opaque-origin sandbox (`Origin: null`), so it needs
+    // CORS for everyone; it holds only public library files.
+    let pyodide = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .service(ServeDir::new(&config.pyodide_dir));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .nest("/v1", api::router(&state))
-        .merge(static_files::app(&state.config.dist_dir))
+        .nest("/v1", api)
+        .nest_service("/sandbox", sandbox)
+        .nest_service("/pyodide", pyodide)
+        .merge(app)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        // One span per request with method and path, one event per response with status
+        // and latency. Header values are never logged: they can hold keys and cookies.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
+                .on_request(())
+                .on_response(|response: &Response, latency: Duration, _: &Span| {
+                    tracing::info!(
+                        status = response.status().as_u16(),
+                        latency_ms = latency.as_secs_f64() * 1000.0,
+                        "response"
+                    );
+                }),
+        )
         .with_state(state)
+}
+
+/// Adds the app's policy to HTML responses (the page and its SPA fallbacks).
+async fn app_csp(State(csp): State<AppCsp>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp.header());
+    }
+    response
+}
+
+/// Gives every sandbox response the runner's own policy, including `sandbox`, so the
+/// page stays sandboxed even when opened directly.
+async fn sandbox_csp(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = headers::runner_origin(
+        state.config.runner_origin.as_deref(),
+        request.headers().get(header::HOST),
+    );
+    let mut response = next.run(request).await;
+    let policy = match origin {
+        Some(origin) => headers::sandbox_csp(&origin),
+        // Without a usable origin the runner gets no Pyodide, but stays locked down.
+        None => headers::sandbox_csp("'none'"),
+    };
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }

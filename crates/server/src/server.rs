@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     config::Config,
     demo::{CatalogError, Demo},
+    headers::{self, AppCsp, HeaderConfigError},
     router,
     state::AppState,
 };
@@ -27,6 +28,8 @@ pub enum StartError {
     Answers(#[from] CatalogError),
     #[error("the demo answers' loader stopped unexpectedly")]
     LoaderStopped,
+    #[error(transparent)]
+    Headers(#[from] HeaderConfigError),
 }
 
 /// A server serving in the background.
@@ -41,6 +44,8 @@ pub struct Running {
 /// Binds `config.addr` (port 0 picks a free one), spawns the serving task, and returns
 /// once the server accepts connections.
 pub async fn start(config: Config) -> Result<Running, StartError> {
+    let csp = AppCsp::new(&config)?;
+    let cors = headers::cors(&config.cors_origins)?;
     let demo = load_demo().await?;
     let listener = TcpListener::bind(config.addr)
         .await
@@ -54,7 +59,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let shutdown = CancellationToken::new();
     let grace = config.shutdown_grace;
-    let app = router::build(AppState::new(config, demo, shutdown.clone()));
+    let app = router::build(AppState::new(config, demo, shutdown.clone()), csp, cors);
     let serve = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -5,7 +5,7 @@ use std::{ops::Deref, sync::Arc};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, demo::Demo};
+use crate::{config::Config, demo::Demo, limits::StreamLimiter};
 
 /// Cheap to clone: handlers get a shared reference to one `Shared`.
 #[derive(Clone)]
@@ -14,6 +14,7 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     pub config: Config,
     pub demo: Arc<Demo>,
+    pub limiter: StreamLimiter,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Unix time the server started, reported as the demo models' `created`.
@@ -23,6 +24,7 @@ pub struct Shared {
 impl AppState {
     pub fn new(config: Config, demo: Arc<Demo>, shutdown: CancellationToken) -> Self {
         Self(Arc::new(Shared {
+            limiter: StreamLimiter::new(config.max_streams_per_client),
             config,
             demo,
             shutdown,

@@ -1,7 +1,12 @@
 //! `POST /v1/chat/completions`: validates the request and hands it to the backend its
 //! model names.
 
-use axum::{extract::State, response::Response};
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, State},
+    response::Response,
+};
 
 use super::{
     error::ApiError,
@@ -14,11 +19,13 @@ use crate::{
 
 pub async fn completions(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let request = ChatRequest::from_json(&body)?;
     let profile = Profile::lookup(&request.model)
         .ok_or_else(|| ApiError::ModelNotFound(request.model.clone()))?;
+    let permit = state.limiter.acquire(peer.ip())?;
     state
         .demo
         .reply(
@@ -26,7 +33,7 @@ pub async fn completions(
             &request,
             Ending::Complete,
             state.shutdown.clone(),
-            (),
+            permit,
         )
         .await
 }

@@ -31,6 +31,8 @@ pub enum ApiError {
     },
     #[error("The request body is larger than the limit of {limit} bytes.")]
     PayloadTooLarge { limit: usize },
+    #[error("Too many concurrent streams from your address (limit {limit}); retry when one has finished.")]
+    TooManyStreams { limit: usize },
     #[error("The server is shutting down; retry shortly.")]
     ShuttingDown,
 }
@@ -59,6 +61,7 @@ impl ApiError {
             Self::ModelNotFound(_) | Self::UnknownUrl { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -66,6 +69,7 @@ impl ApiError {
     fn kind(&self) -> &'static str {
         match self {
             Self::ShuttingDown => "server_shutdown",
+            Self::TooManyStreams { .. } => "rate_limit_error",
             _ => "invalid_request_error",
         }
     }
@@ -84,6 +88,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => Some("request_too_large"),
             Self::MethodNotAllowed { .. } => Some("method_not_supported"),
             Self::UnknownUrl { .. } => Some("unknown_url"),
+            Self::TooManyStreams { .. } => Some("too_many_streams"),
             _ => None,
         }
     }
@@ -100,10 +105,16 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status(), Json(body)).into_response();
-        if let Self::MethodNotAllowed { allowed, .. } = self {
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allowed));
+        let headers = response.headers_mut();
+        match self {
+            Self::MethodNotAllowed { allowed, .. } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allowed));
+            }
+            // A stream usually ends within seconds; one second is a polite first retry.
+            Self::TooManyStreams { .. } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
         }
         response
     }

@@ -1,0 +1,264 @@
+//! Security headers: the app's strict Content-Security-Policy (allowing exactly the
+//! inline scripts in `index.html`, by hash), the sandbox runner's policy, and CORS.
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex, PoisonError},
+    time::SystemTime,
+};
+
+use axum::http::{HeaderName, HeaderValue, Method};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use sha2::{Digest, Sha256};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::Config;
+
+/// A configured CSP source or CORS origin that cannot go into a header.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {field} entry {value:?}: {reason}")]
+pub struct HeaderConfigError {
+    field: &'static str,
+    value: String,
+    reason: &'static str,
+}
+
+/// The app page's policy. Trunk injects an inline module script whose text (and so hash)
+/// changes with every build, so the hashes are recomputed whenever `index.html` changes.
+#[derive(Debug, Clone)]
+pub struct AppCsp {
+    index: PathBuf,
+    fixed: CspParts,
+    cached: Arc<Mutex<Option<(SystemTime, HeaderValue)>>>,
+}
+
+#[derive(Debug, Clone)]
+struct CspParts {
+    connect_src: String,
+    frame_src: String,
+    frame_ancestors: String,
+}
+
+impl AppCsp {
+    pub fn new(config: &Config) -> Result<Self, HeaderConfigError> {
+        let connect_src = sources("connect_src", &config.connect_src)?;
+        let frame_ancestors = sources("frame_ancestors", &config.frame_ancestors)?;
+        let runner = config.runner_origin.iter().cloned().collect::<Vec<_>>();
+        let runner = sources("runner_origin", &runner)?;
+        Ok(Self {
+            index: config.dist_dir.join("index.html"),
+            fixed: CspParts {
+                connect_src: join_sources("'self'", &connect_src),
+                frame_src: if runner.is_empty() {
+                    "'self'".into()
+                } else {
+                    runner
+                },
+                frame_ancestors: if frame_ancestors.is_empty() {
+                    "'none'".into()
+                } else {
+                    frame_ancestors
+                },
+            },
+            cached: Arc::default(),
+        })
+    }
+
+    /// The policy for the current `index.html` (without hashes if there is none).
+    pub fn header(&self) -> HeaderValue {
+        let modified = std::fs::metadata(&self.index)
+            .and_then(|m| m.modified())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((at, value)) = cached.as_ref() {
+            if *at == modified {
+                return value.clone();
+            }
+        }
+        let html = std::fs::read_to_string(&self.index).unwrap_or_default();
+        let value = self.build(&html);
+        *cached = Some((modified, value.clone()));
+        value
+    }
+
+    fn build(&self, index_html: &str) -> HeaderValue {
+        let hashes: Vec<String> = inline_scripts(index_html)
+            .into_iter()
+            .map(|script| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(script))))
+            .collect();
+        let parts = &self.fixed;
+        let policy = format!(
+            "default-src 'self'; script-src {}; style-src 'self'; img-src 'self' data:; \
+             connect-src {}; frame-src {}; frame-ancestors {}; base-uri 'none'; form-action 'none'",
+            join_sources("'self' 'wasm-unsafe-eval'", &hashes.join(" ")),
+            parts.connect_src,
+            parts.frame_src,
+            parts.frame_ancestors,
+        );
+        // Every part was checked to be header-safe, and hashes are base64.
+        HeaderValue::from_str(&policy)
+            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+    }
+}
+
+/// The sandbox runner's policy: scripts may do anything inside the opaque-origin frame,
+/// but may load nothing except Pyodide from `runner_origin`.
+pub fn sandbox_csp(runner_origin: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval' blob: data: \
+         'wasm-unsafe-eval' {runner_origin}; style-src 'unsafe-inline'; img-src data: blob:; \
+         worker-src data: blob:; connect-src {runner_origin}/pyodide/; sandbox allow-scripts"
+    )
+}
+
+/// The runner origin for the sandbox's policy: the configured one, or this server as
+/// the request addressed it. Returns `None` for a Host that is not a plain host[:port].
+pub fn runner_origin(configured: Option<&str>, host: Option<&HeaderValue>) -> Option<String> {
+    if let Some(origin) = configured {
+        return Some(origin.to_owned());
+    }
+    let host = host?.to_str().ok()?;
+    let plain = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    plain.then(|| format!("http://{host}"))
+}
+
+/// CORS for `/v1/*`: `None` when no origin is configured (the default), any origin for
+/// `*`, else exactly the listed origins.
+pub fn cors(origins: &[String]) -> Result<Option<CorsLayer>, HeaderConfigError> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        let values = origins
+            .iter()
+            .map(|origin| {
+                HeaderValue::from_str(origin).map_err(|_| HeaderConfigError {
+                    field: "cors_origins",
+                    value: origin.clone(),
+                    reason: "not a valid header value",
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        AllowOrigin::list(values)
+    };
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                HeaderName::from_static("content-type"),
+                HeaderName::from_static("authorization"),
+            ])
+            .max_age(std::time::Duration::from_secs(3600)),
+    ))
+}
+
+/// Checks configured CSP sources and joins them with spaces. A `;` or `,` would end the
+/// directive or policy early, so they are refused rather than passed through.
+fn sources(field: &'static str, values: &[String]) -> Result<String, HeaderConfigError> {
+    for value in values {
+        let reason = if value.trim().is_empty() {
+            Some("empty")
+        } else if value.contains([';', ',']) {
+            Some("contains ';' or ','")
+        } else if !value.chars().all(|c| c.is_ascii_graphic()) {
+            Some("must be printable ASCII without spaces")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(HeaderConfigError {
+                field,
+                value: value.clone(),
+                reason,
+            });
+        }
+    }
+    Ok(values.join(" "))
+}
+
+fn join_sources(base: &str, extra: &str) -> String {
+    if extra.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base} {extra}")
+    }
+}
+
+/// The text of every `<script>` element without a `src` attribute, exactly as written,
+/// which is what a CSP hash covers.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    // ASCII lower-casing keeps byte offsets, so positions found in `lower` index `html`.
+    let lower = html.to_ascii_lowercase();
+    let mut scripts = Vec::new();
+    let mut position = 0;
+    while let Some(found) = lower[position..].find("<script") {
+        let name_end = position + found + "<script".len();
+        let Some(tag_len) = lower[name_end..].find('>') else {
+            break;
+        };
+        let attributes = &lower[name_end..name_end + tag_len];
+        let body_start = name_end + tag_len + 1;
+        let Some(body_len) = lower[body_start..].find("</script") else {
+            break;
+        };
+        let is_script_tag = attributes.is_empty() || attributes.starts_with(char::is_whitespace);
+        let has_src = attributes
+            .split_whitespace()
+            .any(|attribute| attribute == "src" || attribute.starts_with("src="));
+        if is_script_tag && !has_src {
+            scripts.push(&html[body_start..body_start + body_len]);
+        }
+        position = body_start + body_len;
+    }
+    scripts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_inline_scripts_but_not_external_ones() {
+        let html = r#"<html><head>
+            <script src="/app.js"></script>
+            <SCRIPT type="module">import init from '/x.js';
+await init();</SCRIPT>
+            <script>1</script><scripts>no</scripts>
+            <script defer src=/y.js></script>
+            </head></html>"#;
+        assert_eq!(
+            inline_scripts(html),
+            vec!["import init from '/x.js';\nawait init();", "1"]
+        );
+    }
+
+    #[test]
+    fn refuses_sources_that_would_break_the_policy() {
+        assert!(sources("connect_src", &["https://a.example".into()]).is_ok());
+        for bad in ["https://a.example; script-src *", "a,b", "", "a b"] {
+            assert!(sources("connect_src", &[bad.into()]).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn sandbox_origin_comes_from_config_or_a_plain_host() {
+        let host = HeaderValue::from_static("127.0.0.1:8080");
+        assert_eq!(
+            runner_origin(None, Some(&host)).as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            runner_origin(Some("https://run.example"), Some(&host)).as_deref(),
+            Some("https://run.example")
+        );
+        let evil = HeaderValue::from_static("a.example; script-src *");
+        assert_eq!(runner_origin(None, Some(&evil)), None);
+        assert_eq!(runner_origin(None, None), None);
+    }
+}
