@@ -3,8 +3,10 @@
 
 pub mod decode;
 pub mod detect;
+pub mod estimate;
 pub mod event;
 pub mod explain;
+pub mod meter;
 pub mod models;
 pub mod ndjson;
 pub mod reduce;
