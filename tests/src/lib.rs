@@ -1,1 +1,237 @@
-//! Shared harness for the end-to-end tests.
+//! The end-to-end harness: our real server on a loopback port, ChromeDriver with headless
+//! Chromium, and small helpers to drive and read the page. Failures leave a screenshot.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+pub use sparkplug_server::Config;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// The workspace root (this crate lives in `tests/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The release build of the app; `cargo xtask test` builds it and sets SPARKPLUG_DIST.
+pub fn dist_dir() -> PathBuf {
+    std::env::var_os("SPARKPLUG_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("dist"))
+}
+
+/// The shared recorded streams beside the repository.
+pub fn fixtures_dir() -> PathBuf {
+    workspace_root().join("../shared/fixtures")
+}
+
+/// A server config for tests: loopback, any free port, the built app.
+pub fn test_config() -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().expect("a literal socket address"),
+        dist_dir: dist_dir(),
+        ..Config::default()
+    }
+}
+
+/// A running server plus a browser session pointed at it.
+pub struct Harness {
+    pub browser: Client,
+    pub base: String,
+    server: Option<sparkplug_server::Running>,
+    driver: Child,
+    name: String,
+}
+
+impl Harness {
+    /// Starts the server with `config` and a fresh headless Chromium.
+    pub async fn start(name: &str, config: Config) -> Result<Self> {
+        let dist = &config.dist_dir;
+        if !dist.join("index.html").exists() {
+            bail!(
+                "no app build in {} — run `cargo xtask test`, which builds it first",
+                dist.display()
+            );
+        }
+        let server = sparkplug_server::start(config)
+            .await
+            .map_err(|e| anyhow!("server did not start: {e}"))?;
+        let base = format!("http://{}", server.addr());
+        let (driver, driver_url) = start_chromedriver().await?;
+        let browser = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities()?)
+            .connect(&driver_url)
+            .await
+            .context("connecting to ChromeDriver")?;
+        Ok(Self {
+            browser,
+            base,
+            server: Some(server),
+            driver,
+            name: name.to_string(),
+        })
+    }
+
+    /// Runs a test body; on failure saves a screenshot under target/e2e-screenshots and
+    /// returns the error. Always closes the browser and the server.
+    pub async fn run<F>(mut self, body: F) -> Result<()>
+    where
+        F: AsyncFnOnce(&Harness) -> Result<()>,
+    {
+        let result = body(&self).await;
+        if result.is_err() {
+            self.screenshot().await;
+        }
+        self.browser.clone().close().await.ok();
+        self.driver.kill().await.ok();
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+        result
+    }
+
+    async fn screenshot(&self) {
+        let dir = workspace_root().join("target/e2e-screenshots");
+        let path = dir.join(format!("{}.png", self.name));
+        match self.browser.screenshot().await {
+            Ok(png) => {
+                std::fs::create_dir_all(&dir).ok();
+                if std::fs::write(&path, png).is_ok() {
+                    eprintln!("screenshot of the failure: {}", path.display());
+                }
+            }
+            Err(e) => eprintln!("no screenshot: {e}"),
+        }
+    }
+
+    pub async fn open(&self, path: &str) -> Result<()> {
+        self.browser
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .with_context(|| format!("opening {path}"))
+    }
+
+    /// Runs `script` (a function body; `arguments` holds `args`) in the page.
+    pub async fn js(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.browser
+            .execute(script, args)
+            .await
+            .with_context(|| format!("running script: {script}"))
+    }
+
+    /// The element with `data-test="<id>"`, as a CSS selector.
+    pub fn sel(id: &str) -> String {
+        format!("[data-test=\"{id}\"]")
+    }
+
+    /// textContent of the element with `data-test=<id>` (empty if absent).
+    pub async fn text(&self, id: &str) -> Result<String> {
+        let v = self
+            .js(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+                vec![json!(Self::sel(id))],
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().to_string())
+    }
+
+    /// An attribute of the element with `data-test=<id>`.
+    pub async fn attr(&self, id: &str, name: &str) -> Result<Option<String>> {
+        let v = self
+            .js(
+                "const e = document.querySelector(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
+                vec![json!(Self::sel(id)), json!(name)],
+            )
+            .await?;
+        Ok(v.as_str().map(str::to_string))
+    }
+
+    pub async fn click(&self, id: &str) -> Result<()> {
+        self.js(
+            "const e = document.querySelector(arguments[0]); if (!e) throw new Error('no ' + arguments[0]); e.click();",
+            vec![json!(Self::sel(id))],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Sets a text field's value the way typing does (fires `input`).
+    pub async fn type_into(&self, id: &str, text: &str) -> Result<()> {
+        let field = self
+            .browser
+            .find(fantoccini::Locator::Css(&Self::sel(id)))
+            .await
+            .with_context(|| format!("finding {id}"))?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Polls `check` every 20 ms until it returns Some, or fails after `timeout`.
+    pub async fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl AsyncFnMut(&Harness) -> Result<Option<T>>,
+    ) -> Result<T> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if let Some(value) = check(self).await? {
+                return Ok(value);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                bail!("timed out after {timeout:?} waiting for {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Chromium options from the repository's webdriver.json (the one place the headless flags
+/// live; wasm-bindgen-test reads the same file), plus a window size for screenshots.
+fn capabilities() -> Result<serde_json::Map<String, Value>> {
+    let path = workspace_root().join("webdriver.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut caps: serde_json::Map<String, Value> = serde_json::from_str(&text)?;
+    let args = caps
+        .get_mut("goog:chromeOptions")
+        .and_then(|o| o.get_mut("args"))
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| anyhow!("webdriver.json has no goog:chromeOptions.args"))?;
+    args.push(json!("--window-size=1280,900"));
+    Ok(caps)
+}
+
+async fn start_chromedriver() -> Result<(Child, String)> {
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {CHROMEDRIVER} (run `cargo xtask setup`)"))?;
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok((child, url));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    bail!("ChromeDriver did not listen on port {port} within 5 s")
+}

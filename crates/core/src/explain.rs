@@ -1,9 +1,76 @@
-//! Turning a failed request or an in-stream error into one sentence a user can act on:
-//! the status, the provider's own message, and what to do next.
+//! Turning how a run ended into the one status line a user reads: for a failure, the
+//! status, the provider's own message, and what to do next.
 
 use serde_json::Value;
 
 use crate::event::ProviderError;
+use crate::run::{Failure, Outcome, TransportError};
+
+/// How a status line should look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    #[default]
+    Neutral,
+    Done,
+    Error,
+}
+
+/// One line under the answer saying what is happening or what happened.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatusLine {
+    pub tone: Tone,
+    pub text: String,
+}
+
+impl StatusLine {
+    pub fn neutral(text: impl Into<String>) -> Self {
+        Self {
+            tone: Tone::Neutral,
+            text: text.into(),
+        }
+    }
+}
+
+/// The status line for a run that has ended: what happened and, on failure, what to do.
+pub fn explain_outcome(outcome: &Outcome) -> StatusLine {
+    let (tone, text) = match outcome {
+        Outcome::Finished { reason } => (
+            Tone::Done,
+            match reason.as_deref() {
+                Some("length" | "max_tokens") => {
+                    "Finished: the answer hit the token limit.".to_string()
+                }
+                Some(reason) => format!("Finished ({reason})."),
+                None => "Finished.".to_string(),
+            },
+        ),
+        Outcome::Stopped => (Tone::Neutral, "Stopped. The partial answer is kept.".into()),
+        Outcome::Failed(failure) => (Tone::Error, explain_failure(failure)),
+    };
+    StatusLine { tone, text }
+}
+
+fn explain_failure(failure: &Failure) -> String {
+    match failure {
+        Failure::InStream(error) => explain_provider_error(error),
+        Failure::Cut => "The stream ended without a finish: the connection was probably cut. \
+                         The partial answer is kept; send again to retry."
+            .into(),
+        Failure::Transport(TransportError::Status {
+            status,
+            body,
+            retry_after,
+        }) => explain_http_error(*status, body, retry_after.as_deref()),
+        Failure::Transport(TransportError::Unreachable { detail }) => format!(
+            "Could not reach the endpoint ({detail}). Check the URL; if it is another site, it may \
+             not allow browser requests (CORS): route it through the Sparkplug server's proxy."
+        ),
+        Failure::Transport(TransportError::Interrupted { detail }) => format!(
+            "The connection dropped mid-stream ({detail}). The partial answer is kept; send again to retry."
+        ),
+        Failure::Transport(TransportError::Aborted) => "Stopped.".into(),
+    }
+}
 
 /// The longest stretch of a non-JSON error body we quote.
 const QUOTE_LIMIT: usize = 300;
@@ -82,8 +149,12 @@ mod tests {
     #[test]
     fn reads_each_providers_error_body() {
         let openai = r#"{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","code":"invalid_api_key"}}"#;
-        assert_eq!(error_body_message(openai).unwrap(), "Incorrect API key provided.");
-        let anthropic = r#"{"type":"error","error":{"type":"not_found_error","message":"model: x"}}"#;
+        assert_eq!(
+            error_body_message(openai).unwrap(),
+            "Incorrect API key provided."
+        );
+        let anthropic =
+            r#"{"type":"error","error":{"type":"not_found_error","message":"model: x"}}"#;
         assert_eq!(error_body_message(anthropic).unwrap(), "model: x");
         assert_eq!(
             error_body_message(r#"{"error":"model 'q' not found"}"#).unwrap(),
@@ -101,9 +172,38 @@ mod tests {
     }
 
     #[test]
+    fn outcomes_read_as_one_line_each() {
+        let done = explain_outcome(&Outcome::Finished {
+            reason: Some("stop".into()),
+        });
+        assert_eq!(
+            done,
+            StatusLine {
+                tone: Tone::Done,
+                text: "Finished (stop).".into()
+            }
+        );
+        let cut = explain_outcome(&Outcome::Failed(Failure::Cut));
+        assert_eq!(cut.tone, Tone::Error);
+        assert!(cut.text.contains("without a finish"));
+        let cors = explain_outcome(&Outcome::Failed(Failure::Transport(
+            TransportError::Unreachable {
+                detail: "Failed to fetch".into(),
+            },
+        )));
+        assert!(cors.text.contains("CORS") && cors.text.contains("Failed to fetch"));
+        assert!(explain_outcome(&Outcome::Stopped)
+            .text
+            .starts_with("Stopped"));
+    }
+
+    #[test]
     fn says_what_to_do() {
         let line = explain_http_error(429, r#"{"error":{"message":"slow down"}}"#, Some("7"));
-        assert_eq!(line, "HTTP 429: slow down — Rate limited: try again in 7 s.");
+        assert_eq!(
+            line,
+            "HTTP 429: slow down — Rate limited: try again in 7 s."
+        );
         assert!(explain_http_error(401, "", None).contains("API key"));
         assert!(explain_http_error(503, "busy", None).starts_with("HTTP 503: busy"));
         let in_stream = explain_provider_error(&ProviderError {

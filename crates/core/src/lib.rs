@@ -11,6 +11,7 @@ pub mod models;
 pub mod ndjson;
 pub mod reduce;
 pub mod request;
+pub mod run;
 pub mod sse;
 pub mod stream;
 

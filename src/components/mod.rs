@@ -1,0 +1,5 @@
+//! The app's view components; each stays thin and wires a model to the DOM.
+
+pub mod answer;
+pub mod meter;
+pub mod prompt;

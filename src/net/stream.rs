@@ -1,0 +1,221 @@
+//! Streaming `fetch`: sends one POST, then hands each chunk of the response body to a
+//! callback as it arrives. Cancellation is an AbortController; failures are the core's `TransportError`.
+
+use js_sys::{Reflect, Uint8Array};
+pub use sparkplug_core::run::TransportError;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response};
+
+/// One POST with a JSON body. Header values may hold an API key: never log them.
+pub struct PostJson<'a> {
+    pub url: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: &'a str,
+}
+
+/// Sends the request and calls `on_chunk` with every body chunk until the body ends.
+pub async fn stream_post(
+    request: PostJson<'_>,
+    signal: &AbortSignal,
+    mut on_chunk: impl FnMut(&[u8]),
+) -> Result<(), TransportError> {
+    let response = send(&request, signal).await?;
+    if !response.ok() {
+        return Err(status_error(&response).await);
+    }
+    let Some(body) = response.body() else {
+        return Ok(());
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut buffer = Vec::new();
+    loop {
+        let result = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| interrupted(e, signal))?;
+        let done = Reflect::get(&result, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ok(());
+        }
+        let Ok(value) = Reflect::get(&result, &JsValue::from_str("value")) else {
+            continue;
+        };
+        let Some(bytes) = value.dyn_ref::<Uint8Array>() else {
+            continue;
+        };
+        // One reused buffer: a fast stream delivers hundreds of chunks a second.
+        buffer.resize(bytes.length() as usize, 0);
+        bytes.copy_to(&mut buffer);
+        on_chunk(&buffer);
+    }
+}
+
+async fn send(request: &PostJson<'_>, signal: &AbortSignal) -> Result<Response, TransportError> {
+    let headers = Headers::new().map_err(|e| unreachable(e, signal))?;
+    headers
+        .set("content-type", "application/json")
+        .map_err(|e| unreachable(e, signal))?;
+    for (name, value) in request.headers {
+        headers
+            .set(name, value)
+            .map_err(|_| TransportError::Unreachable {
+                detail: format!("the header `{name}` is not valid"),
+            })?;
+    }
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(request.body));
+    init.set_signal(Some(signal));
+    let window = web_sys::window().ok_or(TransportError::Unreachable {
+        detail: "no window".into(),
+    })?;
+    let response = JsFuture::from(window.fetch_with_str_and_init(request.url, &init))
+        .await
+        .map_err(|e| unreachable(e, signal))?;
+    response
+        .dyn_into::<Response>()
+        .map_err(|_| TransportError::Unreachable {
+            detail: "fetch returned something other than a Response".into(),
+        })
+}
+
+async fn status_error(response: &Response) -> TransportError {
+    let body = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    TransportError::Status {
+        status: response.status(),
+        body,
+        retry_after: response.headers().get("retry-after").ok().flatten(),
+    }
+}
+
+fn unreachable(error: JsValue, signal: &AbortSignal) -> TransportError {
+    if signal.aborted() {
+        TransportError::Aborted
+    } else {
+        TransportError::Unreachable {
+            detail: js_message(&error),
+        }
+    }
+}
+
+fn interrupted(error: JsValue, signal: &AbortSignal) -> TransportError {
+    if signal.aborted() {
+        TransportError::Aborted
+    } else {
+        TransportError::Interrupted {
+            detail: js_message(&error),
+        }
+    }
+}
+
+/// The message of a thrown JS error, or its string form.
+fn js_message(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "unknown error".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sparkplug_core::decode::ApiFormat;
+    use sparkplug_core::run::{LiveRun, Outcome};
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    const BODY: &str = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"fn main() {}\"},\"finish_reason\":null}]}\n\n\
+        data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n\
+        data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":5,\"total_tokens\":8}}\n\n\
+        data: [DONE]\n\n";
+
+    fn data_url(body: &str) -> String {
+        format!(
+            "data:text/event-stream,{}",
+            String::from(js_sys::encode_uri_component(body))
+        )
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_fetched_body_flows_through_the_decoder_into_a_run() {
+        let url = data_url(BODY);
+        let controller = web_sys::AbortController::new().unwrap();
+        let mut run = LiveRun::new(ApiFormat::OpenAiChat, 0.0);
+        let mut chunks = 0;
+        let result = stream_post(
+            PostJson {
+                url: &url,
+                headers: &[],
+                body: "{}",
+            },
+            &controller.signal(),
+            |bytes| {
+                chunks += 1;
+                run.feed(1.0, bytes);
+            },
+        )
+        .await;
+        assert_eq!(result, Ok(()));
+        assert!(chunks >= 1);
+        run.finish(2.0, result);
+        assert_eq!(run.take_pending(), "fn main() {}");
+        assert_eq!(
+            run.outcome(),
+            Some(&Outcome::Finished {
+                reason: Some("stop".into())
+            })
+        );
+        assert_eq!(run.snapshot(2.0).tokens, 5, "usage replaces the estimate");
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_aborted_request_reports_aborted() {
+        let url = data_url(BODY);
+        let controller = web_sys::AbortController::new().unwrap();
+        controller.abort();
+        let result = stream_post(
+            PostJson {
+                url: &url,
+                headers: &[],
+                body: "{}",
+            },
+            &controller.signal(),
+            |_| panic!("no bytes after an abort"),
+        )
+        .await;
+        assert_eq!(result, Err(TransportError::Aborted));
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_unreachable_endpoint_is_reported_with_the_browsers_reason() {
+        let controller = web_sys::AbortController::new().unwrap();
+        // Port 9 (discard) on loopback: nothing listens, the browser refuses at once.
+        let result = stream_post(
+            PostJson {
+                url: "http://127.0.0.1:9/v1/chat/completions",
+                headers: &[],
+                body: "{}",
+            },
+            &controller.signal(),
+            |_| {},
+        )
+        .await;
+        assert!(
+            matches!(result, Err(TransportError::Unreachable { .. })),
+            "{result:?}"
+        );
+    }
+}
