@@ -34,6 +34,11 @@ pub struct Config {
     pub frame_ancestors: Vec<String>,
     /// Pyodide's files (from npm), served at `/pyodide/` to the sandbox.
     pub pyodide_dir: PathBuf,
+    /// Answer the `test/...` models (fixture replays, errors, cut and stalled streams);
+    /// when off they are unknown models.
+    pub enable_test_models: bool,
+    /// Where `test/fixture/<path>` finds its recordings.
+    pub fixtures_dir: PathBuf,
     /// How long shutdown waits for connections to finish after streams were told to end.
     #[serde(with = "duration_text")]
     pub shutdown_grace: Duration,
@@ -51,6 +56,8 @@ impl Default for Config {
             runner_origin: None,
             frame_ancestors: Vec::new(),
             pyodide_dir: PathBuf::from(".tools/npm/node_modules/pyodide"),
+            enable_test_models: false,
+            fixtures_dir: PathBuf::from("../shared/fixtures/streams"),
             shutdown_grace: Duration::from_secs(5),
         }
     }

@@ -11,6 +11,7 @@ mod server;
 mod sse;
 mod state;
 mod static_files;
+mod test_models;
 
 pub use config::{duration_text::parse as parse_duration, Config, ConfigError};
 pub use server::{start, Running, StartError};

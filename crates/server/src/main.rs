@@ -77,6 +77,15 @@ struct Cli {
     #[arg(long, env = "SPARKPLUG_SHUTDOWN_GRACE", value_name = "DURATION", value_parser = parse_duration)]
     shutdown_grace: Option<Duration>,
 
+    /// Answer the test-only models (test/fixture/…, test/error/…, test/cut/…,
+    /// test/stall/…) for the browser's error tests; off, they are unknown models.
+    #[arg(long, env = "SPARKPLUG_ENABLE_TEST_MODELS")]
+    enable_test_models: bool,
+
+    /// Recordings that test/fixture/<path> replays. [default: ../shared/fixtures/streams]
+    #[arg(long, env = "SPARKPLUG_FIXTURES_DIR", value_name = "DIR")]
+    fixtures_dir: Option<PathBuf>,
+
     /// Log filter in tracing's syntax, e.g. `info` or `sparkplug_server=debug`.
     #[arg(
         long,
@@ -123,6 +132,12 @@ impl Cli {
         }
         if let Some(dir) = self.pyodide_dir {
             config.pyodide_dir = dir;
+        }
+        if self.enable_test_models {
+            config.enable_test_models = true;
+        }
+        if let Some(dir) = self.fixtures_dir {
+            config.fixtures_dir = dir;
         }
         Ok(config)
     }

@@ -21,6 +21,8 @@ pub enum ApiError {
     },
     #[error("The model `{0}` does not exist or you do not have access to it.")]
     ModelNotFound(String),
+    #[error("No fixture `{0}` in the fixtures directory.")]
+    FixtureNotFound(String),
     #[error("Invalid URL ({method} {path})")]
     UnknownUrl { method: String, path: String },
     #[error("Invalid method for URL ({method} {path}); use {allowed}.")]
@@ -58,7 +60,9 @@ impl ApiError {
             Self::InvalidJson(_) | Self::InvalidParam { .. } | Self::UnreadableBody(_) => {
                 StatusCode::BAD_REQUEST
             }
-            Self::ModelNotFound(_) | Self::UnknownUrl { .. } => StatusCode::NOT_FOUND,
+            Self::ModelNotFound(_) | Self::UnknownUrl { .. } | Self::FixtureNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -77,7 +81,7 @@ impl ApiError {
     fn param(&self) -> Option<&str> {
         match self {
             Self::InvalidParam { param, .. } => param.as_deref(),
-            Self::ModelNotFound(_) => Some("model"),
+            Self::ModelNotFound(_) | Self::FixtureNotFound(_) => Some("model"),
             _ => None,
         }
     }
@@ -85,6 +89,7 @@ impl ApiError {
     fn code(&self) -> Option<&'static str> {
         match self {
             Self::ModelNotFound(_) => Some("model_not_found"),
+            Self::FixtureNotFound(_) => Some("fixture_not_found"),
             Self::PayloadTooLarge { .. } => Some("request_too_large"),
             Self::MethodNotAllowed { .. } => Some("method_not_supported"),
             Self::UnknownUrl { .. } => Some("unknown_url"),

@@ -22,7 +22,32 @@ pub struct ChatRequest {
     pub include_usage: bool,
     /// `max_completion_tokens`, or the older `max_tokens`.
     pub max_tokens: Option<usize>,
+    /// `sparkplug_chunk_bytes` and `sparkplug_chunk_delay_ms`: how a fixture replay
+    /// slices its bytes (test models only).
+    pub replay: ReplayOptions,
 }
+
+/// Our own request fields for fixture replays; absent fields keep the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplayOptions {
+    pub chunk_bytes: usize,
+    pub chunk_delay_ms: u64,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        // Odd-sized slices land mid-line and mid-character, and the 1 ms pause keeps
+        // TCP from gluing them back together, so clients see the split points.
+        Self {
+            chunk_bytes: 7,
+            chunk_delay_ms: 1,
+        }
+    }
+}
+
+/// Bounds that keep a replay finite: at most 1 MiB per chunk and 10 s between chunks.
+const MAX_CHUNK_BYTES: u64 = 1 << 20;
+const MAX_CHUNK_DELAY_MS: u64 = 10_000;
 
 #[derive(Debug, Deserialize)]
 pub struct Message {
@@ -55,6 +80,8 @@ struct Wire {
     stream_options: Option<StreamOptions>,
     max_tokens: Option<u64>,
     max_completion_tokens: Option<u64>,
+    sparkplug_chunk_bytes: Option<u64>,
+    sparkplug_chunk_delay_ms: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +151,16 @@ impl ChatRequest {
                 format!("'{param}' must be at least 1."),
             ));
         }
+        let defaults = ReplayOptions::default();
+        let chunk_bytes = match wire.sparkplug_chunk_bytes {
+            // At most 2^20, so the cast cannot truncate.
+            Some(n) => in_range("sparkplug_chunk_bytes", n, 1, MAX_CHUNK_BYTES)? as usize,
+            None => defaults.chunk_bytes,
+        };
+        let chunk_delay_ms = match wire.sparkplug_chunk_delay_ms {
+            Some(n) => in_range("sparkplug_chunk_delay_ms", n, 0, MAX_CHUNK_DELAY_MS)?,
+            None => defaults.chunk_delay_ms,
+        };
         Ok(Self {
             model,
             messages,
@@ -133,6 +170,10 @@ impl ChatRequest {
                 .and_then(|o| o.include_usage)
                 .unwrap_or(false),
             max_tokens: limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            replay: ReplayOptions {
+                chunk_bytes,
+                chunk_delay_ms,
+            },
         })
     }
 
@@ -159,6 +200,17 @@ impl ChatRequest {
                     name: m.name.as_deref(),
                 }),
         )
+    }
+}
+
+fn in_range(param: &str, value: u64, min: u64, max: u64) -> Result<u64, ApiError> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(invalid(
+            Some(param.into()),
+            format!("'{param}' must be between {min} and {max}."),
+        ))
     }
 }
 
@@ -232,6 +284,14 @@ mod tests {
             param_of(json!({"model": "m", "messages": msgs, "max_tokens": 0})),
             Some("max_tokens".into())
         );
+        assert_eq!(
+            param_of(json!({"model": "m", "messages": msgs, "sparkplug_chunk_bytes": 0})),
+            Some("sparkplug_chunk_bytes".into())
+        );
+        assert_eq!(
+            param_of(json!({"model": "m", "messages": msgs, "sparkplug_chunk_delay_ms": 60_000})),
+            Some("sparkplug_chunk_delay_ms".into())
+        );
         assert_eq!(param_of(json!([1, 2])), None);
     }
 
@@ -253,5 +313,6 @@ mod tests {
         assert_eq!(request.prompt(), "snake\ngame");
         assert!(request.stream && request.include_usage);
         assert_eq!(request.max_tokens, Some(20));
+        assert_eq!(request.replay, ReplayOptions::default());
     }
 }
