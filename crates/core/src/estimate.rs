@@ -1,12 +1,5 @@
 //! Estimates how many tokens a text is without a vocabulary (a 4 MB BPE table is too big to
 //! ship): it splits text the way the o200k pre-tokenizer does and prices each piece.
-//!
-//! The pieces follow o200k's split pattern: a letter run with an optional leading space or
-//! punctuation mark (a lower-to-upper case change starts a new run), digit runs in groups of
-//! up to three, punctuation runs (with an optional leading space and trailing newlines), and
-//! whitespace runs whose last space joins the next piece. The BPE would cut long pieces
-//! further, so long words and punctuation runs cost more than one token. The constants were
-//! fitted against `tiktoken` o200k_base counts; `tests/estimate_calibration.rs` holds the proof.
 
 /// A word of up to this many letters is one token.
 const WORD_ONE_TOKEN: u32 = 9;
@@ -21,6 +14,13 @@ const PUNCT_STEP: u32 = 3;
 /// Incremental estimator: feed text in pieces of any size; the count equals that of the
 /// whole text fed at once. Keeps only the state of the unfinished piece: O(1) memory and
 /// O(new text) time per call.
+///
+/// The pieces follow o200k's split pattern: a letter run with an optional leading space or
+/// punctuation mark (a lower-to-upper case change starts a new run), digit runs in groups of
+/// up to three, punctuation runs (with an optional leading space and trailing newlines), and
+/// whitespace runs whose last space joins the next piece. The BPE would cut long pieces
+/// further, so long words and punctuation runs cost more than one token. The constants were
+/// fitted against `tiktoken` o200k_base counts; `tests/estimate_calibration.rs` holds the proof.
 #[derive(Debug, Clone, Default)]
 pub struct TokenEstimator {
     /// Tokens of the pieces already closed.

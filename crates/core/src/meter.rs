@@ -1,9 +1,5 @@
 //! The tokens-per-second meter: time to first token, token count (provider usage when given,
 //! otherwise estimated from the text), live, average, final and server-reported rates.
-//!
-//! Time is always passed in by the caller as milliseconds (`performance.now()` in the app),
-//! so the maths is deterministic and testable. Memory is O(1) in the stream's length:
-//! token arrivals are summed into fixed rings of time buckets, never stored one by one.
 
 use serde::Serialize;
 
@@ -44,6 +40,10 @@ pub struct MeterSnapshot {
 }
 
 /// Feed it the request's milestones and every piece of decoded text; ask for snapshots.
+///
+/// Time is always passed in by the caller as milliseconds (`performance.now()` in the app),
+/// so the maths is deterministic and testable. Memory is O(1) in the stream's length:
+/// token arrivals are summed into fixed rings of time buckets, never stored one by one.
 #[derive(Debug, Clone)]
 pub struct Meter {
     start_ms: Option<f64>,
@@ -136,7 +136,10 @@ impl Meter {
     fn tokens(&self) -> u64 {
         let estimate = self.estimator.count();
         match self.reported {
-            Some((output, estimate_then)) => output + estimate.saturating_sub(estimate_then),
+            // Saturating: the reported count comes off the network.
+            Some((output, estimate_then)) => {
+                output.saturating_add(estimate.saturating_sub(estimate_then))
+            }
             None => estimate,
         }
     }
@@ -213,9 +216,10 @@ impl Meter {
         } else {
             // Whole buckets inside the window, plus the covered share of the one it cuts.
             let cut = self.live.index(first, window_start);
-            let cut_end = first + (cut + 1) as f64 * LIVE_BUCKET_MS;
+            let next = cut.saturating_add(1);
+            let cut_end = first + next as f64 * LIVE_BUCKET_MS;
             let share = ((cut_end - window_start) / LIVE_BUCKET_MS).clamp(0.0, 1.0);
-            let tokens = self.live.sum_from(cut + 1) as f64 + self.live.get(cut) as f64 * share;
+            let tokens = self.live.sum_from(next) as f64 + self.live.get(cut) as f64 * share;
             (tokens, LIVE_WINDOW_MS)
         };
         // Under two buckets of history the figure is noise.

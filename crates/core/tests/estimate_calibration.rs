@@ -1,6 +1,5 @@
-//! Calibration of the vocabulary-free token estimator: against o200k_base counts (tiktoken) on
-//! real model answers, and against the providers' own `completion_tokens` in the recorded streams.
-//! Run with `--nocapture` to see the per-text table.
+//! Calibrates the vocabulary-free token estimator against o200k_base counts (tiktoken) on real
+//! answers and against providers' `completion_tokens` in the recordings (`--nocapture` shows both).
 
 mod common;
 

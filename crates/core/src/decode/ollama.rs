@@ -75,7 +75,7 @@ impl OllamaDecoder {
                     name,
                     arguments,
                 });
-                self.next_tool += 1;
+                self.next_tool = self.next_tool.saturating_add(1);
             }
         }
         if line.done != Some(true) {

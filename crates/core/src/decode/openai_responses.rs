@@ -119,7 +119,7 @@ impl ResponsesDecoder {
 
     fn new_call(&mut self, output_index: Option<u64>) -> u32 {
         let index = self.next_tool;
-        self.next_tool += 1;
+        self.next_tool = self.next_tool.saturating_add(1);
         if let Some(at) = output_index {
             self.calls.push((at, index));
         }
