@@ -356,8 +356,10 @@ mod tests {
             assert!(meter.snapshot(last).tokens_are_estimate);
             // Check right after frames and between them, across the whole run after 1 s.
             let mut t = 1_100.0;
+            let mut worst: f64 = 0.0;
             while t <= last {
                 let snap = meter_at(rate, t);
+                worst = worst.max((snap.live_rate.unwrap_or(0.0) / rate - 1.0).abs());
                 assert!(
                     within(snap.live_rate, rate, 0.03),
                     "rate {rate} at {t}: {:?}",
@@ -370,6 +372,10 @@ mod tests {
                 );
                 t += 37.0;
             }
+            eprintln!(
+                "steady {rate} tokens/s: worst live-rate error {:.2}%",
+                worst * 100.0
+            );
         }
     }
 
