@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod detect;
+pub mod endpoints;
 pub mod estimate;
 pub mod event;
 pub mod explain;

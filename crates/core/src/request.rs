@@ -43,6 +43,14 @@ pub fn chat_path(format: ApiFormat) -> &'static str {
     }
 }
 
+/// The path under the base URL that lists models, for the formats whose servers offer one.
+pub fn models_path(format: ApiFormat) -> &'static str {
+    match format {
+        ApiFormat::Ollama => "/api/tags",
+        ApiFormat::OpenAiChat | ApiFormat::OpenAiResponses | ApiFormat::Anthropic => "/models",
+    }
+}
+
 /// The streaming request body for `format`.
 pub fn chat_request(format: ApiFormat, model: &str, messages: &[ChatMessage]) -> String {
     let body = match format {
@@ -150,6 +158,8 @@ mod tests {
         let o = body(ApiFormat::Ollama, &[ChatMessage::user("x")]);
         assert_eq!(o["messages"][0]["content"], "x");
         assert_eq!(chat_path(ApiFormat::Ollama), "/api/chat");
+        assert_eq!(models_path(ApiFormat::Ollama), "/api/tags");
+        assert_eq!(models_path(ApiFormat::Anthropic), "/models");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::decode::ApiFormat;
 use crate::event::{ProviderError, StreamEvent};
 use crate::meter::{Meter, MeterSnapshot};
+use crate::reduce::ToolCall;
 use crate::stream::{StreamDecoder, StreamEnd};
 
 /// Why the transport (the browser's fetch) did not complete normally.
@@ -49,6 +50,25 @@ pub enum Failure {
     Cut,
 }
 
+/// What arrived beside the answer since the last frame.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SideChannels {
+    pub reasoning: String,
+    pub refusal: String,
+    pub tool_calls_changed: bool,
+    /// Messages that could not be decoded and were skipped.
+    pub malformed: usize,
+}
+
+impl SideChannels {
+    pub fn is_empty(&self) -> bool {
+        self.reasoning.is_empty()
+            && self.refusal.is_empty()
+            && !self.tool_calls_changed
+            && self.malformed == 0
+    }
+}
+
 /// One run's decoder, meter, undisplayed text and outcome.
 pub struct LiveRun {
     decoder: StreamDecoder,
@@ -56,6 +76,8 @@ pub struct LiveRun {
     events: Vec<StreamEvent>,
     /// Answer text decoded but not yet in the DOM; drained once per frame.
     pending: String,
+    side: SideChannels,
+    tool_calls: Vec<ToolCall>,
     finish_reason: Option<String>,
     provider_error: Option<ProviderError>,
     outcome: Option<Outcome>,
@@ -70,6 +92,8 @@ impl LiveRun {
             meter,
             events: Vec::new(),
             pending: String::new(),
+            side: SideChannels::default(),
+            tool_calls: Vec::new(),
             finish_reason: None,
             provider_error: None,
             outcome: None,
@@ -105,26 +129,81 @@ impl LiveRun {
     }
 
     fn apply_events(&mut self, now_ms: f64) {
-        for event in self.events.drain(..) {
+        let mut events = std::mem::take(&mut self.events);
+        for event in events.drain(..) {
             match event {
                 StreamEvent::TextDelta { text } => {
                     self.meter.text(now_ms, &text);
                     self.pending.push_str(&text);
                 }
-                StreamEvent::ReasoningDelta { text } | StreamEvent::RefusalDelta { text } => {
+                StreamEvent::ReasoningDelta { text } => {
                     self.meter.text(now_ms, &text);
+                    self.side.reasoning.push_str(&text);
                 }
+                StreamEvent::RefusalDelta { text } => {
+                    self.meter.text(now_ms, &text);
+                    self.side.refusal.push_str(&text);
+                }
+                StreamEvent::ToolCallDelta {
+                    index,
+                    id,
+                    name,
+                    arguments,
+                } => {
+                    self.meter.text(now_ms, &arguments);
+                    self.add_tool_delta(index, id, name, &arguments);
+                }
+                StreamEvent::Malformed { .. } => self.side.malformed += 1,
                 StreamEvent::Usage(usage) => self.meter.usage(now_ms, usage),
                 StreamEvent::ServerTiming(timing) => self.meter.server_timing(timing),
                 StreamEvent::Finish { reason } => self.finish_reason = Some(reason),
                 StreamEvent::Error(error) => {
                     self.provider_error.get_or_insert(error);
                 }
-                StreamEvent::ToolCallDelta { .. }
-                | StreamEvent::Done
-                | StreamEvent::Malformed { .. } => {}
+                StreamEvent::Done => {}
             }
         }
+        // Give the emptied vector back so its capacity is reused next chunk.
+        self.events = events;
+    }
+
+    fn add_tool_delta(
+        &mut self,
+        index: u32,
+        id: Option<String>,
+        name: Option<String>,
+        arguments: &str,
+    ) {
+        let position = match self.tool_calls.iter().position(|c| c.index == index) {
+            Some(position) => position,
+            None => {
+                self.tool_calls.push(ToolCall {
+                    index,
+                    ..ToolCall::default()
+                });
+                self.tool_calls.len() - 1
+            }
+        };
+        let call = &mut self.tool_calls[position];
+        if id.is_some() {
+            call.id = id;
+        }
+        if name.is_some() {
+            call.name = name;
+        }
+        call.arguments.push_str(arguments);
+        self.side.tool_calls_changed = true;
+    }
+
+    /// Takes the reasoning and refusal text that arrived since the last frame, and whether
+    /// the tool calls changed.
+    pub fn take_side_channels(&mut self) -> SideChannels {
+        std::mem::take(&mut self.side)
+    }
+
+    /// The tool calls so far, arguments as raw JSON text (possibly cut short).
+    pub fn tool_calls(&self) -> &[ToolCall] {
+        &self.tool_calls
     }
 
     /// Takes the text that arrived since the last frame.
@@ -138,5 +217,129 @@ impl LiveRun {
 
     pub fn outcome(&self) -> Option<&Outcome> {
         self.outcome.as_ref()
+    }
+}
+
+/// Tool calls as the UI shows them: a header line per call, then its arguments as the raw
+/// JSON text received.
+pub fn tool_calls_text(calls: &[ToolCall]) -> String {
+    let mut text = String::new();
+    for call in calls {
+        let name = call.name.as_deref().unwrap_or("(unnamed)");
+        let id = call
+            .id
+            .as_deref()
+            .map(|id| format!(" [{id}]"))
+            .unwrap_or_default();
+        text.push_str(&format!("#{} {name}{id}\n{}\n", call.index, call.arguments));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chat_chunk(delta: &str) -> String {
+        format!(
+            "data: {{\"choices\":[{{\"index\":0,\"delta\":{delta},\"finish_reason\":null}}]}}\n\n"
+        )
+    }
+
+    fn run_over(body: &str, transport: Result<(), TransportError>) -> LiveRun {
+        let mut run = LiveRun::new(ApiFormat::OpenAiChat, 0.0);
+        // Odd-sized pieces, as a network delivers them.
+        for (i, piece) in body.as_bytes().chunks(5).enumerate() {
+            run.feed(10.0 + i as f64, piece);
+        }
+        run.finish(1000.0, transport);
+        run
+    }
+
+    #[test]
+    fn a_complete_stream_finishes_with_its_reason_and_text() {
+        let body = format!(
+            "{}{}data: {{\"choices\":[{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}\n\ndata: [DONE]\n\n",
+            chat_chunk(r#"{"content":"héllo "}"#),
+            chat_chunk(r#"{"content":"world"}"#)
+        );
+        let mut run = run_over(&body, Ok(()));
+        assert_eq!(run.take_pending(), "héllo world");
+        assert_eq!(run.take_pending(), "", "pending text is taken once");
+        assert_eq!(
+            run.outcome(),
+            Some(&Outcome::Finished {
+                reason: Some("stop".into())
+            })
+        );
+    }
+
+    #[test]
+    fn a_body_without_finish_or_done_is_a_cut() {
+        let body = chat_chunk(r#"{"content":"partial"}"#);
+        let mut run = run_over(&body, Ok(()));
+        assert_eq!(run.take_pending(), "partial");
+        assert_eq!(run.outcome(), Some(&Outcome::Failed(Failure::Cut)));
+    }
+
+    #[test]
+    fn an_in_stream_error_wins_over_the_transport_result() {
+        let body = format!(
+            "{}data: {{\"error\":{{\"message\":\"Overloaded\",\"type\":\"overloaded_error\"}}}}\n\n",
+            chat_chunk(r#"{"content":"a"}"#)
+        );
+        let run = run_over(&body, Ok(()));
+        match run.outcome() {
+            Some(Outcome::Failed(Failure::InStream(e))) => assert_eq!(e.message, "Overloaded"),
+            other => panic!("expected an in-stream error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn stop_and_transport_failures_keep_the_text() {
+        let body = chat_chunk(r#"{"content":"kept"}"#);
+        let mut stopped = run_over(&body, Err(TransportError::Aborted));
+        assert_eq!(stopped.outcome(), Some(&Outcome::Stopped));
+        assert_eq!(stopped.take_pending(), "kept");
+        let dropped = TransportError::Interrupted {
+            detail: "network error".into(),
+        };
+        let run = run_over(&body, Err(dropped.clone()));
+        assert_eq!(
+            run.outcome(),
+            Some(&Outcome::Failed(Failure::Transport(dropped)))
+        );
+    }
+
+    #[test]
+    fn reasoning_refusal_tool_calls_and_malformed_are_kept_apart() {
+        let body = [
+            chat_chunk(r#"{"reasoning_content":"think "}"#),
+            chat_chunk(r#"{"refusal":"I can't"}"#),
+            chat_chunk(
+                r#"{"tool_calls":[{"index":0,"id":"call_1","function":{"name":"f","arguments":"{\"a\""}}]}"#,
+            ),
+            chat_chunk(r#"{"tool_calls":[{"index":0,"function":{"arguments":":1}"}}]}"#),
+            "data: {not json\n\n".to_string(),
+            "data: [DONE]\n\n".to_string(),
+        ]
+        .concat();
+        let mut run = run_over(&body, Ok(()));
+        assert_eq!(run.take_pending(), "");
+        let side = run.take_side_channels();
+        assert_eq!(side.reasoning, "think ");
+        assert_eq!(side.refusal, "I can't");
+        assert!(side.tool_calls_changed);
+        assert_eq!(side.malformed, 1);
+        assert!(run.take_side_channels().is_empty());
+        let calls = run.tool_calls();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].name.as_deref(), Some("f"));
+        assert_eq!(calls[0].arguments, "{\"a\":1}");
+        assert_eq!(
+            tool_calls_text(run.tool_calls()),
+            "#0 f [call_1]\n{\"a\":1}\n"
+        );
+        assert!(matches!(run.outcome(), Some(Outcome::Finished { .. })));
     }
 }
