@@ -39,6 +39,17 @@ pub struct Config {
     pub enable_test_models: bool,
     /// Where `test/fixture/<path>` finds its recordings.
     pub fixtures_dir: PathBuf,
+    /// Providers the proxy forwards `NAME/MODEL` requests to (`[[upstream]]` in TOML).
+    #[serde(rename = "upstream")]
+    pub upstreams: Vec<UpstreamConfig>,
+    /// An upstream silent for this long is given up: 504 before the response started,
+    /// a final SSE error event after.
+    #[serde(with = "duration_text")]
+    pub upstream_idle_timeout: Duration,
+    /// Save every proxied stream here as a timed JSON-lines recording.
+    pub record_dir: Option<PathBuf>,
+    /// Recordings that `replay/NAME` plays; defaults to `record_dir`.
+    pub replay_dir: Option<PathBuf>,
     /// How long shutdown waits for connections to finish after streams were told to end.
     #[serde(with = "duration_text")]
     pub shutdown_grace: Duration,
@@ -58,7 +69,45 @@ impl Default for Config {
             pyodide_dir: PathBuf::from(".tools/npm/node_modules/pyodide"),
             enable_test_models: false,
             fixtures_dir: PathBuf::from("../shared/fixtures/streams"),
+            upstreams: Vec::new(),
+            upstream_idle_timeout: Duration::from_secs(30),
+            record_dir: None,
+            replay_dir: None,
             shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// One provider the proxy can reach. The key is never in the configuration: only the
+/// name of the environment variable that holds it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// The prefix clients use: model `NAME/MODEL` goes to this upstream as `MODEL`.
+    pub name: String,
+    /// The API root, e.g. `https://api.openai.com/v1`; requests go to
+    /// `<base_url>/chat/completions` and `<base_url>/models`.
+    pub base_url: String,
+    /// Environment variable holding the API key; none sends no `Authorization`.
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// The upstream's wire format, recorded with each stream for the app's decoder.
+    #[serde(default)]
+    pub format: UpstreamFormat,
+}
+
+/// Wire formats the proxy forwards. Only OpenAI-compatible chat completions so far.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum UpstreamFormat {
+    #[default]
+    Openai,
+}
+
+impl UpstreamFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Openai => "openai",
         }
     }
 }
@@ -150,6 +199,28 @@ mod tests {
         assert_eq!(config.addr, "0.0.0.0:9000".parse().expect("addr"));
         assert_eq!(config.shutdown_grace, Duration::from_secs(2));
         assert_eq!(config.dist_dir, PathBuf::from("dist"));
+    }
+
+    #[test]
+    fn toml_reads_upstreams_by_env_var_name() {
+        let config: Config = toml::from_str(
+            "upstream_idle_timeout = \"500ms\"\n\
+             [[upstream]]\nname = \"openai\"\nbase_url = \"https://api.openai.com/v1\"\n\
+             api_key_env = \"OPENAI_API_KEY\"\nformat = \"openai\"\n\
+             [[upstream]]\nname = \"local\"\nbase_url = \"http://127.0.0.1:11434/v1\"\n",
+        )
+        .expect("valid toml");
+        assert_eq!(config.upstream_idle_timeout, Duration::from_millis(500));
+        assert_eq!(config.upstreams.len(), 2);
+        assert_eq!(
+            config.upstreams[0].api_key_env.as_deref(),
+            Some("OPENAI_API_KEY")
+        );
+        assert_eq!(config.upstreams[1].api_key_env, None);
+        assert!(toml::from_str::<Config>(
+            "[[upstream]]\nname = \"x\"\nbase_url = \"http://a\"\napi_key = \"sk-1\""
+        )
+        .is_err());
     }
 
     #[test]

@@ -6,6 +6,8 @@ mod config;
 mod demo;
 mod headers;
 mod limits;
+mod proxy;
+mod record;
 mod router;
 mod server;
 mod sse;
@@ -13,5 +15,7 @@ mod state;
 mod static_files;
 mod test_models;
 
-pub use config::{duration_text::parse as parse_duration, Config, ConfigError};
+pub use config::{
+    duration_text::parse as parse_duration, Config, ConfigError, UpstreamConfig, UpstreamFormat,
+};
 pub use server::{start, Running, StartError};

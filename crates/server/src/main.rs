@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Parser;
-use sparkplug_server::{parse_duration, Config, ConfigError};
+use sparkplug_server::{parse_duration, Config, ConfigError, UpstreamConfig, UpstreamFormat};
 use tracing_subscriber::EnvFilter;
 
 /// Sparkplug's server: the app's files, simulated OpenAI-compatible models and the API.
@@ -86,6 +86,25 @@ struct Cli {
     #[arg(long, env = "SPARKPLUG_FIXTURES_DIR", value_name = "DIR")]
     fixtures_dir: Option<PathBuf>,
 
+    /// Upstream for the proxy as NAME=BASE_URL[,KEY_ENV]: model NAME/MODEL goes to
+    /// BASE_URL/chat/completions with the key from environment variable KEY_ENV.
+    /// Repeatable; added to the config file's [[upstream]] entries.
+    #[arg(long = "upstream", env = "SPARKPLUG_UPSTREAMS", value_name = "NAME=URL[,KEY_ENV]", value_delimiter = ';', value_parser = parse_upstream)]
+    upstreams: Vec<UpstreamConfig>,
+
+    /// Give up on an upstream silent this long: 504 before the answer started, a final
+    /// SSE error event after. [default: 30s]
+    #[arg(long, env = "SPARKPLUG_UPSTREAM_IDLE_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    upstream_idle_timeout: Option<Duration>,
+
+    /// Record every proxied stream into DIR as JSON lines. [default: off]
+    #[arg(long = "record", env = "SPARKPLUG_RECORD_DIR", value_name = "DIR")]
+    record_dir: Option<PathBuf>,
+
+    /// Recordings that model replay/NAME plays. [default: the --record directory]
+    #[arg(long, env = "SPARKPLUG_REPLAY_DIR", value_name = "DIR")]
+    replay_dir: Option<PathBuf>,
+
     /// Log filter in tracing's syntax, e.g. `info` or `sparkplug_server=debug`.
     #[arg(
         long,
@@ -139,8 +158,35 @@ impl Cli {
         if let Some(dir) = self.fixtures_dir {
             config.fixtures_dir = dir;
         }
+        config.upstreams.extend(self.upstreams);
+        if let Some(idle) = self.upstream_idle_timeout {
+            config.upstream_idle_timeout = idle;
+        }
+        if self.record_dir.is_some() {
+            config.record_dir = self.record_dir;
+        }
+        if self.replay_dir.is_some() {
+            config.replay_dir = self.replay_dir;
+        }
         Ok(config)
     }
+}
+
+/// Parses `NAME=BASE_URL[,KEY_ENV]`; the server checks the name and URL at start.
+fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
+    let (name, rest) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=BASE_URL[,KEY_ENV]"))?;
+    let (base_url, api_key_env) = match rest.split_once(',') {
+        Some((url, env)) => (url, Some(env.to_owned())),
+        None => (rest, None),
+    };
+    Ok(UpstreamConfig {
+        name: name.to_owned(),
+        base_url: base_url.to_owned(),
+        api_key_env,
+        format: UpstreamFormat::Openai,
+    })
 }
 
 #[tokio::main]

@@ -15,6 +15,7 @@ use crate::{
     config::Config,
     demo::{CatalogError, Demo},
     headers::{self, AppCsp, HeaderConfigError},
+    proxy::{UpstreamConfigError, Upstreams},
     router,
     state::AppState,
 };
@@ -30,6 +31,8 @@ pub enum StartError {
     LoaderStopped,
     #[error(transparent)]
     Headers(#[from] HeaderConfigError),
+    #[error(transparent)]
+    Upstreams(#[from] UpstreamConfigError),
 }
 
 /// A server serving in the background.
@@ -46,6 +49,7 @@ pub struct Running {
 pub async fn start(config: Config) -> Result<Running, StartError> {
     let csp = AppCsp::new(&config)?;
     let cors = headers::cors(&config.cors_origins)?;
+    let upstreams = Upstreams::new(&config.upstreams, config.upstream_idle_timeout)?;
     let demo = load_demo().await?;
     let listener = TcpListener::bind(config.addr)
         .await
@@ -59,7 +63,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let shutdown = CancellationToken::new();
     let grace = config.shutdown_grace;
-    let app = router::build(AppState::new(config, demo, shutdown.clone()), csp, cors);
+    let app = router::build(
+        AppState::new(config, demo, upstreams, shutdown.clone()),
+        csp,
+        cors,
+    );
     let serve = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -1,7 +1,7 @@
 //! `POST /v1/chat/completions`: validates the request and hands it to the backend its
 //! model names.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::Path};
 
 use axum::{
     extract::{ConnectInfo, State},
@@ -14,6 +14,8 @@ use super::{
 };
 use crate::{
     demo::{Ending, Profile},
+    proxy::{self, Upstream},
+    record::{self, REPLAY_PREFIX},
     state::AppState,
     test_models::TestModel,
 };
@@ -27,37 +29,55 @@ pub async fn completions(
     let backend = Backend::resolve(&request.model, &state)
         .ok_or_else(|| ApiError::ModelNotFound(request.model.clone()))?;
     let permit = state.limiter.acquire(peer.ip())?;
+    let shutdown = state.shutdown.clone();
     match backend {
         Backend::Demo(profile) => {
             state
                 .demo
-                .reply(
-                    &profile,
-                    &request,
-                    Ending::Complete,
-                    state.shutdown.clone(),
-                    permit,
-                )
+                .reply(&profile, &request, Ending::Complete, shutdown, permit)
                 .await
         }
         Backend::Test(model) => model.reply(&state, &request, permit).await,
+        Backend::Replay(dir, name) => record::play(dir, name, shutdown, permit).await,
+        Backend::Upstream(upstream, model) => {
+            let record_dir = state.config.record_dir.as_deref();
+            proxy::forward(
+                &state.upstreams,
+                upstream,
+                model,
+                body,
+                record_dir,
+                shutdown,
+                permit,
+            )
+            .await
+        }
     }
 }
 
-/// What answers a model id.
-enum Backend {
+/// What answers a model id, in the order tried: demo profiles, test models (when
+/// enabled), recordings, then upstreams by name.
+enum Backend<'a> {
     Demo(Profile),
     Test(TestModel),
+    Replay(&'a Path, &'a str),
+    Upstream(&'a Upstream, &'a str),
 }
 
-impl Backend {
-    fn resolve(model: &str, state: &AppState) -> Option<Self> {
+impl<'a> Backend<'a> {
+    fn resolve(model: &'a str, state: &'a AppState) -> Option<Self> {
         if let Some(profile) = Profile::lookup(model) {
             return Some(Self::Demo(profile));
         }
         if state.config.enable_test_models {
-            return TestModel::parse(model).map(Self::Test);
+            if let Some(test) = TestModel::parse(model) {
+                return Some(Self::Test(test));
+            }
         }
-        None
+        if let (Some(name), Some(dir)) = (model.strip_prefix(REPLAY_PREFIX), state.replay_dir()) {
+            return Some(Self::Replay(dir, name));
+        }
+        let (upstream, upstream_model) = state.upstreams.resolve(model)?;
+        Some(Self::Upstream(upstream, upstream_model))
     }
 }

@@ -37,6 +37,18 @@ pub enum ApiError {
     TooManyStreams { limit: usize },
     #[error("The server is shutting down; retry shortly.")]
     ShuttingDown,
+    #[error("Upstream `{upstream}` could not be reached: {message}")]
+    UpstreamUnreachable { upstream: String, message: String },
+    #[error("Upstream `{upstream}` sent nothing for {seconds} s.")]
+    UpstreamTimeout { upstream: String, seconds: f64 },
+    #[error(
+        "Upstream `{upstream}` has no API key: set the environment variable {env} for the server."
+    )]
+    UpstreamKeyMissing { upstream: String, env: String },
+    #[error("No recording `{0}` in the replay directory.")]
+    RecordingNotFound(String),
+    #[error("Recording `{name}` cannot be played: {reason}")]
+    RecordingInvalid { name: String, reason: String },
 }
 
 /// OpenAI's error object.
@@ -67,6 +79,12 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Self::UpstreamUnreachable { .. } => StatusCode::BAD_GATEWAY,
+            Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            Self::UpstreamKeyMissing { .. } | Self::RecordingInvalid { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            Self::RecordingNotFound(_) => StatusCode::NOT_FOUND,
         }
     }
 
@@ -74,6 +92,9 @@ impl ApiError {
         match self {
             Self::ShuttingDown => "server_shutdown",
             Self::TooManyStreams { .. } => "rate_limit_error",
+            Self::UpstreamUnreachable { .. } => "upstream_error",
+            Self::UpstreamTimeout { .. } => "upstream_timeout",
+            Self::UpstreamKeyMissing { .. } | Self::RecordingInvalid { .. } => "server_error",
             _ => "invalid_request_error",
         }
     }
@@ -81,7 +102,9 @@ impl ApiError {
     fn param(&self) -> Option<&str> {
         match self {
             Self::InvalidParam { param, .. } => param.as_deref(),
-            Self::ModelNotFound(_) | Self::FixtureNotFound(_) => Some("model"),
+            Self::ModelNotFound(_) | Self::FixtureNotFound(_) | Self::RecordingNotFound(_) => {
+                Some("model")
+            }
             _ => None,
         }
     }
@@ -94,6 +117,8 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => Some("method_not_supported"),
             Self::UnknownUrl { .. } => Some("unknown_url"),
             Self::TooManyStreams { .. } => Some("too_many_streams"),
+            Self::UpstreamKeyMissing { .. } => Some("upstream_key_missing"),
+            Self::RecordingNotFound(_) => Some("recording_not_found"),
             _ => None,
         }
     }

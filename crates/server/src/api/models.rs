@@ -1,13 +1,18 @@
-//! `GET /v1/models`: the models this server answers for, in OpenAI's list shape, each
-//! demo model with its simulated speed and the published figure it imitates.
+//! `GET /v1/models`: the models this server answers for, in OpenAI's list shape: demo
+//! models (simulated speed, the figure each imitates), recordings, upstreams' models.
 
 use axum::{extract::State, Json};
 use serde_json::{json, Value};
 
-use crate::{demo::Profile, state::AppState};
+use crate::{
+    demo::Profile,
+    proxy,
+    record::{self, REPLAY_PREFIX},
+    state::AppState,
+};
 
 pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    let data: Vec<Value> = Profile::listed()
+    let mut data: Vec<Value> = Profile::listed()
         .map(|profile| {
             json!({
                 "id": profile.id,
@@ -21,5 +26,18 @@ pub async fn list(State(state): State<AppState>) -> Json<Value> {
             })
         })
         .collect();
+    if let Some(dir) = state.replay_dir() {
+        for (name, header) in record::list_recordings(dir).await {
+            data.push(json!({
+                "id": format!("{REPLAY_PREFIX}{name}"),
+                "object": "model",
+                "created": header.created,
+                "owned_by": "sparkplug-replay",
+                "recorded_model": header.model,
+                "format": header.format,
+            }));
+        }
+    }
+    data.extend(proxy::list_models(&state.upstreams).await);
     Json(json!({ "object": "list", "data": data }))
 }
