@@ -24,7 +24,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -141,7 +141,8 @@ fn parse_answer(file: &str, text: &str) -> Result<Answer, String> {
 }
 
 /// A deliberately small TOML subset: `key = "string"` and `key = ["a", "b"]` (arrays may span
-/// lines), `#` comments, blank lines. Unknown keys are allowed and ignored.
+/// lines), `#` comments, blank lines. Only `title`, `prompts` and `tags` are allowed, as the
+/// server's catalog rejects unknown fields.
 fn parse_front_matter(src: &str) -> Result<FrontMatter, String> {
     let mut fm = FrontMatter::default();
     let mut chars = src.chars().peekable();
@@ -185,7 +186,7 @@ fn parse_front_matter(src: &str) -> Result<FrontMatter, String> {
             ("title" | "prompts" | "tags", _) => {
                 return Err(format!("front matter `{key}` has the wrong type"))
             }
-            _ => {}
+            _ => return Err(format!("front matter: unknown key `{key}` (allowed: title, prompts, tags)")),
         }
         skip_inline_ws(&mut chars);
         match chars.peek() {
@@ -444,13 +445,12 @@ impl Drop for TempDir {
     }
 }
 
-/// Runs `cmd` with `stdin` fed in, kills it (and its process group) after `timeout`.
+/// Runs `cmd` with `stdin` fed in and kills it after `timeout`.
+///
+/// Only the direct child is killed (no process-group signals, so nothing outside the test
+/// can be hit). A killed program's own children may keep its pipes open, so after a kill the
+/// output is collected for a short grace period only and the readers are left behind.
 fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        cmd.process_group(0);
-    }
     let program = format!("{:?}", cmd.get_program());
     let mut child: Child = match cmd
         .stdin(Stdio::piped())
@@ -470,21 +470,24 @@ fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output 
     };
     let mut sin = child.stdin.take().unwrap();
     let input = stdin.to_string();
-    let writer = thread::spawn(move || {
-        let _ = sin.write_all(input.as_bytes());
+    thread::spawn(move || {
+        let _ = sin.write_all(input.as_bytes()); // dropping `sin` closes the child's stdin
     });
+    let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
     let mut sout = child.stdout.take().unwrap();
     let mut serr = child.stderr.take().unwrap();
-    let out_reader = thread::spawn(move || {
+    let tx_err = tx.clone();
+    thread::spawn(move || {
         let mut s = Vec::new();
         let _ = sout.read_to_end(&mut s);
-        s
+        let _ = tx.send((true, s));
     });
-    let err_reader = thread::spawn(move || {
+    thread::spawn(move || {
         let mut s = Vec::new();
         let _ = serr.read_to_end(&mut s);
-        s
+        let _ = tx_err.send((false, s));
     });
+
     let started = Instant::now();
     let mut note = String::new();
     let status = loop {
@@ -492,13 +495,6 @@ fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output 
             Ok(Some(status)) => break Some(status),
             Ok(None) if started.elapsed() > timeout => {
                 note = format!("timed out after {timeout:?}, killed");
-                #[cfg(unix)]
-                {
-                    let _ = Command::new("kill")
-                        .arg("-KILL")
-                        .arg(format!("-{}", child.id()))
-                        .status();
-                }
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
@@ -510,10 +506,25 @@ fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output 
             }
         }
     };
-    let _ = writer.join();
-    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
-    let ok = status.is_some_and(|s| s.success());
+
+    // Normally both pipes close as the program exits; after a kill, wait a little only.
+    let grace = if status.is_some() { timeout } else { Duration::from_secs(2) };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    for _ in 0..2 {
+        match rx.recv_timeout(grace) {
+            Ok((true, bytes)) => stdout = bytes,
+            Ok((false, bytes)) => stderr = bytes,
+            Err(_) => {
+                if note.is_empty() {
+                    note = "exited, but its output pipes stayed open (a background process?)".into();
+                }
+                break;
+            }
+        }
+    }
+    let stdout = String::from_utf8_lossy(&stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&stderr).into_owned();
+    let ok = note.is_empty() && status.is_some_and(|s| s.success());
     if note.is_empty() {
         if let Some(s) = status {
             if !s.success() {
@@ -521,12 +532,7 @@ fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output 
             }
         }
     }
-    Output {
-        ok,
-        stdout,
-        stderr,
-        note,
-    }
+    Output { ok, stdout, stderr, note }
 }
 
 /// Runs one block; `Err` holds a readable reason.
@@ -875,11 +881,13 @@ fn fences_follow_commonmark_lengths() {
 
 #[test]
 fn a_hanging_program_is_killed() {
+    // `exec` makes the shell become `sleep`, so the kill reaches the process holding the pipes
     let mut cmd = Command::new("bash");
-    cmd.arg("-c").arg("echo start; sleep 30");
+    cmd.arg("-c").arg("echo start; exec sleep 30");
     let t = Instant::now();
     let out = run_with_timeout(cmd, "", Duration::from_millis(500));
     assert!(!out.ok);
     assert!(out.note.contains("timed out"), "{}", out.note);
+    assert_eq!(out.stdout, "start\n");
     assert!(t.elapsed() < Duration::from_secs(10));
 }
