@@ -1,5 +1,5 @@
-//! The page: prompt, answer and meter wired to one streamed run at a time.
-//! State lives in signals here; the run's logic lives in `live` and the core.
+//! The page: settings, prompt, answer, side channels and meter wired to one streamed run at
+//! a time. State lives in signals here; the run's logic lives in `live` and the core.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -7,41 +7,75 @@ use std::rc::Rc;
 use leptos::html::Pre;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sparkplug_core::decode::ApiFormat;
+use sparkplug_core::endpoints::Endpoints;
 use sparkplug_core::explain::{explain_outcome, StatusLine};
 use sparkplug_core::meter::MeterSnapshot;
-use sparkplug_core::request::{chat_request, ChatMessage};
-use sparkplug_core::run::{LiveRun, Outcome};
+use sparkplug_core::reduce::ToolCall;
+use sparkplug_core::request::{auth_headers, chat_path, chat_request, ChatMessage};
+use sparkplug_core::run::{tool_calls_text, LiveRun, Outcome, SideChannels};
 use web_sys::AbortController;
 
+use crate::browser::storage;
 use crate::components::answer::Answer;
 use crate::components::meter::Meter;
 use crate::components::prompt::Prompt;
+use crate::components::settings::Settings;
+use crate::components::side::SideChannels as SideChannelsView;
 use crate::live::frame::{flush_every_frame, FrameTarget};
 use crate::live::now_ms;
 use crate::live::text_sink::TextSink;
 use crate::net::stream::{stream_post, PostJson};
-
-/// Our own server's OpenAI-compatible API, which serves the demo models.
-const DEMO_BASE: &str = "/v1";
-const DEFAULT_MODEL: &str = "demo-1000";
 
 #[component]
 pub fn App() -> impl IntoView {
     let prompt = RwSignal::new(String::from(
         "Write a Minesweeper clone in a single HTML file",
     ));
-    let model = RwSignal::new(DEFAULT_MODEL.to_string());
+    let endpoints = RwSignal::new(storage::load_endpoints());
+    let keys = RwSignal::new(storage::load_keys());
+    let settings_open = RwSignal::new(false);
     let (models, set_models) = signal(Vec::new());
     let (streaming, set_streaming) = signal(false);
     let (snapshot, set_snapshot) = signal(MeterSnapshot::default());
     let (status, set_status) = signal(StatusLine::default());
+    let (has_reasoning, set_has_reasoning) = signal(false);
+    let (refusal, set_refusal) = signal(String::new());
+    let (tool_calls, set_tool_calls) = signal(String::new());
+    let (skipped, set_skipped) = signal(0usize);
+    let (answer_chars, set_answer_chars) = signal(None::<usize>);
     let answer: NodeRef<Pre> = NodeRef::new();
+    let reasoning: NodeRef<Pre> = NodeRef::new();
     let abort: StoredValue<Option<AbortController>, LocalStorage> = StoredValue::new_local(None);
 
-    spawn_local(async move {
-        set_models.set(crate::net::models::list(DEMO_BASE).await);
+    // Refetch the model list whenever the endpoint, its URL, format or key changes.
+    Effect::new(move |_| {
+        let endpoint = endpoints.with(|e| e.selected().clone());
+        let key = keys.with(|k| k.get(&endpoint.id).map(str::to_string));
+        spawn_local(async move {
+            let list =
+                crate::net::models::list(&endpoint.base_url, endpoint.format, key.as_deref()).await;
+            set_models.set(list);
+        });
     });
+
+    let save = move |endpoints: &Endpoints| {
+        if let Err(reason) = storage::save_endpoints(endpoints) {
+            set_status.set(StatusLine::neutral(reason));
+        }
+    };
+    let choose_endpoint = move |id: String| {
+        endpoints.update(|e| {
+            e.select(&id).ok();
+        });
+        endpoints.with_untracked(save);
+    };
+    let choose_model = move |model: String| {
+        endpoints.update(|e| {
+            let id = e.selected().id.clone();
+            e.set_model(&id, &model).ok();
+        });
+        endpoints.with_untracked(save);
+    };
 
     let send = move |()| {
         let text = prompt.get_untracked();
@@ -54,6 +88,12 @@ pub fn App() -> impl IntoView {
         else {
             return;
         };
+        let Some(reasoning_sink) = reasoning
+            .get_untracked()
+            .and_then(|pre| TextSink::replace_contents(&pre))
+        else {
+            return;
+        };
         let Ok(controller) = AbortController::new() else {
             return;
         };
@@ -61,13 +101,22 @@ pub fn App() -> impl IntoView {
         abort.set_value(Some(controller));
         set_streaming.set(true);
         set_status.set(StatusLine::neutral("Waiting for the first token…"));
+        set_has_reasoning.set(false);
+        set_refusal.set(String::new());
+        set_tool_calls.set(String::new());
+        set_skipped.set(0);
+        set_answer_chars.set(None);
 
-        let body = chat_request(
-            ApiFormat::OpenAiChat,
-            &model.get_untracked(),
-            &[ChatMessage::user(text)],
+        let endpoint = endpoints.with_untracked(|e| e.selected().clone());
+        let key = keys.with_untracked(|k| k.get(&endpoint.id).map(str::to_string));
+        let headers = auth_headers(endpoint.format, key.as_deref());
+        let url = format!(
+            "{}{}",
+            endpoint.base_url.trim_end_matches('/'),
+            chat_path(endpoint.format)
         );
-        let run = Rc::new(RefCell::new(LiveRun::new(ApiFormat::OpenAiChat, now_ms())));
+        let body = chat_request(endpoint.format, &endpoint.model, &[ChatMessage::user(text)]);
+        let run = Rc::new(RefCell::new(LiveRun::new(endpoint.format, now_ms())));
         flush_every_frame(
             run.clone(),
             sink,
@@ -75,14 +124,20 @@ pub fn App() -> impl IntoView {
                 set_snapshot,
                 set_status,
                 set_streaming,
+                reasoning: reasoning_sink,
+                set_has_reasoning,
+                set_refusal,
+                set_tool_calls,
+                set_skipped,
                 first_token_shown: Cell::new(false),
+                run: run.clone(),
+                set_answer_chars,
             },
         );
         spawn_local(async move {
-            let url = format!("{DEMO_BASE}/chat/completions");
             let request = PostJson {
                 url: &url,
-                headers: &[],
+                headers: &headers,
                 body: &body,
             };
             let result = stream_post(request, &signal, |bytes| {
@@ -106,29 +161,56 @@ pub fn App() -> impl IntoView {
             <header class="app-header">
                 <h1>"⚡ Sparkplug"</h1>
                 <span class="tagline">"Feel what 1,000 tokens per second is like."</span>
+                <button
+                    class="settings-toggle"
+                    data-test="open-settings"
+                    aria-expanded=move || settings_open.get().to_string()
+                    on:click=move |_| settings_open.update(|open| *open = !*open)
+                >
+                    "Endpoints"
+                </button>
             </header>
+            <Settings endpoints=endpoints keys=keys open=settings_open />
             <Prompt
                 prompt=prompt
-                model=model
+                endpoints=endpoints
                 models=models
                 streaming=streaming
                 on_send=Callback::new(send)
                 on_stop=Callback::new(stop)
+                on_choose_endpoint=Callback::new(choose_endpoint)
+                on_choose_model=Callback::new(choose_model)
             />
             <div class="work">
-                <Answer node=answer streaming=streaming status=status />
+                <div class="output">
+                    <SideChannelsView
+                        reasoning=reasoning
+                        has_reasoning=has_reasoning
+                        refusal=refusal
+                        tool_calls=tool_calls
+                        skipped=skipped
+                    />
+                    <Answer node=answer streaming=streaming status=status answer_chars=answer_chars />
+                </div>
                 <Meter snapshot=snapshot />
             </div>
         </div>
     }
 }
 
-/// The signals a run's frames write to.
+/// The signals and sinks a run's frames write to.
 struct View {
     set_snapshot: WriteSignal<MeterSnapshot>,
     set_status: WriteSignal<StatusLine>,
     set_streaming: WriteSignal<bool>,
+    reasoning: TextSink,
+    set_has_reasoning: WriteSignal<bool>,
+    set_refusal: WriteSignal<String>,
+    set_tool_calls: WriteSignal<String>,
+    set_skipped: WriteSignal<usize>,
     first_token_shown: Cell<bool>,
+    run: Rc<RefCell<LiveRun>>,
+    set_answer_chars: WriteSignal<Option<usize>>,
 }
 
 impl FrameTarget for View {
@@ -139,8 +221,26 @@ impl FrameTarget for View {
         self.set_snapshot.set(snapshot);
     }
 
+    fn side_channels(&self, side: SideChannels, tool_calls: &[ToolCall]) {
+        if !side.reasoning.is_empty() {
+            self.reasoning.append(&side.reasoning);
+            self.set_has_reasoning.set(true);
+        }
+        if !side.refusal.is_empty() {
+            self.set_refusal.update(|r| r.push_str(&side.refusal));
+        }
+        if side.tool_calls_changed {
+            self.set_tool_calls.set(tool_calls_text(tool_calls));
+        }
+        if side.malformed > 0 {
+            self.set_skipped.update(|n| *n += side.malformed);
+        }
+    }
+
     fn ended(&self, outcome: Outcome) {
         self.set_streaming.set(false);
         self.set_status.set(explain_outcome(&outcome));
+        self.set_answer_chars
+            .set(Some(self.run.borrow().answer_chars()));
     }
 }

@@ -2,6 +2,7 @@
 //! Parsing, decoding and meter maths live in `sparkplug-core`.
 
 mod app;
+mod browser;
 mod components;
 mod live;
 mod net;

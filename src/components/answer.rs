@@ -18,6 +18,8 @@ pub fn Answer(
     node: NodeRef<Pre>,
     streaming: ReadSignal<bool>,
     status: ReadSignal<StatusLine>,
+    /// The answer's length in characters once the run ended, for scripts and tests.
+    answer_chars: ReadSignal<Option<usize>>,
 ) -> impl IntoView {
     view! {
         <section class="panel" aria-label="Answer">
@@ -30,6 +32,7 @@ pub fn Answer(
             <p
                 class=move || tone_class(status.get().tone)
                 data-test="status"
+                data-chars=move || answer_chars.get().map(|n| n.to_string())
                 role="status"
             >
                 {move || status.get().text}

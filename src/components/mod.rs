@@ -3,3 +3,5 @@
 pub mod answer;
 pub mod meter;
 pub mod prompt;
+pub mod settings;
+pub mod side;

@@ -1,16 +1,20 @@
-//! The prompt box with the model picker and the Send/Stop buttons; Ctrl/Cmd+Enter sends.
+//! The prompt box with the endpoint and model pickers and the Send/Stop buttons;
+//! Ctrl/Cmd+Enter sends.
 
 use leptos::prelude::*;
+use sparkplug_core::endpoints::Endpoints;
 use sparkplug_core::models::ModelInfo;
 
 #[component]
 pub fn Prompt(
     prompt: RwSignal<String>,
-    model: RwSignal<String>,
+    endpoints: RwSignal<Endpoints>,
     models: ReadSignal<Vec<ModelInfo>>,
     streaming: ReadSignal<bool>,
     on_send: Callback<()>,
     on_stop: Callback<()>,
+    on_choose_endpoint: Callback<String>,
+    on_choose_model: Callback<String>,
 ) -> impl IntoView {
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
@@ -18,6 +22,8 @@ pub fn Prompt(
             on_send.run(());
         }
     };
+    let selected_id = move || endpoints.with(|e| e.selected().id.clone());
+    let selected_model = move || endpoints.with(|e| e.selected().model.clone());
     view! {
         <div class="prompt">
             <label class="visually-hidden" for="prompt-input">"Prompt"</label>
@@ -30,28 +36,45 @@ pub fn Prompt(
                 on:keydown=on_keydown
             ></textarea>
             <div class="controls">
-                <label for="model-select">"Model"</label>
+                <label for="endpoint-select">"Endpoint"</label>
                 <select
+                    id="endpoint-select"
+                    data-test="endpoint"
+                    on:change=move |ev| on_choose_endpoint.run(event_target_value(&ev))
+                >
+                    <For
+                        each=move || endpoints.get().list().to_vec()
+                        key=|e| (e.id.clone(), e.name.clone())
+                        children=move |e| {
+                            let id = e.id.clone();
+                            // Per option, because a select's value set before its options
+                            // exist does not stick.
+                            let selected = move || selected_id() == id;
+                            view! { <option value=e.id.clone() selected=selected>{e.name.clone()}</option> }
+                        }
+                    />
+                </select>
+                <label for="model-select">"Model"</label>
+                // Free text with suggestions: an endpoint may serve models its list omits.
+                <input
                     id="model-select"
                     data-test="model"
-                    on:change=move |ev| model.set(event_target_value(&ev))
-                >
+                    list="model-options"
+                    spellcheck="false"
+                    autocomplete="off"
+                    prop:value=selected_model
+                    on:change=move |ev| on_choose_model.run(event_target_value(&ev))
+                />
+                <datalist id="model-options" data-test="model-options">
                     <For
                         each=move || models.get()
                         key=|m| m.id.clone()
                         children=move |m| {
-                            let label = m.label.clone().map_or_else(
-                                || m.id.clone(),
-                                |label| format!("{} — {label}", m.id),
-                            );
-                            let id = m.id.clone();
-                            // Per option, because a select's value set before its options
-                            // exist does not stick.
-                            let selected = move || model.get() == id;
-                            view! { <option value=m.id.clone() selected=selected>{label}</option> }
+                            let label = m.label.clone().unwrap_or_default();
+                            view! { <option value=m.id.clone()>{label}</option> }
                         }
                     />
-                </select>
+                </datalist>
                 <button
                     class="primary"
                     data-test="send"

@@ -8,11 +8,14 @@ use leptos::prelude::request_animation_frame;
 use sparkplug_core::meter::MeterSnapshot;
 
 use super::text_sink::TextSink;
-use sparkplug_core::run::{LiveRun, Outcome};
+use sparkplug_core::reduce::ToolCall;
+use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
 
 /// What the view learns each frame.
 pub trait FrameTarget: 'static {
     fn meter(&self, snapshot: MeterSnapshot);
+    /// Reasoning and refusal text since the last frame, and the tool calls when they changed.
+    fn side_channels(&self, side: SideChannels, tool_calls: &[ToolCall]);
     /// Called once, on the frame after the run ended.
     fn ended(&self, outcome: Outcome);
 }
@@ -43,6 +46,10 @@ impl<T: FrameTarget> Flusher<T> {
         let now = crate::live::now_ms();
         let (text, snapshot, outcome) = {
             let mut run = self.run.borrow_mut();
+            let side = run.take_side_channels();
+            if !side.is_empty() {
+                self.target.side_channels(side, run.tool_calls());
+            }
             (
                 run.take_pending(),
                 run.snapshot(now),

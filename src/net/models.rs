@@ -1,32 +1,45 @@
-//! Fetching an endpoint's model list (`GET /v1/models`); the body is parsed by the core.
+//! Fetching an endpoint's model list; the body is parsed by the core. The API key goes in
+//! a header only, never in the URL.
 
+use sparkplug_core::decode::ApiFormat;
 use sparkplug_core::models::{parse_model_list, ModelInfo};
+use sparkplug_core::request::{auth_headers, models_path};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Response;
+use web_sys::{Headers, RequestInit, Response};
 
-/// The models the endpoint at `base_url` offers; an empty list when it offers none or fails.
-pub async fn list(base_url: &str) -> Vec<ModelInfo> {
-    let Some(window) = web_sys::window() else {
-        return Vec::new();
-    };
-    let url = format!("{}/models", base_url.trim_end_matches('/'));
-    let Ok(response) = JsFuture::from(window.fetch_with_str(&url)).await else {
-        return Vec::new();
-    };
-    let Ok(response) = response.dyn_into::<Response>() else {
-        return Vec::new();
-    };
-    if !response.ok() {
-        return Vec::new();
-    }
-    let Ok(text) = response.text() else {
-        return Vec::new();
-    };
-    let text = JsFuture::from(text)
+/// The models the endpoint offers; empty when it offers no list or cannot be reached (the
+/// user can still type a model name).
+pub async fn list(base_url: &str, format: ApiFormat, api_key: Option<&str>) -> Vec<ModelInfo> {
+    fetch_list(base_url, format, api_key)
         .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .unwrap_or_default();
-    parse_model_list(&text).unwrap_or_default()
+        .unwrap_or_default()
+}
+
+async fn fetch_list(
+    base_url: &str,
+    format: ApiFormat,
+    api_key: Option<&str>,
+) -> Option<Vec<ModelInfo>> {
+    let window = web_sys::window()?;
+    let headers = Headers::new().ok()?;
+    for (name, value) in auth_headers(format, api_key) {
+        headers.set(&name, &value).ok()?;
+    }
+    let init = RequestInit::new();
+    init.set_headers(&headers);
+    let url = format!("{}{}", base_url.trim_end_matches('/'), models_path(format));
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    parse_model_list(&text).ok()
 }

@@ -115,11 +115,23 @@ impl Harness {
         }
     }
 
+    /// Opens a page of the app and waits until the wasm app has mounted (its Send button
+    /// exists), so tests never race the start-up.
     pub async fn open(&self, path: &str) -> Result<()> {
         self.browser
             .goto(&format!("{}{path}", self.base))
             .await
-            .with_context(|| format!("opening {path}"))
+            .with_context(|| format!("opening {path}"))?;
+        self.wait_for("the app to start", Duration::from_secs(20), async |h| {
+            let ready = h
+                .js(
+                    "return document.querySelector('[data-test=send]') !== null;",
+                    vec![],
+                )
+                .await?;
+            Ok(ready.as_bool().unwrap_or(false).then_some(()))
+        })
+        .await
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the page.

@@ -17,7 +17,7 @@ async fn choose_model(h: &Harness, model: &str) -> Result<()> {
     h.wait_for("the model list", Duration::from_secs(10), async |h| {
         let found = h
             .js(
-                "return [...document.querySelectorAll('[data-test=model] option')].some(o => o.value === arguments[0]);",
+                "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
                 vec![serde_json::json!(model)],
             )
             .await?;

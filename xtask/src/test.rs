@@ -47,7 +47,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         build::app_release()?;
         cmd::run(
             cmd::cargo()
-                .args(["test", "-p", "sparkplug-e2e", "--", "--test-threads=1"])
+                .args([
+                    "test",
+                    "--no-fail-fast",
+                    "-p",
+                    "sparkplug-e2e",
+                    "--",
+                    "--test-threads=1",
+                ])
                 .env("SPARKPLUG_DIST", paths::dist()),
         )
     });

@@ -76,6 +76,8 @@ pub struct LiveRun {
     events: Vec<StreamEvent>,
     /// Answer text decoded but not yet in the DOM; drained once per frame.
     pending: String,
+    /// Characters of answer text so far, for a check of the whole against a recording.
+    answer_chars: usize,
     side: SideChannels,
     tool_calls: Vec<ToolCall>,
     finish_reason: Option<String>,
@@ -92,6 +94,7 @@ impl LiveRun {
             meter,
             events: Vec::new(),
             pending: String::new(),
+            answer_chars: 0,
             side: SideChannels::default(),
             tool_calls: Vec::new(),
             finish_reason: None,
@@ -134,6 +137,7 @@ impl LiveRun {
             match event {
                 StreamEvent::TextDelta { text } => {
                     self.meter.text(now_ms, &text);
+                    self.answer_chars += text.chars().count();
                     self.pending.push_str(&text);
                 }
                 StreamEvent::ReasoningDelta { text } => {
@@ -206,6 +210,11 @@ impl LiveRun {
         &self.tool_calls
     }
 
+    /// How many characters of answer text arrived in all.
+    pub fn answer_chars(&self) -> usize {
+        self.answer_chars
+    }
+
     /// Takes the text that arrived since the last frame.
     pub fn take_pending(&mut self) -> String {
         std::mem::take(&mut self.pending)
@@ -265,6 +274,7 @@ mod tests {
         );
         let mut run = run_over(&body, Ok(()));
         assert_eq!(run.take_pending(), "héllo world");
+        assert_eq!(run.answer_chars(), 11, "counted in characters, not bytes");
         assert_eq!(run.take_pending(), "", "pending text is taken once");
         assert_eq!(
             run.outcome(),

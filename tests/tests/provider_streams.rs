@@ -1,0 +1,280 @@
+//! Real recorded provider streams and provider errors, replayed by our server in odd-sized
+//! chunks, read by the app in Chromium: same text and usage as the recording's expected
+//! reduction, side channels shown apart, and every failure explained with the partial kept.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use serde_json::{json, Value};
+use sparkplug_e2e::{fixtures_dir, test_config, Config, Harness};
+
+fn config() -> Config {
+    Config {
+        enable_test_models: true,
+        fixtures_dir: fixtures_dir().join("streams"),
+        ..test_config()
+    }
+}
+
+/// Sets the model on the selected endpoint the way a user does (type, then change).
+async fn use_model(h: &Harness, model: &str) -> Result<()> {
+    h.js(
+        "const i = document.querySelector('[data-test=model]'); i.value = arguments[0]; i.dispatchEvent(new Event('change'));",
+        vec![json!(model)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// What the page shows once a run has ended.
+struct Ended {
+    tone: String,
+    status: String,
+    chars: usize,
+    tokens: u64,
+    answer: String,
+}
+
+async fn send_and_wait(h: &Harness, model: &str) -> Result<Ended> {
+    use_model(h, model).await?;
+    h.click("send").await?;
+    // `data-chars` appears when the run has ended; Send is enabled again.
+    h.wait_for(
+        &format!("{model} to end"),
+        Duration::from_secs(30),
+        async |h| {
+            let chars = h.attr("status", "data-chars").await?;
+            let busy = h.attr("send", "disabled").await?.is_some();
+            Ok(chars.filter(|_| !busy))
+        },
+    )
+    .await?;
+    let chars = h
+        .attr("status", "data-chars")
+        .await?
+        .unwrap_or_default()
+        .parse()?;
+    let tokens = h
+        .attr("meter-tokens", "data-value")
+        .await?
+        .unwrap_or_default()
+        .parse()?;
+    Ok(Ended {
+        tone: h.attr("status", "class").await?.unwrap_or_default(),
+        status: h.text("status").await?,
+        chars,
+        tokens,
+        answer: h.text("answer").await?,
+    })
+}
+
+/// The recordings in OpenAI's chat format (and its compatible family), which our server's
+/// `/v1/chat/completions` replays.
+fn openai_family() -> Result<Vec<(String, Value)>> {
+    let root = fixtures_dir().join("streams");
+    let mut out = Vec::new();
+    for dir in [
+        "openai-chat",
+        "openai-completions",
+        "groq",
+        "cerebras",
+        "deepseek",
+        "mistral",
+        "xai",
+        "perplexity",
+        "derived",
+    ] {
+        let mut files: Vec<_> = std::fs::read_dir(root.join(dir))
+            .with_context(|| format!("reading fixtures in {dir}"))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "sse"))
+            .collect();
+        files.sort();
+        for path in files {
+            let expected = path.with_extension("expected.json");
+            let expected: Value = serde_json::from_str(&std::fs::read_to_string(&expected)?)?;
+            out.push((relative(&root, &path), expected));
+        }
+    }
+    Ok(out)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[tokio::test]
+async fn recorded_streams_read_in_the_browser_match_their_expected_reduction() -> Result<()> {
+    let fixtures = openai_family()?;
+    ensure!(
+        fixtures.len() >= 25,
+        "found only {} recordings",
+        fixtures.len()
+    );
+    let h = Harness::start("provider_streams_fixtures", config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        let mut checked = 0;
+        for (path, expected) in &fixtures {
+            let ended = send_and_wait(h, &format!("test/fixture/{path}")).await?;
+            let text = expected["text"].as_str().unwrap_or_default();
+            ensure!(
+                ended.chars == text.chars().count(),
+                "{path}: {} characters shown, the recording has {}",
+                ended.chars,
+                text.chars().count()
+            );
+            if let Some(out) = expected["usage_normalized"]["output_tokens"].as_u64() {
+                ensure!(
+                    ended.tokens == out,
+                    "{path}: meter shows {} tokens, usage says {out}",
+                    ended.tokens
+                );
+            }
+            let failed = ended.tone.contains("error");
+            let should_fail = !expected["error"].is_null()
+                || (expected["finish_reason"].is_null()
+                    && expected["done_sentinel"] != json!(true));
+            ensure!(
+                failed == should_fail,
+                "{path}: status {:?} ({}) but the recording {}",
+                ended.status,
+                ended.tone,
+                if should_fail { "fails" } else { "completes" }
+            );
+            if let Some(message) = expected["error"]["message"].as_str() {
+                ensure!(
+                    ended.status.contains(message),
+                    "{path}: the provider's message {message:?} is shown: {:?}",
+                    ended.status
+                );
+            }
+            checked += 1;
+        }
+        eprintln!("checked {checked} recordings in the browser");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn reasoning_refusal_and_tool_calls_are_shown_apart_from_the_answer() -> Result<()> {
+    let h = Harness::start("provider_streams_side", config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        let ended = send_and_wait(
+            h,
+            "test/fixture/deepseek/vercel-ai_deepseek-reasoner_reasoning-content.sse",
+        )
+        .await?;
+        let hidden = h.attr("reasoning", "hidden").await?;
+        ensure!(hidden.is_none(), "the reasoning section is shown");
+        let reasoning = h.text("reasoning").await?;
+        ensure!(
+            reasoning.len() > 20,
+            "reasoning text is there: {reasoning:?}"
+        );
+        ensure!(
+            !ended
+                .answer
+                .contains(reasoning.trim_start_matches("Reasoning").trim()),
+            "reasoning is not in the answer"
+        );
+
+        send_and_wait(
+            h,
+            "test/fixture/openai-chat/openai-python_gpt-4o_refusal_include-usage.sse",
+        )
+        .await?;
+        let refusal = h.text("refusal").await?;
+        ensure!(
+            refusal.contains("I'm sorry, I can't assist with that request."),
+            "refusal shown: {refusal:?}"
+        );
+        ensure!(
+            h.attr("reasoning", "hidden").await?.is_some(),
+            "a new run hides the old reasoning"
+        );
+
+        send_and_wait(
+            h,
+            "test/fixture/openai-chat/openai-python_gpt-4o_parallel-tool-calls.sse",
+        )
+        .await?;
+        let calls = h.text("tool-calls").await?;
+        ensure!(
+            calls.contains("#0 ") && calls.contains("#1 "),
+            "both tool calls: {calls:?}"
+        );
+        ensure!(
+            calls.contains("{\""),
+            "arguments shown as raw JSON: {calls:?}"
+        );
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn failures_are_explained_and_the_partial_answer_is_kept() -> Result<()> {
+    let h = Harness::start("provider_streams_errors", config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        for (model, must_say) in [
+            ("test/error/401", vec!["HTTP 401", "API key"]),
+            ("test/error/404", vec!["HTTP 404", "model"]),
+            ("test/error/429", vec!["HTTP 429", "try again in 7 s"]),
+            ("test/error/500", vec!["HTTP 500", "try again"]),
+            ("test/error/503", vec!["HTTP 503"]),
+        ] {
+            let ended = send_and_wait(h, model).await?;
+            ensure!(
+                ended.tone.contains("error"),
+                "{model}: an error status, got {:?}",
+                ended.status
+            );
+            for words in must_say {
+                ensure!(
+                    ended.status.contains(words),
+                    "{model}: {:?} should say {words:?}",
+                    ended.status
+                );
+            }
+        }
+
+        let cut = send_and_wait(h, "test/cut/40").await?;
+        ensure!(
+            cut.tone.contains("error"),
+            "a cut stream is a failure: {:?}",
+            cut.status
+        );
+        ensure!(
+            cut.chars > 20 && cut.answer.chars().count() >= cut.chars.min(20),
+            "partial text kept ({} chars)",
+            cut.chars
+        );
+        ensure!(
+            cut.status.contains("connection") && cut.status.contains("partial answer is kept"),
+            "says the connection was cut: {:?}",
+            cut.status
+        );
+
+        let in_band = send_and_wait(
+            h,
+            "test/fixture/openai-chat/vercel-ai_error-after-output.sse",
+        )
+        .await?;
+        ensure!(
+            in_band.tone.contains("error") && in_band.status.contains("mid-stream"),
+            "in-stream error: {:?}",
+            in_band.status
+        );
+        ensure!(in_band.chars > 0, "text before the error is kept");
+        Ok(())
+    })
+    .await
+}
