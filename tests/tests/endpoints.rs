@@ -33,7 +33,7 @@ async fn keys_stay_in_this_browser_apart_from_endpoints_and_are_forgotten_in_one
         .await?;
         h.click("add-endpoint").await?;
         h.wait_for("the new endpoint", Duration::from_secs(5), async |h| {
-            Ok(h.attr("endpoint-editor", "data-id").await?)
+            h.attr("endpoint-editor", "data-id").await
         })
         .await?;
         h.type_into("endpoint-key", KEY).await?;

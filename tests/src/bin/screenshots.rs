@@ -28,7 +28,7 @@ async fn main() -> Result<()> {
         .await?;
         save(h, &docs.join("screenshot-stream.png")).await?;
         h.wait_for("the run to end", Duration::from_secs(30), async |h| {
-            Ok(h.attr("status", "data-chars").await?)
+            h.attr("status", "data-chars").await
         })
         .await?;
         h.js("window.scrollTo(0, 0);", vec![json!(null)]).await?;
