@@ -7,6 +7,8 @@ pub mod endpoints;
 pub mod estimate;
 pub mod event;
 pub mod explain;
+pub mod highlight;
+pub mod markdown;
 pub mod meter;
 pub mod models;
 pub mod ndjson;
