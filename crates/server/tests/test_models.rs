@@ -179,3 +179,20 @@ async fn cut_and_stall_only_stream() {
     let error = error_of(post(&server, &body).await, 400).await;
     assert_eq!(error["param"], "stream");
 }
+
+#[tokio::test]
+async fn a_fixture_replay_ends_with_the_shutdown_event_when_the_server_stops() {
+    let server = test_server().await;
+    let mut body = chat_body(&format!("test/fixture/{PLAIN}"), "hi");
+    body["sparkplug_chunk_delay_ms"] = json!(200);
+    let mut response = post(&server, &body).await;
+    let first = response.chunk().await.expect("read").expect("first chunk");
+    assert_eq!(first.len(), 7);
+    let reader = tokio::spawn(async move { response.bytes().await });
+    server.shutdown().await;
+    let rest = reader.await.expect("reader").expect("clean end");
+    assert!(
+        rest.ends_with(b"data: {\"error\":{\"message\":\"server shutting down\",\"type\":\"server_shutdown\"}}\n\n"),
+        "{rest:?}"
+    );
+}

@@ -161,7 +161,10 @@ mod tests {
             config("x", "ftp://a"),
             config("x", "not a url"),
         ] {
-            assert!(Upstreams::new(std::slice::from_ref(&bad), idle).is_err(), "{bad:?}");
+            assert!(
+                Upstreams::new(std::slice::from_ref(&bad), idle).is_err(),
+                "{bad:?}"
+            );
         }
         assert!(matches!(
             Upstreams::new(&[config("a", "http://a"), config("a", "http://b")], idle),

@@ -14,7 +14,10 @@ use axum::{
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{error::ApiError, request::ReplayOptions};
+use crate::{
+    api::{error::ApiError, request::ReplayOptions},
+    sse,
+};
 
 /// Streams the fixture at `relative` (inside `fixtures_dir`) as its format's content type.
 pub async fn replay<G: Send + 'static>(
@@ -31,32 +34,60 @@ pub async fn replay<G: Send + 'static>(
             .map_err(|_| ApiError::FixtureNotFound(relative.to_owned()))?,
     );
     let content_type = content_type(&path);
+    // An SSE client gets the same final event as for live streams when the server stops.
+    let on_shutdown = if content_type == sse::CONTENT_TYPE {
+        sse::shutdown_event()
+    } else {
+        Bytes::new()
+    };
     let delay = Duration::from_millis(options.chunk_delay_ms);
-    let chunks = futures_util::stream::unfold(
-        (bytes, 0usize, shutdown, guard),
-        move |(bytes, offset, shutdown, guard)| async move {
-            if offset >= bytes.len() || shutdown.is_cancelled() {
-                return None;
-            }
-            if offset > 0 && !delay.is_zero() {
-                tokio::select! {
-                    () = shutdown.cancelled() => return None,
-                    () = tokio::time::sleep(delay) => {}
-                }
-            }
-            let end = (offset + options.chunk_bytes).min(bytes.len());
-            let chunk = bytes.slice(offset..end);
-            Some((
-                Ok::<_, std::convert::Infallible>(chunk),
-                (bytes, end, shutdown, guard),
-            ))
-        },
-    );
+    let replay = Replay {
+        bytes,
+        offset: 0,
+        shutdown,
+        on_shutdown,
+        _guard: guard,
+    };
+    let chunks = futures_util::stream::unfold(replay, move |mut replay| async move {
+        let chunk = replay.next(options.chunk_bytes, delay).await?;
+        Some((Ok::<_, std::convert::Infallible>(chunk), replay))
+    });
     Ok((
         [(header::CONTENT_TYPE, content_type)],
         Body::from_stream(chunks),
     )
         .into_response())
+}
+
+struct Replay<G> {
+    bytes: Bytes,
+    offset: usize,
+    shutdown: CancellationToken,
+    on_shutdown: Bytes,
+    _guard: G,
+}
+
+impl<G> Replay<G> {
+    /// The next slice after `delay` (none before the first), or the shutdown event.
+    async fn next(&mut self, size: usize, delay: Duration) -> Option<Bytes> {
+        if self.offset >= self.bytes.len() {
+            return None;
+        }
+        if self.offset > 0 && !delay.is_zero() {
+            tokio::select! {
+                biased;
+                () = self.shutdown.cancelled() => {
+                    self.offset = self.bytes.len();
+                    return Some(std::mem::take(&mut self.on_shutdown));
+                }
+                () = tokio::time::sleep(delay) => {}
+            }
+        }
+        let end = (self.offset + size).min(self.bytes.len());
+        let chunk = self.bytes.slice(self.offset..end);
+        self.offset = end;
+        Some(chunk)
+    }
 }
 
 /// `fixtures_dir/relative`, refusing anything that could leave `fixtures_dir`: absolute

@@ -1,0 +1,309 @@
+//! Load benchmark: runs `sparkplug-server` as a child process, opens N concurrent
+//! `demo-<rate>` streams of the long answer, and reports delivered rates, errors and the
+//! server's peak memory (its own /proc VmHWM, so this client's memory is not counted).
+//!
+//! Build both, then run (from the workspace root):
+//!     cargo build --release -p sparkplug-server --bin sparkplug-server --example load
+//!     target/release/examples/load --streams 200 --rate 1000 --duration 10
+//!
+//! The last line is machine-readable:
+//!     server streams=200 rate=1000 min_rate=… median_rate=… errors=… peak_rss_mb=…
+
+use std::{
+    path::PathBuf,
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use clap::Parser;
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// Concurrent streams.
+    #[arg(long, default_value_t = 200)]
+    streams: usize,
+    /// Tokens per second each stream asks for (model demo-<rate>).
+    #[arg(long, default_value_t = 1000)]
+    rate: u32,
+    /// Seconds of tokens per stream (max_tokens = rate × duration, at most the answer).
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// The server binary. [default: sparkplug-server next to this example's directory]
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+}
+
+/// What one stream saw.
+#[derive(Debug, Default)]
+struct StreamResult {
+    tokens: u64,
+    first_content: Option<Instant>,
+    last_content: Option<Instant>,
+    ttft: Option<Duration>,
+    error: Option<String>,
+}
+
+impl StreamResult {
+    /// Tokens per second between the first and the last content event. The first
+    /// event's tokens arrived at its start, so they are not part of the interval.
+    fn rate(&self) -> Option<f64> {
+        let seconds = self
+            .last_content?
+            .duration_since(self.first_content?)
+            .as_secs_f64();
+        (seconds > 0.0 && self.tokens > 1).then(|| (self.tokens - 1) as f64 / seconds)
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let args = Args::parse();
+    let binary = match &args.server_bin {
+        Some(path) => path.clone(),
+        None => default_server_binary()?,
+    };
+    let (mut child, addr) = start_server(&binary, args.streams).await?;
+    let pid = child.id().ok_or("the server exited at once")?;
+    let started = Instant::now();
+    let outcome = run(&args, &addr).await;
+    let wall = started.elapsed();
+    let peak_rss_mb = peak_rss_mb(pid);
+    let cpu = cpu_seconds(pid);
+    // The child was started here, and is stopped by its own pid only.
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    let results = outcome?;
+    let cpu_percent = cpu.map(|cpu| cpu / wall.as_secs_f64() * 100.0);
+    report(&args, &results, peak_rss_mb, cpu_percent);
+    Ok(())
+}
+
+/// `target/<profile>/sparkplug-server`, beside `target/<profile>/examples/load`.
+fn default_server_binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let path = exe
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|profile| profile.join("sparkplug-server"))
+        .ok_or("cannot locate the target directory")?;
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} not found: build it with `cargo build --release -p sparkplug-server --bin \
+             sparkplug-server` or pass --server-bin",
+            path.display()
+        ))
+    }
+}
+
+/// Starts the server on a free loopback port and reads the address it logs.
+async fn start_server(binary: &PathBuf, streams: usize) -> Result<(Child, String), String> {
+    let mut child = Command::new(binary)
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--log",
+            "sparkplug_server=info,warn",
+        ])
+        .args(["--max-streams-per-client", &(streams + 8).to_string()])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                return Some(rest.split_whitespace().next().unwrap_or("").to_owned());
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or("the server did not report its address")?;
+    // Keep draining the log so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((child, addr))
+}
+
+async fn run(args: &Args, addr: &str) -> Result<Vec<StreamResult>, String> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.streams)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let url = format!("http://{addr}/v1/chat/completions");
+    let body = json!({
+        "model": format!("demo-{}", args.rate),
+        "messages": [{"role": "user", "content": "/long benchmark"}],
+        "stream": true,
+        "stream_options": {"include_usage": true},
+        "max_tokens": u64::from(args.rate) * args.duration,
+    });
+    let tasks: Vec<_> = (0..args.streams)
+        .map(|_| {
+            let request = client.post(&url).json(&body);
+            tokio::spawn(async move { one_stream(request).await })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(tasks.len());
+    // Generous: the streams should end after `duration` plus the first-token delay.
+    let deadline = Duration::from_secs(args.duration * 3 + 30);
+    for task in tasks {
+        let result = match tokio::time::timeout(deadline, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => StreamResult {
+                error: Some(format!("task failed: {e}")),
+                ..StreamResult::default()
+            },
+            Err(_) => StreamResult {
+                error: Some("timed out".into()),
+                ..StreamResult::default()
+            },
+        };
+        results.push(result);
+    }
+    Ok(results)
+}
+
+/// Reads one stream. To keep the client's CPU out of the measurement it does not parse
+/// each event: it timestamps reads that carry content and parses only the usage chunk.
+async fn one_stream(request: reqwest::RequestBuilder) -> StreamResult {
+    let mut result = StreamResult::default();
+    let sent = Instant::now();
+    let mut response = match request.send().await {
+        Ok(response) if response.status().is_success() => response,
+        Ok(response) => {
+            result.error = Some(format!("status {}", response.status()));
+            return result;
+        }
+        Err(e) => {
+            result.error = Some(e.to_string());
+            return result;
+        }
+    };
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(bytes)) => {
+                let now = Instant::now();
+                if contains(&bytes, b"\"content\":\"") {
+                    if result.first_content.is_none() {
+                        result.first_content = Some(now);
+                        result.ttft = Some(now - sent);
+                    }
+                    result.last_content = Some(now);
+                }
+                // The usage chunk and [DONE] are in the last few hundred bytes.
+                tail.extend_from_slice(&bytes);
+                if tail.len() > 8192 {
+                    tail.drain(..tail.len() - 4096);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                result.error = Some(e.to_string());
+                return result;
+            }
+        }
+    }
+    let tail = String::from_utf8_lossy(&tail);
+    if !tail.ends_with("data: [DONE]\n\n") {
+        result.error = Some("stream ended without [DONE]".into());
+    }
+    result.tokens = tail
+        .split("\n\n")
+        .filter_map(|event| event.strip_prefix("data: "))
+        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
+        .find_map(|chunk| chunk["usage"]["completion_tokens"].as_u64())
+        .unwrap_or(0);
+    if result.tokens == 0 && result.error.is_none() {
+        result.error = Some("no usage".into());
+    }
+    result
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The server's peak resident memory (VmHWM) in MB.
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// CPU time (user + system) the server has used, in seconds.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // Linux reports in USER_HZ, which is 100 on every mainstream configuration.
+    Some(ticks / 100.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index]
+}
+
+fn report(args: &Args, results: &[StreamResult], peak_rss_mb: Option<f64>, cpu: Option<f64>) {
+    let mut rates: Vec<f64> = results.iter().filter_map(StreamResult::rate).collect();
+    rates.sort_by(f64::total_cmp);
+    let mut ttfts: Vec<f64> = results
+        .iter()
+        .filter_map(|r| r.ttft.map(|t| t.as_secs_f64() * 1000.0))
+        .collect();
+    ttfts.sort_by(f64::total_cmp);
+    let errors: Vec<&str> = results.iter().filter_map(|r| r.error.as_deref()).collect();
+    let tokens: u64 = results.iter().map(|r| r.tokens).sum();
+    let target = f64::from(args.rate);
+    let min = rates.first().copied().unwrap_or(0.0);
+    let median = percentile(&rates, 0.5);
+    let rss = peak_rss_mb.map_or("n/a".to_owned(), |mb| format!("{mb:.1}"));
+
+    println!("| metric | value |");
+    println!("|---|---|");
+    println!(
+        "| streams × rate × duration | {} × {} tok/s × {} s |",
+        args.streams, args.rate, args.duration
+    );
+    println!("| tokens delivered (usage) | {tokens} |");
+    println!("| delivered rate min / p10 / median / max | {min:.1} / {:.1} / {median:.1} / {:.1} tok/s |",
+        percentile(&rates, 0.1), rates.last().copied().unwrap_or(0.0));
+    println!("| min rate vs target | {:.2} % |", min / target * 100.0);
+    println!(
+        "| time to first token median / max | {:.0} / {:.0} ms |",
+        percentile(&ttfts, 0.5),
+        ttfts.last().copied().unwrap_or(0.0)
+    );
+    println!("| errors | {} |", errors.len());
+    println!("| server peak RSS (VmHWM) | {rss} MB |");
+    let cpu = cpu.map_or("n/a".to_owned(), |c| format!("{c:.0} % of one core"));
+    println!("| server CPU over the run | {cpu} |");
+    if let Some(first) = errors.first() {
+        println!("first error: {first}");
+    }
+    println!(
+        "server streams={} rate={} min_rate={min:.1} median_rate={median:.1} errors={} peak_rss_mb={rss}",
+        args.streams,
+        args.rate,
+        errors.len()
+    );
+}
