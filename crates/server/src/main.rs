@@ -9,8 +9,9 @@ use tracing_subscriber::EnvFilter;
 
 /// Sparkplug's server: the app's files, simulated OpenAI-compatible models and the API.
 ///
-/// Each option can also be set by its SPARKPLUG_* environment variable or by the same
-/// key (with underscores) in the --config TOML file; flags and variables win over the file.
+/// Each option can also be set by its SPARKPLUG_* environment variable, or in the
+/// --config TOML file under the key shown as [toml: …]; flags and variables win over
+/// the file.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Cli {
@@ -18,24 +19,24 @@ struct Cli {
     #[arg(long, env = "SPARKPLUG_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
 
-    /// Address to listen on; port 0 picks a free port. [default: 127.0.0.1:8080]
+    /// Address to listen on; port 0 picks a free port. [default: 127.0.0.1:8080] [toml: addr]
     #[arg(long, env = "SPARKPLUG_ADDR", value_name = "HOST:PORT")]
     addr: Option<SocketAddr>,
 
-    /// Directory of the built app (Trunk's output). [default: dist]
+    /// Directory of the built app (Trunk's output). [default: dist] [toml: dist_dir]
     #[arg(long = "dist", env = "SPARKPLUG_DIST", value_name = "DIR")]
     dist_dir: Option<PathBuf>,
 
-    /// Largest accepted request body in bytes. [default: 1048576]
+    /// Largest accepted request body in bytes. [default: 1048576] [toml: body_limit]
     #[arg(long, env = "SPARKPLUG_BODY_LIMIT", value_name = "BYTES")]
     body_limit: Option<usize>,
 
-    /// Chat completions one client IP may have open at once; more get 429. [default: 8]
+    /// Chat completions one client IP may have open at once; more get 429. [default: 8] [toml: max_streams_per_client]
     #[arg(long, env = "SPARKPLUG_MAX_STREAMS_PER_CLIENT", value_name = "N")]
     max_streams_per_client: Option<usize>,
 
     /// Origin allowed to call /v1/* from another page (CORS); repeat or comma-separate;
-    /// `*` allows any. [default: none, CORS off]
+    /// `*` allows any. [default: none, CORS off] [toml: cors_origins]
     #[arg(
         long = "cors-origin",
         env = "SPARKPLUG_CORS_ORIGINS",
@@ -45,7 +46,7 @@ struct Cli {
     cors_origins: Vec<String>,
 
     /// Extra origin the app may connect to (CSP connect-src), e.g. a provider's API;
-    /// repeat or comma-separate. [default: none, only 'self']
+    /// repeat or comma-separate. [default: none, only 'self'] [toml: connect_src]
     #[arg(
         long = "connect-src",
         env = "SPARKPLUG_CONNECT_SRC",
@@ -55,12 +56,12 @@ struct Cli {
     connect_src: Vec<String>,
 
     /// Origin of the code-runner frame (CSP frame-src and the sandbox page's policy).
-    /// [default: this server]
+    /// [default: this server] [toml: runner_origin]
     #[arg(long, env = "SPARKPLUG_RUNNER_ORIGIN", value_name = "ORIGIN")]
     runner_origin: Option<String>,
 
     /// Origin allowed to embed the app in a frame (CSP frame-ancestors); repeat or
-    /// comma-separate. [default: none, 'none']
+    /// comma-separate. [default: none, 'none'] [toml: frame_ancestors]
     #[arg(
         long = "frame-ancestor",
         env = "SPARKPLUG_FRAME_ANCESTORS",
@@ -69,39 +70,40 @@ struct Cli {
     )]
     frame_ancestors: Vec<String>,
 
-    /// Pyodide's files, served at /pyodide/. [default: .tools/npm/node_modules/pyodide]
+    /// Pyodide's files, served at /pyodide/. [default: .tools/npm/node_modules/pyodide] [toml: pyodide_dir]
     #[arg(long, env = "SPARKPLUG_PYODIDE_DIR", value_name = "DIR")]
     pyodide_dir: Option<PathBuf>,
 
-    /// How long shutdown waits for open connections, e.g. 5s or 500ms. [default: 5s]
+    /// How long shutdown waits for open connections, e.g. 5s or 500ms. [default: 5s] [toml: shutdown_grace]
     #[arg(long, env = "SPARKPLUG_SHUTDOWN_GRACE", value_name = "DURATION", value_parser = parse_duration)]
     shutdown_grace: Option<Duration>,
 
     /// Answer the test-only models (test/fixture/…, test/error/…, test/cut/…,
-    /// test/stall/…) for the browser's error tests; off, they are unknown models.
+    /// test/stall/…) for the browser's error tests; off, they are unknown models. [toml: enable_test_models]
     #[arg(long, env = "SPARKPLUG_ENABLE_TEST_MODELS")]
     enable_test_models: bool,
 
-    /// Recordings that test/fixture/<path> replays. [default: ../shared/fixtures/streams]
+    /// Recordings that test/fixture/<path> replays. [default: ../shared/fixtures/streams] [toml: fixtures_dir]
     #[arg(long, env = "SPARKPLUG_FIXTURES_DIR", value_name = "DIR")]
     fixtures_dir: Option<PathBuf>,
 
     /// Upstream for the proxy as NAME=BASE_URL[,KEY_ENV]: model NAME/MODEL goes to
     /// BASE_URL/chat/completions with the key from environment variable KEY_ENV.
-    /// Repeatable; added to the config file's [[upstream]] entries.
+    /// Repeatable (';' between entries in SPARKPLUG_UPSTREAMS); added to the config
+    /// file's [[upstream]] tables (keys name, base_url, api_key_env, format).
     #[arg(long = "upstream", env = "SPARKPLUG_UPSTREAMS", value_name = "NAME=URL[,KEY_ENV]", value_delimiter = ';', value_parser = parse_upstream)]
     upstreams: Vec<UpstreamConfig>,
 
     /// Give up on an upstream silent this long: 504 before the answer started, a final
-    /// SSE error event after. [default: 30s]
+    /// SSE error event after. [default: 30s] [toml: upstream_idle_timeout]
     #[arg(long, env = "SPARKPLUG_UPSTREAM_IDLE_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
     upstream_idle_timeout: Option<Duration>,
 
-    /// Record every proxied stream into DIR as JSON lines. [default: off]
+    /// Record every proxied stream into DIR as JSON lines. [default: off] [toml: record_dir]
     #[arg(long = "record", env = "SPARKPLUG_RECORD_DIR", value_name = "DIR")]
     record_dir: Option<PathBuf>,
 
-    /// Recordings that model replay/NAME plays. [default: the --record directory]
+    /// Recordings that model replay/NAME plays. [default: the --record directory] [toml: replay_dir]
     #[arg(long, env = "SPARKPLUG_REPLAY_DIR", value_name = "DIR")]
     replay_dir: Option<PathBuf>,
 
