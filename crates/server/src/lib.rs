@@ -1,5 +1,5 @@
-//! Sparkplug's server: the app's static files, OpenAI-compatible simulated models that
-//! stream real tokens at published speeds, and the API under `/v1`.
+//! Sparkplug's server: the app's files, simulated OpenAI-compatible models streaming real
+//! tokens at published speeds, and a key-holding proxy to real providers, with recording.
 
 mod api;
 mod config;
