@@ -25,7 +25,9 @@ pub struct Config {
     /// Origins allowed to call `/v1/*` from another page (CORS); empty turns CORS off,
     /// `"*"` allows any origin.
     pub cors_origins: Vec<String>,
-    /// Origins the app may connect to besides its own (CSP `connect-src`).
+    /// Origins the app may connect to besides its own (CSP `connect-src`). The default lets
+    /// users reach their own endpoints: any HTTPS API and local servers; narrow it for a
+    /// deployment whose users should reach only this server.
     pub connect_src: Vec<String>,
     /// Origin of the code runner frame (CSP `frame-src`, and the sandbox page's own
     /// policy); `None` means this server.
@@ -63,7 +65,9 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             max_streams_per_client: 8,
             cors_origins: Vec::new(),
-            connect_src: Vec::new(),
+            connect_src: ["https:", "http://localhost:*", "http://127.0.0.1:*"]
+                .map(String::from)
+                .to_vec(),
             runner_origin: None,
             frame_ancestors: Vec::new(),
             pyodide_dir: PathBuf::from(".tools/npm/node_modules/pyodide"),

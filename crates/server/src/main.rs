@@ -45,8 +45,10 @@ struct Cli {
     )]
     cors_origins: Vec<String>,
 
-    /// Extra origin the app may connect to (CSP connect-src), e.g. a provider's API;
-    /// repeat or comma-separate. [default: none, only 'self'] [toml: connect_src]
+    /// Origin the app may connect to besides its own (CSP connect-src), e.g. a provider's
+    /// API; repeat or comma-separate; replaces the default. [default: https:
+    /// http://localhost:* http://127.0.0.1:*, so users reach their own endpoints]
+    /// [toml: connect_src]
     #[arg(
         long = "connect-src",
         env = "SPARKPLUG_CONNECT_SRC",

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use axum::{
-    extract::{Request, State},
+    extract::{DefaultBodyLimit, Request, State},
     http::{header, HeaderValue},
     middleware::{self, Next},
     response::Response,
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use tower::ServiceBuilder;
@@ -21,7 +21,7 @@ use crate::{
     api,
     headers::{self, AppCsp},
     state::AppState,
-    static_files,
+    static_files, test_models,
 };
 
 pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
@@ -43,9 +43,17 @@ pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
             HeaderValue::from_static("*"),
         ))
         .service(ServeDir::new(&config.pyodide_dir));
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .nest("/v1", api)
+    let mut root = Router::new().route("/healthz", get(|| async { "ok" }));
+    if config.enable_test_models {
+        // Ollama's native paths, for fixture replays in its NDJSON format.
+        for path in ["/api/chat", "/api/generate"] {
+            root = root.route(
+                path,
+                post(test_models::other_format).layer(DefaultBodyLimit::max(config.body_limit)),
+            );
+        }
+    }
+    root.nest("/v1", api)
         .nest_service("/sandbox", sandbox)
         .nest_service("/pyodide", pyodide)
         .merge(app)

@@ -152,7 +152,7 @@ fn parse_front_matter(src: &str) -> Result<FrontMatter, String> {
             if c.is_whitespace() {
                 chars.next();
             } else if c == '#' {
-                while let Some(c) = chars.next() {
+                for c in chars.by_ref() {
                     if c == '\n' {
                         break;
                     }
@@ -186,7 +186,11 @@ fn parse_front_matter(src: &str) -> Result<FrontMatter, String> {
             ("title" | "prompts" | "tags", _) => {
                 return Err(format!("front matter `{key}` has the wrong type"))
             }
-            _ => return Err(format!("front matter: unknown key `{key}` (allowed: title, prompts, tags)")),
+            _ => {
+                return Err(format!(
+                    "front matter: unknown key `{key}` (allowed: title, prompts, tags)"
+                ))
+            }
         }
         skip_inline_ws(&mut chars);
         match chars.peek() {
@@ -508,7 +512,11 @@ fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output 
     };
 
     // Normally both pipes close as the program exits; after a kill, wait a little only.
-    let grace = if status.is_some() { timeout } else { Duration::from_secs(2) };
+    let grace = if status.is_some() {
+        timeout
+    } else {
+        Duration::from_secs(2)
+    };
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     for _ in 0..2 {
         match rx.recv_timeout(grace) {
@@ -516,7 +524,8 @@ fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output 
             Ok((false, bytes)) => stderr = bytes,
             Err(_) => {
                 if note.is_empty() {
-                    note = "exited, but its output pipes stayed open (a background process?)".into();
+                    note =
+                        "exited, but its output pipes stayed open (a background process?)".into();
                 }
                 break;
             }
@@ -532,7 +541,12 @@ fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output 
             }
         }
     }
-    Output { ok, stdout, stderr, note }
+    Output {
+        ok,
+        stdout,
+        stderr,
+        note,
+    }
 }
 
 /// Runs one block; `Err` holds a readable reason.

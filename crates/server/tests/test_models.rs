@@ -196,3 +196,55 @@ async fn a_fixture_replay_ends_with_the_shutdown_event_when_the_server_stops() {
         "{rest:?}"
     );
 }
+
+#[tokio::test]
+async fn other_formats_routes_replay_fixtures_and_errors_only_when_enabled() {
+    let server = test_server().await;
+    let client = reqwest::Client::new();
+    for (path, fixture) in [
+        (
+            "/v1/messages",
+            "anthropic/anthropic-sdk-python_basic_ping.sse",
+        ),
+        (
+            "/v1/responses",
+            "openai-responses/vercel-ai_azure_gpt-5.1_hello.sse",
+        ),
+        (
+            "/api/chat",
+            "ollama/ollama-docs_api-chat_first-and-final-chunk.ndjson",
+        ),
+    ] {
+        let expected = std::fs::read(fixtures().join(fixture)).expect("fixture");
+        let response = client
+            .post(format!("http://{}{path}", server.addr()))
+            .json(&json!({"model": format!("test/fixture@13/{fixture}"), "stream": true}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.bytes().await.expect("body"), expected, "{path}");
+        let error = client
+            .post(format!("http://{}{path}", server.addr()))
+            .json(&json!({"model": "test/error/401"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(error.status(), 401, "{path}");
+    }
+
+    let plain = serve(|c| c.fixtures_dir = fixtures()).await;
+    for path in ["/v1/messages", "/api/chat"] {
+        let response = client
+            .post(format!("http://{}{path}", plain.addr()))
+            .json(&json!({"model": "test/error/401"}))
+            .send()
+            .await
+            .expect("send");
+        assert!(
+            response.status() == 404 || response.status() == 405,
+            "{path} is not served without --enable-test-models: {}",
+            response.status()
+        );
+    }
+}

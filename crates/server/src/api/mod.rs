@@ -14,13 +14,20 @@ use axum::{
     Router,
 };
 
-use crate::state::AppState;
+use crate::{state::AppState, test_models};
 use error::ApiError;
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new()
         .route("/chat/completions", only("POST", post(chat::completions)))
-        .route("/models", only("GET", get(models::list)))
+        .route("/models", only("GET", get(models::list)));
+    if state.config.enable_test_models {
+        // Anthropic's and OpenAI Responses' paths, for fixture replays in those formats.
+        for path in ["/messages", "/responses"] {
+            router = router.route(path, only("POST", post(test_models::other_format)));
+        }
+    }
+    router
         .fallback(|method: Method, OriginalUri(uri): OriginalUri| async move {
             ApiError::UnknownUrl {
                 method: method.to_string(),

@@ -1,13 +1,16 @@
 //! Models for the browser's error-path tests, off unless `enable_test_models` is set:
-//! fixture replays, provider error statuses, cut and stalled streams.
+//! fixture replays (in every API format's route), provider error statuses, cut and stalled streams.
 
 mod fixture;
 mod provider_error;
 
-use axum::response::Response;
+use axum::{extract::State, response::Response};
 
 use crate::{
-    api::{error::ApiError, request::ChatRequest},
+    api::{
+        error::ApiError,
+        request::{ChatRequest, JsonBody, ReplayOptions},
+    },
     demo::{Ending, Profile},
     state::AppState,
 };
@@ -15,8 +18,12 @@ use crate::{
 /// A parsed `test/...` model id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TestModel {
-    /// `test/fixture/<path>`: replay that file byte for byte.
-    Fixture(String),
+    /// `test/fixture/<path>`: replay that file byte for byte; `test/fixture@<n>/<path>`
+    /// slices it in n-byte chunks instead of the default, so long recordings replay fast.
+    Fixture {
+        path: String,
+        chunk_bytes: Option<usize>,
+    },
     /// `test/error/<status>`: answer with that status and a provider-like error body.
     Error(u16),
     /// `test/cut/<n>`: stream a demo answer and drop the connection after n tokens.
@@ -29,8 +36,18 @@ impl TestModel {
     pub fn parse(model: &str) -> Option<Self> {
         let rest = model.strip_prefix("test/")?;
         let (kind, argument) = rest.split_once('/')?;
+        if let Some(size) = kind.strip_prefix("fixture@") {
+            let chunk_bytes = size.parse().ok().filter(|&n| n > 0)?;
+            return (!argument.is_empty()).then(|| Self::Fixture {
+                path: argument.to_owned(),
+                chunk_bytes: Some(chunk_bytes),
+            });
+        }
         match kind {
-            "fixture" if !argument.is_empty() => Some(Self::Fixture(argument.to_owned())),
+            "fixture" if !argument.is_empty() => Some(Self::Fixture {
+                path: argument.to_owned(),
+                chunk_bytes: None,
+            }),
             "error" => argument.parse().ok().map(Self::Error),
             "cut" => argument.parse().ok().map(Self::Cut),
             "stall" => argument.parse().ok().map(Self::Stall),
@@ -46,15 +63,22 @@ impl TestModel {
         guard: G,
     ) -> Result<Response, ApiError> {
         let ending = match *self {
-            Self::Fixture(ref path) => {
+            Self::Fixture {
+                ref path,
+                chunk_bytes,
+            } => {
+                let options = ReplayOptions {
+                    chunk_bytes: chunk_bytes.unwrap_or(request.replay.chunk_bytes),
+                    ..request.replay
+                };
                 return fixture::replay(
                     &state.config.fixtures_dir,
                     path,
-                    request.replay,
+                    options,
                     state.shutdown.clone(),
                     guard,
                 )
-                .await
+                .await;
             }
             Self::Error(status) => return provider_error::respond(status),
             Self::Cut(n) => Ending::CutAfter(n),
@@ -79,6 +103,40 @@ impl TestModel {
     }
 }
 
+/// The Anthropic, OpenAI Responses and Ollama routes, which exist only for tests: they
+/// replay fixtures and return provider errors, so the browser can be tested on every
+/// format our demo models do not speak.
+pub async fn other_format(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let model =
+        body.get("model")
+            .and_then(|m| m.as_str())
+            .ok_or_else(|| ApiError::InvalidParam {
+                param: Some("model".into()),
+                message: "`model` must be a string naming a test model".into(),
+            })?;
+    match TestModel::parse(model) {
+        Some(TestModel::Fixture { path, chunk_bytes }) => {
+            let options = ReplayOptions {
+                chunk_bytes: chunk_bytes.unwrap_or(ReplayOptions::default().chunk_bytes),
+                ..ReplayOptions::default()
+            };
+            fixture::replay(
+                &state.config.fixtures_dir,
+                &path,
+                options,
+                state.shutdown.clone(),
+                (),
+            )
+            .await
+        }
+        Some(TestModel::Error(status)) => provider_error::respond(status),
+        _ => Err(ApiError::ModelNotFound(model.to_owned())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,7 +145,17 @@ mod tests {
     fn parses_each_kind_and_rejects_the_rest() {
         assert_eq!(
             TestModel::parse("test/fixture/openai-chat/a.sse"),
-            Some(TestModel::Fixture("openai-chat/a.sse".into()))
+            Some(TestModel::Fixture {
+                path: "openai-chat/a.sse".into(),
+                chunk_bytes: None
+            })
+        );
+        assert_eq!(
+            TestModel::parse("test/fixture@61/groq/b.sse"),
+            Some(TestModel::Fixture {
+                path: "groq/b.sse".into(),
+                chunk_bytes: Some(61)
+            })
         );
         assert_eq!(
             TestModel::parse("test/error/429"),
@@ -97,6 +165,9 @@ mod tests {
         assert_eq!(TestModel::parse("test/stall/0"), Some(TestModel::Stall(0)));
         for bad in [
             "test/fixture/",
+            "test/fixture@0/a.sse",
+            "test/fixture@x/a.sse",
+            "test/fixture@9/",
             "test/error/abc",
             "test/cut/-1",
             "test/other/1",
