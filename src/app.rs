@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use leptos::html::Pre;
+use leptos::html::{Div, Pre};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sparkplug_core::endpoints::Endpoints;
@@ -25,6 +25,7 @@ use crate::live::frame::{flush_every_frame, FrameTarget};
 use crate::live::now_ms;
 use crate::live::text_sink::TextSink;
 use crate::net::stream::{stream_post, PostJson};
+use crate::render::renderer::AnswerRenderer;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -43,7 +44,7 @@ pub fn App() -> impl IntoView {
     let (tool_calls, set_tool_calls) = signal(String::new());
     let (skipped, set_skipped) = signal(0usize);
     let (answer_chars, set_answer_chars) = signal(None::<usize>);
-    let answer: NodeRef<Pre> = NodeRef::new();
+    let answer: NodeRef<Div> = NodeRef::new();
     let reasoning: NodeRef<Pre> = NodeRef::new();
     let abort: StoredValue<Option<AbortController>, LocalStorage> = StoredValue::new_local(None);
 
@@ -82,9 +83,9 @@ pub fn App() -> impl IntoView {
         if streaming.get_untracked() || text.trim().is_empty() {
             return;
         }
-        let Some(sink) = answer
+        let Some(renderer) = answer
             .get_untracked()
-            .and_then(|pre| TextSink::replace_contents(&pre))
+            .and_then(|div| AnswerRenderer::replace_contents(&div).ok())
         else {
             return;
         };
@@ -119,7 +120,7 @@ pub fn App() -> impl IntoView {
         let run = Rc::new(RefCell::new(LiveRun::new(endpoint.format, now_ms())));
         flush_every_frame(
             run.clone(),
-            sink,
+            renderer,
             View {
                 set_snapshot,
                 set_status,

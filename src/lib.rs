@@ -6,6 +6,7 @@ mod browser;
 mod components;
 mod live;
 mod net;
+mod render;
 
 /// Mounts the app on the page's body.
 pub fn start() {

@@ -1,8 +1,11 @@
-//! The answer area: a `<pre>` that the per-frame flush grows, and the status line below it.
+//! The answer area: the container the renderer draws into, its "Jump to latest" button, the
+//! status line, and a polite announcement when the answer is complete.
 
-use leptos::html::Pre;
+use leptos::html::Div;
 use leptos::prelude::*;
 use sparkplug_core::explain::{StatusLine, Tone};
+
+use crate::render::{code_block, scroll};
 
 /// The CSS class for a status line's tone.
 fn tone_class(tone: Tone) -> &'static str {
@@ -15,20 +18,52 @@ fn tone_class(tone: Tone) -> &'static str {
 
 #[component]
 pub fn Answer(
-    node: NodeRef<Pre>,
+    node: NodeRef<Div>,
     streaming: ReadSignal<bool>,
     status: ReadSignal<StatusLine>,
     /// The answer's length in characters once the run ended, for scripts and tests.
     answer_chars: ReadSignal<Option<usize>>,
 ) -> impl IntoView {
+    // Whether the reader is at the end; the renderer follows the stream only then.
+    let at_end = RwSignal::new(true);
+    let on_scroll = move |_| {
+        if let Some(div) = node.get_untracked() {
+            at_end.set(scroll::near_bottom(&div));
+        }
+    };
+    let jump = move |_| {
+        if let Some(div) = node.get_untracked() {
+            scroll::to_bottom(&div);
+        }
+    };
+    // Screen readers hear that the answer is done, never the text token by token.
+    let announcement = move || {
+        let done = !streaming.get() && status.with(|s| s.tone == Tone::Done);
+        if done {
+            "Answer complete"
+        } else {
+            ""
+        }
+    };
     view! {
-        <section class="panel" aria-label="Answer">
-            <pre
+        <section class="panel answer-panel" aria-label="Answer">
+            <div
                 class="answer"
                 data-test="answer"
                 node_ref=node
                 aria-busy=move || streaming.get().to_string()
-            ></pre>
+                on:scroll=on_scroll
+                on:click=move |event| code_block::on_answer_click(&event)
+            ></div>
+            <button
+                type="button"
+                class="jump-latest"
+                data-test="jump-latest"
+                hidden=move || at_end.get()
+                on:click=jump
+            >
+                "Jump to latest ↓"
+            </button>
             <p
                 class=move || tone_class(status.get().tone)
                 data-test="status"
@@ -36,6 +71,9 @@ pub fn Answer(
                 role="status"
             >
                 {move || status.get().text}
+            </p>
+            <p class="visually-hidden" aria-live="polite" data-test="announce">
+                {announcement}
             </p>
         </section>
     }

@@ -1,5 +1,5 @@
-//! The once-per-animation-frame flush: new text goes into the DOM and the meter's figures
-//! into their signal, so a fast stream costs one DOM write per frame, not one per token.
+//! The once-per-animation-frame flush: new text goes to the answer renderer, which draws
+//! within a frame budget, and the meter's figures into their signal, once per frame.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -7,7 +7,7 @@ use std::rc::Rc;
 use leptos::prelude::request_animation_frame;
 use sparkplug_core::meter::MeterSnapshot;
 
-use super::text_sink::TextSink;
+use crate::render::renderer::AnswerRenderer;
 use sparkplug_core::reduce::ToolCall;
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
 
@@ -20,15 +20,27 @@ pub trait FrameTarget: 'static {
     fn ended(&self, outcome: Outcome);
 }
 
-/// Starts flushing `run` into `sink` every animation frame until the run has ended and its
-/// last text is in the DOM.
-pub fn flush_every_frame(run: Rc<RefCell<LiveRun>>, sink: TextSink, target: impl FrameTarget) {
-    schedule(Rc::new(Flusher { run, sink, target }));
+/// Rendering work allowed per frame: half of a 60 Hz frame, leaving the rest for style,
+/// layout and paint, so even a whole answer arriving at once never makes a long task.
+const FRAME_BUDGET_MS: f64 = 8.0;
+
+/// Starts flushing `run` into `answer` every animation frame until the run has ended and
+/// its last text is on the page.
+pub fn flush_every_frame(
+    run: Rc<RefCell<LiveRun>>,
+    answer: AnswerRenderer,
+    target: impl FrameTarget,
+) {
+    schedule(Rc::new(Flusher {
+        run,
+        answer: RefCell::new(answer),
+        target,
+    }));
 }
 
 struct Flusher<T> {
     run: Rc<RefCell<LiveRun>>,
-    sink: TextSink,
+    answer: RefCell<AnswerRenderer>,
     target: T,
 }
 
@@ -56,14 +68,26 @@ impl<T: FrameTarget> Flusher<T> {
                 run.outcome().cloned(),
             )
         };
-        self.sink.append(&text);
+        let shown = {
+            let mut answer = self.answer.borrow_mut();
+            answer.push(&text);
+            if outcome.is_some() {
+                answer.end_of_text();
+            }
+            // A DOM failure ends drawing, not the run: the meter and outcome still show.
+            answer.work(now + FRAME_BUDGET_MS).unwrap_or_else(|error| {
+                web_sys::console::error_1(&error.to_string().into());
+                true
+            })
+        };
         self.target.meter(snapshot);
         match outcome {
-            Some(outcome) => {
+            // The run is over once its last text is drawn, which may take a few frames.
+            Some(outcome) if shown => {
                 self.target.ended(outcome);
                 false
             }
-            None => true,
+            _ => true,
         }
     }
 }
