@@ -158,7 +158,7 @@ fn npm_packages() -> Result<(), String> {
     let source = paths::tool_manifests();
     let lock = source.join("package-lock.json");
     stamped(
-        "npm packages (binaryen's wasm-opt)",
+        "npm packages (binaryen's wasm-opt, Pyodide)",
         &lock,
         &prefix.join(".installed-lock"),
         &paths::npm_bin().join("wasm-opt"),
