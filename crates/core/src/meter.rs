@@ -37,6 +37,37 @@ pub struct MeterSnapshot {
     pub final_rate: Option<f64>,
     /// What the provider's own timing says, when it sent any.
     pub server_rate: Option<f64>,
+    /// The recent rate history, for the sparkline.
+    pub sparkline: Sparkline,
+}
+
+/// Recent per-interval rates in tokens per second, oldest first: a fixed array, so a
+/// snapshot stays `Copy` and taking one per frame allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sparkline {
+    points: [f64; SPARKLINE_POINTS],
+    len: usize,
+}
+
+impl Default for Sparkline {
+    fn default() -> Self {
+        Self {
+            points: [0.0; SPARKLINE_POINTS],
+            len: 0,
+        }
+    }
+}
+
+impl Sparkline {
+    pub fn points(&self) -> &[f64] {
+        &self.points[..self.len]
+    }
+}
+
+impl Serialize for Sparkline {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.points())
+    }
 }
 
 /// Feed it the request's milestones and every piece of decoded text; ask for snapshots.
@@ -199,7 +230,17 @@ impl Meter {
             avg_rate: rate(tokens, elapsed_ms),
             final_rate,
             server_rate: self.server_rate(),
+            sparkline: self.sparkline_points(),
         }
+    }
+
+    fn sparkline_points(&self) -> Sparkline {
+        let mut sparkline = Sparkline::default();
+        for (point, tokens) in sparkline.points.iter_mut().zip(self.spark.completed()) {
+            *point = tokens.max(0) as f64 * 1000.0 / SPARK_INTERVAL_MS;
+            sparkline.len += 1;
+        }
+        sparkline
     }
 
     fn server_rate(&self) -> Option<f64> {
@@ -229,10 +270,7 @@ impl Meter {
     /// Recent per-interval rates in tokens per second, oldest first, completed intervals only
     /// (at most [`SPARKLINE_POINTS`]).
     pub fn sparkline(&self) -> Vec<f64> {
-        self.spark
-            .completed()
-            .map(|tokens| tokens.max(0) as f64 * 1000.0 / SPARK_INTERVAL_MS)
-            .collect()
+        self.sparkline_points().points().to_vec()
     }
 }
 
@@ -531,6 +569,7 @@ mod tests {
         meter.end(last + 1.0);
         let points = meter.sparkline();
         assert_eq!(points.len(), SPARKLINE_POINTS);
+        assert_eq!(meter.snapshot(0.0).sparkline.points(), points.as_slice());
         // Each full 100 ms interval holds 6 or 7 frames of 16 tokens; the stream ended
         // early in the last one, which the end closed, so that one reads low.
         let (ended_in, full) = points.split_last().unwrap();
