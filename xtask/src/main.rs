@@ -65,14 +65,23 @@ fn bench(args: &[String]) -> Result<(), String> {
         cmd::run(cmd::cargo().args(["bench", "-p", "sparkplug-core"]))?;
     }
     if matches!(which, "server" | "all") {
+        // The load generator runs the server as its own process, so the server's peak
+        // memory is measured alone.
         cmd::run(cmd::cargo().args([
-            "run",
+            "build",
             "--release",
             "-p",
-            "sparkplug-e2e",
+            "sparkplug-server",
             "--bin",
-            "bench-server",
+            "sparkplug-server",
+            "--example",
+            "load",
         ]))?;
+        cmd::run(
+            std::process::Command::new(paths::root().join("target/release/examples/load"))
+                .args(["--streams", "200", "--rate", "1000", "--duration", "10"])
+                .current_dir(paths::root()),
+        )?;
     }
     if matches!(which, "render" | "all") {
         build::app_release()?;
