@@ -58,29 +58,7 @@ impl Reduction {
                 id,
                 name,
                 arguments,
-            } => {
-                let slot = match self.tool_calls.binary_search_by_key(index, |c| c.index) {
-                    Ok(found) => found,
-                    Err(at) => {
-                        let call = ToolCall {
-                            index: *index,
-                            ..ToolCall::default()
-                        };
-                        self.tool_calls.insert(at, call);
-                        at
-                    }
-                };
-                let call = &mut self.tool_calls[slot];
-                // Usually only the first piece names the call; if a server renames it
-                // (Cerebras re-sends whole calls), the latest name is the one it stands by.
-                if id.is_some() {
-                    call.id.clone_from(id);
-                }
-                if name.is_some() {
-                    call.name.clone_from(name);
-                }
-                call.arguments.push_str(arguments);
-            }
+            } => merge_tool_delta(&mut self.tool_calls, *index, id, name, arguments),
             StreamEvent::Usage(usage) => self.usage = Some(*usage),
             StreamEvent::Finish { reason } => self.finish_reason = Some(reason.clone()),
             StreamEvent::Error(error) => {
@@ -92,6 +70,37 @@ impl Reduction {
             StreamEvent::ServerTiming(_) | StreamEvent::Malformed { .. } => {}
         }
     }
+}
+
+/// Folds one tool-call piece into `calls`, kept in index order.
+pub fn merge_tool_delta(
+    calls: &mut Vec<ToolCall>,
+    index: u32,
+    id: &Option<String>,
+    name: &Option<String>,
+    arguments: &str,
+) {
+    let slot = match calls.binary_search_by_key(&index, |c| c.index) {
+        Ok(found) => found,
+        Err(at) => {
+            let call = ToolCall {
+                index,
+                ..ToolCall::default()
+            };
+            calls.insert(at, call);
+            at
+        }
+    };
+    let call = &mut calls[slot];
+    // Usually only the first piece names the call; if a server renames it (Cerebras
+    // re-sends whole calls), the latest name is the one it stands by.
+    if id.is_some() {
+        call.id.clone_from(id);
+    }
+    if name.is_some() {
+        call.name.clone_from(name);
+    }
+    call.arguments.push_str(arguments);
 }
 
 /// How to cut a body into chunks when replaying it.

@@ -4,7 +4,7 @@
 use crate::decode::ApiFormat;
 use crate::event::{ProviderError, StreamEvent};
 use crate::meter::{Meter, MeterSnapshot};
-use crate::reduce::ToolCall;
+use crate::reduce::{merge_tool_delta, ToolCall};
 use crate::stream::{StreamDecoder, StreamEnd};
 
 /// Why the transport (the browser's fetch) did not complete normally.
@@ -155,7 +155,8 @@ impl LiveRun {
                     arguments,
                 } => {
                     self.meter.text(now_ms, &arguments);
-                    self.add_tool_delta(index, id, name, &arguments);
+                    merge_tool_delta(&mut self.tool_calls, index, &id, &name, &arguments);
+                    self.side.tool_calls_changed = true;
                 }
                 StreamEvent::Malformed { .. } => self.side.malformed += 1,
                 StreamEvent::Usage(usage) => self.meter.usage(now_ms, usage),
@@ -169,34 +170,6 @@ impl LiveRun {
         }
         // Give the emptied vector back so its capacity is reused next chunk.
         self.events = events;
-    }
-
-    fn add_tool_delta(
-        &mut self,
-        index: u32,
-        id: Option<String>,
-        name: Option<String>,
-        arguments: &str,
-    ) {
-        let position = match self.tool_calls.iter().position(|c| c.index == index) {
-            Some(position) => position,
-            None => {
-                self.tool_calls.push(ToolCall {
-                    index,
-                    ..ToolCall::default()
-                });
-                self.tool_calls.len() - 1
-            }
-        };
-        let call = &mut self.tool_calls[position];
-        if id.is_some() {
-            call.id = id;
-        }
-        if name.is_some() {
-            call.name = name;
-        }
-        call.arguments.push_str(arguments);
-        self.side.tool_calls_changed = true;
     }
 
     /// Takes the reasoning and refusal text that arrived since the last frame, and whether
