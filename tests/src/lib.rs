@@ -190,6 +190,22 @@ impl Harness {
         Ok(())
     }
 
+    /// Chooses the model on the selected endpoint the way a user does: types it into the
+    /// model field and commits it (`change`).
+    pub async fn use_model(&self, model: &str) -> Result<()> {
+        self.set_value("model", model).await
+    }
+
+    /// Sets a form control's value and fires `change`, as picking or committing does.
+    pub async fn set_value(&self, id: &str, value: &str) -> Result<()> {
+        self.js(
+            "const e = document.querySelector(arguments[0]); if (!e) throw new Error('no ' + arguments[0]); e.value = arguments[1]; e.dispatchEvent(new Event('change'));",
+            vec![json!(Self::sel(id)), json!(value)],
+        )
+        .await
+        .map(drop)
+    }
+
     /// Polls `check` every 20 ms until it returns Some, or fails after `timeout`.
     pub async fn wait_for<T>(
         &self,

@@ -26,22 +26,13 @@ async fn keys_stay_in_this_browser_apart_from_endpoints_and_are_forgotten_in_one
     h.run(async |h| {
         h.open("/").await?;
         h.click("open-settings").await?;
-        h.js(
-            "const s = document.querySelector('[data-test=preset]'); s.value = '1'; s.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await?;
+        h.set_value("preset", "1").await?;
         h.click("add-endpoint").await?;
         h.wait_for("the new endpoint", Duration::from_secs(5), async |h| {
             h.attr("endpoint-editor", "data-id").await
         })
         .await?;
-        h.type_into("endpoint-key", KEY).await?;
-        h.js(
-            "document.querySelector('[data-test=endpoint-key]').dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await?;
+        h.set_value("endpoint-key", KEY).await?;
 
         let keys = storage(h, "sparkplug.keys.v1").await?.unwrap_or_default();
         ensure!(keys.contains(KEY), "the key is saved in this browser: {keys:?}");
@@ -61,8 +52,7 @@ async fn keys_stay_in_this_browser_apart_from_endpoints_and_are_forgotten_in_one
         ensure!(selected == json!("OpenAI"), "the new endpoint is selected: {selected}");
 
         // A bad URL is refused with a reason, and a URL carrying a key is refused too.
-        h.type_into("endpoint-url", "https://api.example.com/v1?api_key=sk-1").await?;
-        h.js("document.querySelector('[data-test=endpoint-url]').dispatchEvent(new Event('change'));", vec![])
+        h.set_value("endpoint-url", "https://api.example.com/v1?api_key=sk-1")
             .await?;
         let error = h.text("endpoint-error").await?;
         ensure!(error.contains("not in the URL"), "a key in the URL is refused: {error:?}");

@@ -13,6 +13,7 @@ async fn answer_len(h: &Harness) -> Result<usize> {
     Ok(h.text("answer").await?.chars().count())
 }
 
+/// Waits until the demo endpoint's model list offers `model`, then picks it.
 async fn choose_model(h: &Harness, model: &str) -> Result<()> {
     h.wait_for("the model list", Duration::from_secs(10), async |h| {
         let found = h
@@ -24,12 +25,7 @@ async fn choose_model(h: &Harness, model: &str) -> Result<()> {
         Ok(found.as_bool().unwrap_or(false).then_some(()))
     })
     .await?;
-    h.js(
-        "const s = document.querySelector('[data-test=model]'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-        vec![serde_json::json!(model)],
-    )
-    .await?;
-    Ok(())
+    h.use_model(model).await
 }
 
 #[tokio::test]

@@ -17,16 +17,6 @@ fn config() -> Config {
     }
 }
 
-/// Sets the model on the selected endpoint the way a user does (type, then change).
-async fn use_model(h: &Harness, model: &str) -> Result<()> {
-    h.js(
-        "const i = document.querySelector('[data-test=model]'); i.value = arguments[0]; i.dispatchEvent(new Event('change'));",
-        vec![json!(model)],
-    )
-    .await?;
-    Ok(())
-}
-
 /// What the page shows once a run has ended.
 struct Ended {
     tone: String,
@@ -37,7 +27,7 @@ struct Ended {
 }
 
 async fn send_and_wait(h: &Harness, model: &str) -> Result<Ended> {
-    use_model(h, model).await?;
+    h.use_model(model).await?;
     h.click("send").await?;
     // `data-chars` appears when the run has ended; Send is enabled again.
     h.wait_for(
@@ -134,15 +124,6 @@ async fn add_format_endpoints(h: &Harness) -> Result<()> {
     h.open("/").await
 }
 
-async fn use_endpoint(h: &Harness, id: &str) -> Result<()> {
-    h.js(
-        "const s = document.querySelector('[data-test=endpoint]'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-        vec![json!(id)],
-    )
-    .await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn recorded_streams_read_in_the_browser_match_their_expected_reduction() -> Result<()> {
     let formats = [
@@ -179,7 +160,7 @@ async fn recorded_streams_read_in_the_browser_match_their_expected_reduction() -
         h.open("/").await?;
         add_format_endpoints(h).await?;
         for (endpoint, format, fixtures) in &formats {
-            use_endpoint(h, endpoint).await?;
+            h.set_value("endpoint", endpoint).await?;
             for (path, expected) in fixtures {
                 // 61-byte slices: still split mid-line and mid-character, but quick.
                 let ended = send_and_wait(h, &format!("test/fixture@61/{path}")).await?;

@@ -14,17 +14,18 @@ async fn main() -> Result<()> {
         let docs = workspace_root().join("docs");
         std::fs::create_dir_all(&docs)?;
         h.open("/").await?;
-        h.js(
-            "const i = document.querySelector('[data-test=model]'); i.value = 'demo-1000'; i.dispatchEvent(new Event('change'));",
-            vec![],
-        )
-        .await?;
-        h.type_into("prompt", "Write a Minesweeper clone in a single HTML file").await?;
+        h.use_model("demo-1000").await?;
+        h.type_into("prompt", "Write a Minesweeper clone in a single HTML file")
+            .await?;
         h.click("send").await?;
-        h.wait_for("the answer to be under way", Duration::from_secs(20), async |h| {
-            let len = h.text("answer").await?.len();
-            Ok((len > 3000).then_some(()))
-        })
+        h.wait_for(
+            "the answer to be under way",
+            Duration::from_secs(20),
+            async |h| {
+                let len = h.text("answer").await?.len();
+                Ok((len > 3000).then_some(()))
+            },
+        )
         .await?;
         save(h, &docs.join("screenshot-stream.png")).await?;
         h.wait_for("the run to end", Duration::from_secs(30), async |h| {
