@@ -326,3 +326,45 @@ async fn failures_are_explained_and_the_partial_answer_is_kept() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test]
+async fn an_endpoint_that_refuses_browser_requests_gets_the_proxy_hint() -> Result<()> {
+    // A second server on another port is another origin, with CORS off: the browser
+    // refuses the response and fetch only says "Failed to fetch".
+    let other = sparkplug_server::start(test_config())
+        .await
+        .map_err(|e| anyhow::anyhow!("second server: {e}"))?;
+    let other_base = format!("http://{}/v1", other.addr());
+    let h = Harness::start("provider_streams_cors", config()).await?;
+    let result = h
+        .run(async |h| {
+            h.open("/").await?;
+            let endpoints = json!({
+                "list": [{"id": "ep1", "name": "elsewhere", "base_url": other_base,
+                          "format": "openai-chat", "model": "demo-1000"}],
+                "selected": "ep1",
+                "next_id": 2,
+            });
+            h.js(
+                "localStorage.setItem('sparkplug.endpoints.v1', arguments[0]);",
+                vec![json!(endpoints.to_string())],
+            )
+            .await?;
+            h.open("/").await?;
+            h.click("send").await?;
+            let status = h
+                .wait_for("the failure", Duration::from_secs(20), async |h| {
+                    let status = h.text("status").await?;
+                    Ok(status.contains("Could not reach").then_some(status))
+                })
+                .await?;
+            ensure!(
+                status.contains("CORS") && status.contains("proxy"),
+                "explains the likely CORS refusal and the way around it: {status:?}"
+            );
+            Ok(())
+        })
+        .await;
+    other.shutdown().await;
+    result
+}
