@@ -15,6 +15,7 @@ pub mod ndjson;
 pub mod reduce;
 pub mod request;
 pub mod run;
+pub mod sandbox;
 pub mod sse;
 pub mod stream;
 

@@ -78,6 +78,8 @@ pub struct LiveRun {
     pending: String,
     /// Characters of answer text so far, for a check of the whole against a recording.
     answer_chars: usize,
+    /// The whole answer text so far, where the sandbox finds the code blocks to run.
+    answer: String,
     side: SideChannels,
     tool_calls: Vec<ToolCall>,
     finish_reason: Option<String>,
@@ -95,6 +97,7 @@ impl LiveRun {
             events: Vec::new(),
             pending: String::new(),
             answer_chars: 0,
+            answer: String::new(),
             side: SideChannels::default(),
             tool_calls: Vec::new(),
             finish_reason: None,
@@ -139,6 +142,7 @@ impl LiveRun {
                     self.meter.text(now_ms, &text);
                     self.answer_chars += text.chars().count();
                     self.pending.push_str(&text);
+                    self.answer.push_str(&text);
                 }
                 StreamEvent::ReasoningDelta { text } => {
                     self.meter.text(now_ms, &text);
@@ -186,6 +190,11 @@ impl LiveRun {
     /// How many characters of answer text arrived in all.
     pub fn answer_chars(&self) -> usize {
         self.answer_chars
+    }
+
+    /// The whole answer text so far.
+    pub fn answer_text(&self) -> &str {
+        &self.answer
     }
 
     /// Takes the text that arrived since the last frame.
@@ -247,6 +256,7 @@ mod tests {
         );
         let mut run = run_over(&body, Ok(()));
         assert_eq!(run.take_pending(), "héllo world");
+        assert_eq!(run.answer_text(), "héllo world", "the whole text stays");
         assert_eq!(run.answer_chars(), 11, "counted in characters, not bytes");
         assert_eq!(run.take_pending(), "", "pending text is taken once");
         assert_eq!(
