@@ -4,12 +4,20 @@
 mod app;
 mod browser;
 mod components;
+mod kiosk;
 mod live;
 mod net;
 mod render;
 
-/// Mounts the app on the page's body.
+/// Mounts the page for the URL's path on the body: the kiosk at `/kiosk`, else the app.
 pub fn start() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(app::App);
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    if path.trim_end_matches('/') == "/kiosk" {
+        leptos::mount::mount_to_body(kiosk::Kiosk);
+    } else {
+        leptos::mount::mount_to_body(app::App);
+    }
 }

@@ -1,6 +1,7 @@
 //! Sparkplug's logic that is not DOM: bytes from a provider in, typed stream events out,
 //! plus the maths behind the meter. Pure Rust with no web-sys, so it is tested natively.
 
+pub mod attract;
 pub mod decode;
 pub mod detect;
 pub mod endpoints;
@@ -13,6 +14,7 @@ pub mod meter;
 pub mod models;
 pub mod ndjson;
 pub mod reduce;
+pub mod race;
 pub mod request;
 pub mod run;
 pub mod sandbox;

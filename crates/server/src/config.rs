@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The server's whole configuration. `Config::default()` is what the binary runs with
 /// when given no flags; tests start from it and change the fields they need.
@@ -55,6 +55,8 @@ pub struct Config {
     /// How long shutdown waits for connections to finish after streams were told to end.
     #[serde(with = "duration_text")]
     pub shutdown_grace: Duration,
+    /// What the `/kiosk` page races (`[kiosk]` in TOML), served at `GET /v1/kiosk`.
+    pub kiosk: KioskConfig,
 }
 
 impl Default for Config {
@@ -78,6 +80,41 @@ impl Default for Config {
             record_dir: None,
             replay_dir: None,
             shutdown_grace: Duration::from_secs(5),
+            kiosk: KioskConfig::default(),
+        }
+    }
+}
+
+/// The kiosk's race: its models, the attract loop's prompts and pace. The app reads it
+/// from the server so nothing on the kiosk's screen can change it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct KioskConfig {
+    /// 1 to 4 model ids, one column each: demo profiles, `replay/NAME` or `NAME/MODEL`.
+    pub models: Vec<String>,
+    /// Prompts the attract loop races in turn.
+    pub prompts: Vec<String>,
+    /// Seconds without a touch or key before a visitor's screen goes back to the loop.
+    pub idle_seconds: f64,
+    /// Seconds the loop shows a finished race before the next.
+    pub pause_seconds: f64,
+}
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        Self {
+            models: ["demo-1000", "demo-147", "demo-52"]
+                .map(String::from)
+                .to_vec(),
+            prompts: [
+                "Write FizzBuzz in Python",
+                "Teach me basic SQL with an example",
+                "Implement an LRU cache in JavaScript",
+            ]
+            .map(String::from)
+            .to_vec(),
+            idle_seconds: 120.0,
+            pause_seconds: 8.0,
         }
     }
 }
@@ -225,6 +262,17 @@ mod tests {
             "[[upstream]]\nname = \"x\"\nbase_url = \"http://a\"\napi_key = \"sk-1\""
         )
         .is_err());
+    }
+
+    #[test]
+    fn toml_kiosk_section_sets_the_race() {
+        let config: Config = toml::from_str(
+            "[kiosk]\nmodels = [\"demo-1000\", \"replay/groq\"]\nidle_seconds = 30\n",
+        )
+        .expect("valid toml");
+        assert_eq!(config.kiosk.models, ["demo-1000", "replay/groq"]);
+        assert_eq!(config.kiosk.idle_seconds, 30.0);
+        assert_eq!(config.kiosk.prompts, KioskConfig::default().prompts);
     }
 
     #[test]

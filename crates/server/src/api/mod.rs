@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod error;
+pub mod kiosk;
 pub mod models;
 pub mod request;
 pub mod wire;
@@ -20,7 +21,8 @@ use error::ApiError;
 pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new()
         .route("/chat/completions", only("POST", post(chat::completions)))
-        .route("/models", only("GET", get(models::list)));
+        .route("/models", only("GET", get(models::list)))
+        .route("/kiosk", only("GET", get(kiosk::settings)));
     if state.config.enable_test_models {
         // Anthropic's and OpenAI Responses' paths, for fixture replays in those formats.
         for path in ["/messages", "/responses"] {

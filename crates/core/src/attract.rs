@@ -1,0 +1,318 @@
+//! The kiosk's attract loop: preset prompts race in a cycle while nobody is there, a touch
+//! or key hands it to a visitor, and idle minutes hand it back. Times are injected.
+
+use serde::Deserialize;
+
+/// What the kiosk runs, as the server's `GET /v1/kiosk` sends it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct KioskSettings {
+    /// The models that race, one column each (2–4).
+    pub models: Vec<String>,
+    /// The attract loop's prompts, in order.
+    pub prompts: Vec<String>,
+    /// A visitor idle this long hands the kiosk back to the attract loop.
+    pub idle_seconds: f64,
+    /// The attract loop's pause between the end of one race and the next.
+    pub pause_seconds: f64,
+}
+
+/// Columns a screen read from three metres can hold.
+pub const MAX_LANES: usize = 4;
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        Self {
+            models: ["demo-1000", "demo-147", "demo-52"]
+                .map(String::from)
+                .to_vec(),
+            prompts: [
+                "Write FizzBuzz in Python",
+                "Teach me basic SQL with an example",
+                "Implement an LRU cache in JavaScript",
+            ]
+            .map(String::from)
+            .to_vec(),
+            idle_seconds: 120.0,
+            pause_seconds: 8.0,
+        }
+    }
+}
+
+/// Why the kiosk's settings could not be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("the kiosk settings are not valid JSON: {0}")]
+    Json(String),
+    #[error("a race needs 1 to {MAX_LANES} models, the settings name {0}")]
+    Lanes(usize),
+    #[error("the attract loop needs at least one prompt")]
+    NoPrompts,
+}
+
+impl KioskSettings {
+    pub fn from_json(text: &str) -> Result<Self, SettingsError> {
+        let settings: Self =
+            serde_json::from_str(text).map_err(|e| SettingsError::Json(e.to_string()))?;
+        settings.validated()
+    }
+
+    /// Lays a page URL's query (`models=a,b&pause=0&idle=5`) over these settings, so a
+    /// benchmark can run many short races; nothing in the kiosk's UI reaches these.
+    pub fn with_query(mut self, query: &str) -> Result<Self, SettingsError> {
+        for pair in query.trim_start_matches('?').split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = percent_decode(value);
+            match key {
+                "models" => {
+                    self.models = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|m| !m.is_empty())
+                        .map(String::from)
+                        .collect();
+                }
+                "prompt" if !value.trim().is_empty() => self.prompts = vec![value],
+                "pause" => self.pause_seconds = number(&value, self.pause_seconds),
+                "idle" => self.idle_seconds = number(&value, self.idle_seconds),
+                _ => {}
+            }
+        }
+        self.validated()
+    }
+
+    fn validated(self) -> Result<Self, SettingsError> {
+        if self.models.is_empty() || self.models.len() > MAX_LANES {
+            return Err(SettingsError::Lanes(self.models.len()));
+        }
+        if self.prompts.is_empty() {
+            return Err(SettingsError::NoPrompts);
+        }
+        Ok(self)
+    }
+}
+
+/// A finite, non-negative number of seconds, else the current value.
+fn number(text: &str, current: f64) -> f64 {
+    text.parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .unwrap_or(current)
+}
+
+/// `%XX` and `+` decoding of one query value; malformed escapes stay as they are.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Who the kiosk is serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Nobody: preset prompts race in a cycle.
+    Attract,
+    /// Someone touched it: their prompt box is shown and the loop waits.
+    Visitor,
+}
+
+/// What the page should do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Start a race on preset prompt number `n`.
+    RacePreset(usize),
+    /// A visitor just took over: stop the loop's race, show the prompt box.
+    TakeOver,
+    /// The visitor left: clear their race and go back to the loop.
+    Reset,
+}
+
+/// The attract loop's state; the page calls `tick` a few times a second.
+#[derive(Debug, Clone)]
+pub struct Attract {
+    mode: Mode,
+    prompts: usize,
+    next_prompt: usize,
+    pause_ms: f64,
+    idle_ms: f64,
+    racing: bool,
+    /// When the last race ended (or the loop began), for the pause between races.
+    idle_since_ms: f64,
+    last_input_ms: f64,
+}
+
+impl Attract {
+    pub fn new(settings: &KioskSettings, now_ms: f64) -> Self {
+        Self {
+            mode: Mode::Attract,
+            prompts: settings.prompts.len().max(1),
+            next_prompt: 0,
+            pause_ms: settings.pause_seconds * 1000.0,
+            idle_ms: settings.idle_seconds * 1000.0,
+            racing: false,
+            // The first race starts at once rather than after a pause.
+            idle_since_ms: now_ms - settings.pause_seconds * 1000.0,
+            last_input_ms: now_ms,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// A key press or touch at `now_ms`; the first one in the loop takes over.
+    pub fn input(&mut self, now_ms: f64) -> Option<Step> {
+        self.last_input_ms = now_ms;
+        if self.mode == Mode::Attract {
+            self.mode = Mode::Visitor;
+            return Some(Step::TakeOver);
+        }
+        None
+    }
+
+    /// A race began (a preset one, or the visitor's).
+    pub fn race_started(&mut self) {
+        self.racing = true;
+    }
+
+    /// The current race ended or was abandoned.
+    pub fn race_ended(&mut self, now_ms: f64) {
+        self.racing = false;
+        self.idle_since_ms = now_ms;
+    }
+
+    /// What to do at `now_ms`, if anything.
+    pub fn tick(&mut self, now_ms: f64) -> Option<Step> {
+        match self.mode {
+            Mode::Attract if !self.racing && now_ms - self.idle_since_ms >= self.pause_ms => {
+                let n = self.next_prompt;
+                self.next_prompt = (n + 1) % self.prompts;
+                self.racing = true;
+                Some(Step::RacePreset(n))
+            }
+            // A visitor's race running counts as presence: a long race never resets.
+            Mode::Visitor
+                if !self.racing
+                    && now_ms - self.last_input_ms.max(self.idle_since_ms) >= self.idle_ms =>
+            {
+                self.mode = Mode::Attract;
+                self.idle_since_ms = now_ms - self.pause_ms;
+                Some(Step::Reset)
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> KioskSettings {
+        KioskSettings {
+            pause_seconds: 2.0,
+            idle_seconds: 60.0,
+            ..KioskSettings::default()
+        }
+    }
+
+    #[test]
+    fn the_loop_cycles_presets_with_a_pause_between_races() {
+        let mut a = Attract::new(&settings(), 0.0);
+        assert_eq!(a.tick(0.0), Some(Step::RacePreset(0)), "first race at once");
+        assert_eq!(a.tick(10_000.0), None, "one race at a time");
+        a.race_ended(10_000.0);
+        assert_eq!(a.tick(11_000.0), None, "pausing");
+        assert_eq!(a.tick(12_000.0), Some(Step::RacePreset(1)));
+        a.race_ended(12_500.0);
+        assert_eq!(a.tick(14_500.0), Some(Step::RacePreset(2)));
+        a.race_ended(15_000.0);
+        assert_eq!(a.tick(17_000.0), Some(Step::RacePreset(0)), "wraps around");
+    }
+
+    #[test]
+    fn a_key_takes_over_and_idle_minutes_give_it_back() {
+        let mut a = Attract::new(&settings(), 0.0);
+        a.tick(0.0);
+        assert_eq!(a.input(1_000.0), Some(Step::TakeOver));
+        assert_eq!(a.input(1_500.0), None, "already the visitor's");
+        a.race_ended(1_500.0);
+        assert_eq!(a.mode(), Mode::Visitor);
+        assert_eq!(
+            a.tick(30_000.0),
+            None,
+            "no preset race while a visitor is here"
+        );
+        a.race_started();
+        assert_eq!(
+            a.tick(200_000.0),
+            None,
+            "a running visitor race is presence"
+        );
+        a.race_ended(200_000.0);
+        assert_eq!(a.tick(259_000.0), None);
+        assert_eq!(a.tick(260_000.0), Some(Step::Reset));
+        assert_eq!(a.mode(), Mode::Attract);
+        assert!(matches!(a.tick(260_000.0), Some(Step::RacePreset(_))));
+    }
+
+    #[test]
+    fn settings_come_from_json_and_the_query_overrides_them() {
+        let s =
+            KioskSettings::from_json(r#"{"models":["demo-max","demo-20000"],"idle_seconds":5}"#)
+                .expect("valid");
+        assert_eq!(s.models, ["demo-max", "demo-20000"]);
+        assert_eq!(s.idle_seconds, 5.0);
+        assert_eq!(s.prompts, KioskSettings::default().prompts);
+        let s = s
+            .with_query("?models=demo-1000%2Cdemo-52&pause=0&idle=x&prompt=Write+FizzBuzz&z")
+            .expect("valid");
+        assert_eq!(s.models, ["demo-1000", "demo-52"]);
+        assert_eq!(s.pause_seconds, 0.0);
+        assert_eq!(s.idle_seconds, 5.0, "a bad number keeps the old value");
+        assert_eq!(s.prompts, ["Write FizzBuzz"]);
+    }
+
+    #[test]
+    fn unusable_settings_are_errors_not_panics() {
+        assert!(matches!(
+            KioskSettings::from_json("{"),
+            Err(SettingsError::Json(_))
+        ));
+        assert_eq!(
+            KioskSettings::from_json(r#"{"models":[]}"#),
+            Err(SettingsError::Lanes(0))
+        );
+        assert_eq!(
+            KioskSettings::default().with_query("models=a,b,c,d,e"),
+            Err(SettingsError::Lanes(5))
+        );
+        assert_eq!(
+            KioskSettings::from_json(r#"{"prompts":[]}"#),
+            Err(SettingsError::NoPrompts)
+        );
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+    }
+}

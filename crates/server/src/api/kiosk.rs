@@ -1,0 +1,10 @@
+//! `GET /v1/kiosk`: the kiosk page's race settings from the server's `[kiosk]` config, so
+//! the kiosk's own screen holds no settings a visitor could reach.
+
+use axum::{extract::State, Json};
+
+use crate::{config::KioskConfig, state::AppState};
+
+pub async fn settings(State(state): State<AppState>) -> Json<KioskConfig> {
+    Json(state.config.kiosk.clone())
+}

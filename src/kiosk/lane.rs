@@ -1,0 +1,73 @@
+//! One race column on the kiosk: the model's name, its big live figures (rate, time to
+//! first token, finish time), its place once done, and its code growing in a `<pre>`.
+
+use leptos::prelude::*;
+use sparkplug_core::race::seconds;
+
+use super::race::LaneView;
+
+#[component]
+pub fn LaneColumn(lane: LaneView) -> impl IntoView {
+    let LaneView {
+        model,
+        pre,
+        snapshot,
+        place,
+    } = lane;
+    let title = model.clone();
+    let done = move || place.get().is_some();
+    let rate = move || {
+        snapshot.with(|s| {
+            let rate = if done() { s.final_rate } else { s.live_rate };
+            rate.or(s.avg_rate)
+        })
+    };
+    let finish_ms = move || {
+        snapshot.with(|s| match (s.ttft_ms, s.elapsed_ms) {
+            (Some(ttft), Some(elapsed)) => Some(ttft + elapsed),
+            _ => None,
+        })
+    };
+    let place_text = move || match place.get() {
+        Some(0) => "failed".to_string(),
+        Some(1) => "1st".to_string(),
+        Some(2) => "2nd".to_string(),
+        Some(3) => "3rd".to_string(),
+        Some(n) => format!("{n}th"),
+        None => String::new(),
+    };
+    let number = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+    view! {
+        <section
+            class="lane"
+            class:lane-won=move || place.get() == Some(1)
+            data-test="lane"
+            data-model=model
+            data-place=move || place.get().map(|p| p.to_string()).unwrap_or_default()
+            data-finish-ms=move || if done() { number(finish_ms()) } else { String::new() }
+            data-ttft-ms=move || number(snapshot.with(|s| s.ttft_ms))
+            data-rate=move || number(rate())
+            data-tokens=move || snapshot.with(|s| s.tokens).to_string()
+        >
+            <header class="lane-head">
+                <h2 class="lane-model">{title}</h2>
+                <span class="lane-place">{place_text}</span>
+            </header>
+            <dl class="lane-figures">
+                <div>
+                    <dt>"tokens/s"</dt>
+                    <dd class="lane-rate">{move || rate().map(|r| format!("{r:.0}")).unwrap_or_else(|| "—".into())}</dd>
+                </div>
+                <div>
+                    <dt>"first token"</dt>
+                    <dd>{move || snapshot.with(|s| s.ttft_ms).map(seconds).unwrap_or_else(|| "—".into())}</dd>
+                </div>
+                <div>
+                    <dt>{move || if done() { "finished" } else { "time" }}</dt>
+                    <dd>{move || finish_ms().map(seconds).unwrap_or_else(|| "—".into())}</dd>
+                </div>
+            </dl>
+            <pre class="lane-code" data-test="lane-code" node_ref=pre></pre>
+        </section>
+    }
+}
