@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use leptos::prelude::set_timeout;
+use sparkplug_core::sandbox::runnable::Lang;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element, Event};
@@ -33,6 +34,15 @@ pub fn create(document: &Document, label: Option<&str>) -> Result<(Element, Elem
     copy.set_attribute("aria-label", "Copy code")?;
     copy.set_attribute("data-test", "copy-code")?;
     actions.append_child(&copy)?;
+    // Code the sandbox can run gets a Run button; the run panel hears its clicks.
+    if label.and_then(Lang::from_label).is_some() {
+        let run = document.create_element("button")?;
+        run.set_class_name("code-run");
+        run.set_attribute("type", "button")?;
+        run.set_attribute("aria-label", "Run code")?;
+        run.set_attribute("data-test", "run-code")?;
+        actions.append_child(&run)?;
+    }
     head.append_child(&lang)?;
     head.append_child(&actions)?;
     let pre = document.create_element("pre")?;

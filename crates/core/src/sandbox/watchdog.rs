@@ -10,8 +10,23 @@ pub const START_LIMIT_MS: f64 = 60_000.0;
 /// A frame may be silent this long before it counts as hung (if the time limit is
 /// shorter): the browser slows timers in frames scrolled out of view to one a second.
 pub const MIN_SILENCE_MS: f64 = 3_000.0;
-/// A frame heard from this recently, with no run going, can take the next run as it is.
-pub const HEALTHY_MS: f64 = 1_000.0;
+/// A frame heard from this recently, with no run going, can take the next run as it is
+/// (heartbeats come every 250 ms, or about every second in a frame out of view).
+pub const HEALTHY_MS: f64 = 2_000.0;
+
+/// The time limit a run gets unless the user sets another.
+pub const DEFAULT_LIMIT_MS: u32 = 5_000;
+/// The range the time limit setting accepts, in seconds.
+pub const LIMIT_RANGE_S: (f64, f64) = (0.5, 300.0);
+
+/// The time limit typed in seconds (`5`, `2.5`), clamped to `LIMIT_RANGE_S`; `None` if
+/// it is not a number.
+pub fn limit_ms_from_seconds(text: &str) -> Option<u32> {
+    let seconds: f64 = text.trim().parse().ok().filter(|s: &f64| s.is_finite())?;
+    let (low, high) = LIMIT_RANGE_S;
+    // Clamped to at most 300 000, so the cast cannot overflow.
+    Some((seconds.clamp(low, high) * 1000.0).round() as u32)
+}
 
 /// Why a frame must be killed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -324,11 +339,23 @@ mod tests {
     fn only_an_idle_healthy_frame_is_reused() {
         let mut dog = ready_dog();
         assert!(dog.can_reuse(500.0));
-        assert!(!dog.can_reuse(2000.0), "not heard from lately");
+        assert!(!dog.can_reuse(2500.0), "not heard from lately");
         dog.begin("r".into(), 1000, 600.0);
         assert!(!dog.can_reuse(700.0), "busy");
         dog.receive(800.0, msg("r", Message::Done { elapsed_ms: 1.0 }));
         assert!(dog.can_reuse(900.0));
+    }
+
+    #[test]
+    fn the_limit_setting_is_read_in_seconds_and_clamped() {
+        assert_eq!(limit_ms_from_seconds("5"), Some(5000));
+        assert_eq!(limit_ms_from_seconds(" 2.5 "), Some(2500));
+        assert_eq!(limit_ms_from_seconds("0"), Some(500));
+        assert_eq!(limit_ms_from_seconds("1e9"), Some(300_000));
+        assert_eq!(limit_ms_from_seconds("-4"), Some(500));
+        for bad in ["", "five", "NaN", "inf"] {
+            assert_eq!(limit_ms_from_seconds(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
