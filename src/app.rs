@@ -19,6 +19,7 @@ use crate::browser::storage;
 use crate::components::answer::Answer;
 use crate::components::meter::Meter;
 use crate::components::prompt::Prompt;
+use crate::components::run_panel::RunPanel;
 use crate::components::settings::Settings;
 use crate::components::side::SideChannels as SideChannelsView;
 use crate::live::frame::{flush_every_frame, FrameTarget};
@@ -44,6 +45,8 @@ pub fn App() -> impl IntoView {
     let (tool_calls, set_tool_calls) = signal(String::new());
     let (skipped, set_skipped) = signal(0usize);
     let (answer_chars, set_answer_chars) = signal(None::<usize>);
+    // The whole answer once it has ended, where the run panel finds the code to run.
+    let (answer_text, set_answer_text) = signal(String::new());
     let answer: NodeRef<Div> = NodeRef::new();
     let reasoning: NodeRef<Pre> = NodeRef::new();
     let abort: StoredValue<Option<AbortController>, LocalStorage> = StoredValue::new_local(None);
@@ -107,6 +110,7 @@ pub fn App() -> impl IntoView {
         set_tool_calls.set(String::new());
         set_skipped.set(0);
         set_answer_chars.set(None);
+        set_answer_text.set(String::new());
 
         let endpoint = endpoints.with_untracked(|e| e.selected().clone());
         let key = keys.with_untracked(|k| k.get(&endpoint.id).map(str::to_string));
@@ -133,6 +137,7 @@ pub fn App() -> impl IntoView {
                 first_token_shown: Cell::new(false),
                 run: run.clone(),
                 set_answer_chars,
+                set_answer_text,
             },
         );
         spawn_local(async move {
@@ -192,6 +197,7 @@ pub fn App() -> impl IntoView {
                         skipped=skipped
                     />
                     <Answer node=answer streaming=streaming status=status answer_chars=answer_chars />
+                    <RunPanel answer=answer answer_text=answer_text streaming=streaming />
                 </div>
                 <Meter snapshot=snapshot />
             </div>
@@ -212,6 +218,7 @@ struct View {
     first_token_shown: Cell<bool>,
     run: Rc<RefCell<LiveRun>>,
     set_answer_chars: WriteSignal<Option<usize>>,
+    set_answer_text: WriteSignal<String>,
 }
 
 impl FrameTarget for View {
@@ -243,5 +250,7 @@ impl FrameTarget for View {
         self.set_status.set(explain_outcome(&outcome));
         self.set_answer_chars
             .set(Some(self.run.borrow().answer_chars()));
+        self.set_answer_text
+            .set(self.run.borrow().answer_text().to_owned());
     }
 }

@@ -8,6 +8,7 @@ mod kiosk;
 mod live;
 mod net;
 mod render;
+mod sandbox;
 
 /// Mounts the page for the URL's path on the body: the kiosk at `/kiosk`, else the app.
 pub fn start() {

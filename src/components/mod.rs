@@ -3,5 +3,6 @@
 pub mod answer;
 pub mod meter;
 pub mod prompt;
+pub mod run_panel;
 pub mod settings;
 pub mod side;

@@ -1,0 +1,200 @@
+//! The run panel: Run for the whole answer, Stop, the time limit, Python's loading bar, the
+//! sandboxed preview and the console; the Run buttons on the answer's code blocks land here.
+
+use leptos::html::{Div, Ol};
+use leptos::prelude::*;
+use sparkplug_core::explain::{StatusLine, Tone};
+use sparkplug_core::sandbox::runnable::Runnable;
+use sparkplug_core::sandbox::watchdog::{limit_ms_from_seconds, DEFAULT_LIMIT_MS};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, HtmlDivElement};
+
+use crate::render::code_block::CODE_CLASS;
+use crate::sandbox::console_pane::ConsolePane;
+use crate::sandbox::session::{Output, Progress, Session};
+
+fn tone_class(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Neutral => "run-status",
+        Tone::Done => "run-status done",
+        Tone::Error => "run-status error",
+    }
+}
+
+/// The code of the block whose Run button was clicked, if the click was on one.
+fn clicked_block(event: &Event) -> Option<Runnable> {
+    let target: Element = event.target()?.dyn_into().ok()?;
+    let block = target
+        .closest(".code-run")
+        .ok()??
+        .closest(".code-block")
+        .ok()??;
+    let lang = block.get_attribute("data-lang")?;
+    let code = block
+        .query_selector(&format!(".{CODE_CLASS}"))
+        .ok()??
+        .text_content()?;
+    Runnable::block(&lang, &code)
+}
+
+#[component]
+pub fn RunPanel(
+    /// The answer, whose code blocks carry Run buttons.
+    answer: NodeRef<Div>,
+    /// The whole answer text once it has ended (empty while streaming).
+    answer_text: ReadSignal<String>,
+    streaming: ReadSignal<bool>,
+) -> impl IntoView {
+    let preview: NodeRef<Div> = NodeRef::new();
+    let console: NodeRef<Ol> = NodeRef::new();
+    let (status, set_status) = signal(StatusLine::neutral("Nothing has run yet."));
+    let (progress, set_progress) = signal(None::<Progress>);
+    let (live, set_live) = signal(false);
+    let (python, set_python) = signal(false);
+    let (used, set_used) = signal(false);
+    let limit_ms = RwSignal::new(DEFAULT_LIMIT_MS);
+    let session: StoredValue<Option<Session>, LocalStorage> = StoredValue::new_local(None);
+    let whole = Memo::new(move |_| answer_text.with(|text| Runnable::answer(text)));
+
+    let run = move |runnable: Runnable| {
+        set_used.set(true);
+        let limit = limit_ms.get_untracked();
+        session.update_value(|session| {
+            if session.is_none() {
+                let (Some(host), Some(list)) = (preview.get_untracked(), console.get_untracked())
+                else {
+                    return;
+                };
+                let Some(console) = ConsolePane::new(list.into()) else {
+                    return;
+                };
+                let out = Output {
+                    status: set_status,
+                    progress: set_progress,
+                    live: set_live,
+                    python: set_python,
+                    console,
+                };
+                match Session::start(host.into(), out) {
+                    Ok(started) => *session = Some(started),
+                    Err(error) => set_status.set(StatusLine {
+                        tone: Tone::Error,
+                        text: error.to_string(),
+                    }),
+                }
+            }
+            if let Some(Err(error)) = session.as_ref().map(|s| s.run(runnable, limit)) {
+                set_status.set(StatusLine {
+                    tone: Tone::Error,
+                    text: error.to_string(),
+                });
+            }
+        });
+    };
+    let stop = move |_| session.with_value(|s| s.iter().for_each(Session::stop));
+
+    // Run buttons are drawn inside the answer as its code streams in; one listener on the
+    // answer hears them all. The answer lives as long as the page, and so does this.
+    answer.on_load(move |div: HtmlDivElement| {
+        let on_click = Closure::<dyn Fn(Event)>::new(move |event: Event| {
+            if let Some(runnable) = clicked_block(&event) {
+                run(runnable);
+            }
+        });
+        div.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
+            .ok();
+        on_click.forget();
+    });
+
+    let whole_label = move || match whole.get() {
+        Some(Runnable::Python(_)) => "Run answer (Python)",
+        Some(Runnable::Page(_)) => "Run answer (HTML + CSS + JS)",
+        None => "Run answer",
+    };
+    let on_limit = move |event: Event| {
+        if let Some(ms) = limit_ms_from_seconds(&event_target_value(&event)) {
+            limit_ms.set(ms);
+        }
+    };
+    let progress_bar = move || {
+        progress.get().map(|p| {
+            // Once every byte is in, Python compiles and starts: no measure of that, so
+            // the bar has no value and the browser animates it as busy.
+            let value = (p.loaded < p.total).then(|| p.loaded.to_string());
+            view! {
+                <div class="run-progress">
+                    <progress data-test="run-progress" max=p.total.to_string() value=value></progress>
+                    <span>
+                        {format!(
+                            "{} {:.1} / {:.1} MB",
+                            p.label,
+                            p.loaded as f64 / 1e6,
+                            p.total as f64 / 1e6,
+                        )}
+                    </span>
+                </div>
+            }
+        })
+    };
+
+    view! {
+        <section
+            class="panel run-panel"
+            aria-label="Run code"
+            data-test="run-panel"
+            hidden=move || !used.get() && whole.with(Option::is_none)
+        >
+            <div class="run-head">
+                <h2>"Run"</h2>
+                <button
+                    type="button"
+                    class="primary"
+                    data-test="run-answer"
+                    disabled=move || streaming.get() || whole.with(Option::is_none)
+                    on:click=move |_| {
+                        if let Some(runnable) = whole.get_untracked() {
+                            run(runnable);
+                        }
+                    }
+                >
+                    {whole_label}
+                </button>
+                <button
+                    type="button"
+                    data-test="run-stop"
+                    disabled=move || !live.get()
+                    on:click=stop
+                >
+                    "Stop"
+                </button>
+                <label class="run-limit">
+                    "Time limit "
+                    <input
+                        type="number"
+                        min="0.5"
+                        max="300"
+                        step="0.5"
+                        data-test="run-limit"
+                        prop:value=move || (f64::from(limit_ms.get()) / 1000.0).to_string()
+                        on:change=on_limit
+                    />
+                    " s"
+                </label>
+                <p class=move || tone_class(status.get().tone) data-test="run-status">
+                    {move || status.get().text}
+                </p>
+            </div>
+            {progress_bar}
+            <div class="run-body">
+                <div
+                    class="preview"
+                    class:python=move || python.get()
+                    data-test="preview"
+                    node_ref=preview
+                ></div>
+                <ol class="console" role="log" data-test="console" node_ref=console></ol>
+            </div>
+        </section>
+    }
+}

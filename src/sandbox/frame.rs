@@ -1,0 +1,61 @@
+//! The runner frame in the page: where the runner lives (configurable), creating a frame
+//! with `sandbox="allow-scripts"` and nothing more, and removing every sandboxed frame.
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlIFrameElement, Window};
+
+/// Where the runner is unless the page says otherwise with
+/// `<meta name="sparkplug-runner" content="https://run.example/sandbox/runner.html">`
+/// (a deployment serving it from another host; the server's `runner_origin` must match).
+const DEFAULT_RUNNER: &str = "/sandbox/runner.html";
+
+/// The runner page's address.
+pub fn runner_url(document: &Document) -> String {
+    document
+        .query_selector("meta[name=sparkplug-runner]")
+        .ok()
+        .flatten()
+        .and_then(|meta| meta.get_attribute("content"))
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_RUNNER.to_owned())
+}
+
+/// Creates a runner frame in `host` and returns its window, which every message from it
+/// must come from. It is typed without a check: a cross-origin window is not `instanceof
+/// Window` here. The nonce travels in the address's fragment, which is never sent to the
+/// server, and comes back in the runner's `ready`.
+pub fn create(
+    document: &Document,
+    host: &Element,
+    runner: &str,
+    nonce: &str,
+) -> Result<Window, JsValue> {
+    let element: HtmlIFrameElement = document.create_element("iframe")?.dyn_into()?;
+    // Scripts only: no same-origin, top navigation, popups, forms, modals or downloads.
+    element.set_attribute("sandbox", "allow-scripts")?;
+    element.set_attribute("title", "Code preview (sandboxed)")?;
+    element.set_attribute("class", "runner-frame")?;
+    element.set_attribute("data-test", "runner")?;
+    element.set_attribute("referrerpolicy", "no-referrer")?;
+    element.set_src(&format!("{runner}#{nonce}"));
+    host.append_child(&element)?;
+    element
+        .content_window()
+        .ok_or_else(|| JsValue::from_str("the runner frame has no window"))
+}
+
+/// Removes every sandboxed frame in the page. Frames of one site share one process, so a
+/// frame left behind that loops would stall the fresh one; removing it ends its process.
+pub fn remove_all(document: &Document) {
+    let Ok(frames) = document.query_selector_all("iframe[sandbox]") else {
+        return;
+    };
+    for index in 0..frames.length() {
+        if let Some(element) = frames
+            .item(index)
+            .and_then(|node| node.dyn_into::<Element>().ok())
+        {
+            element.remove();
+        }
+    }
+}
