@@ -21,12 +21,14 @@ use crate::components::meter::Meter;
 use crate::components::prompt::Prompt;
 use crate::components::run_panel::RunPanel;
 use crate::components::settings::Settings;
+use crate::components::share::{draw_answer, ShareBar, ShareSource};
 use crate::components::side::SideChannels as SideChannelsView;
 use crate::live::frame::{flush_every_frame, FrameTarget};
 use crate::live::now_ms;
 use crate::live::text_sink::TextSink;
 use crate::net::stream::{stream_post, PostJson};
 use crate::render::renderer::AnswerRenderer;
+use sparkplug_core::share::SharedRun;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -50,6 +52,7 @@ pub fn App() -> impl IntoView {
     let answer: NodeRef<Div> = NodeRef::new();
     let reasoning: NodeRef<Pre> = NodeRef::new();
     let abort: StoredValue<Option<AbortController>, LocalStorage> = StoredValue::new_local(None);
+    let shareable: StoredValue<Option<ShareSource>, LocalStorage> = StoredValue::new_local(None);
 
     // Refetch the model list whenever the endpoint, its URL, format or key changes.
     Effect::new(move |_| {
@@ -122,6 +125,13 @@ pub fn App() -> impl IntoView {
         );
         let body = chat_request(endpoint.format, &endpoint.model, &[ChatMessage::user(text)]);
         let run = Rc::new(RefCell::new(LiveRun::new(endpoint.format, now_ms())));
+        let source = ShareSource::new(
+            run.clone(),
+            prompt.get_untracked(),
+            &endpoint.model,
+            &endpoint.name,
+        );
+        shareable.set_value(Some(source));
         flush_every_frame(
             run.clone(),
             renderer,
@@ -162,6 +172,24 @@ pub fn App() -> impl IntoView {
         });
     };
 
+    // A shared result is only shown: no request is made and no code runs.
+    let restore = move |shared: SharedRun| {
+        stop(());
+        shareable.set_value(None);
+        prompt.set(shared.prompt.clone());
+        if let Some(div) = answer.get_untracked() {
+            draw_answer(&div, &shared.answer);
+        }
+        set_snapshot.set(shared.receipt.snapshot());
+        set_answer_chars.set(Some(shared.answer.chars().count()));
+        // The run panel may offer its code, but only a click runs it.
+        set_answer_text.set(shared.answer.clone());
+        set_status.set(StatusLine::neutral(
+            "Shared result: shown as measured, not run here",
+        ));
+    };
+    let share_ready = Signal::derive(move || !streaming.get() && answer_chars.get().is_some());
+
     view! {
         <div class="app">
             <header class="app-header">
@@ -187,6 +215,7 @@ pub fn App() -> impl IntoView {
                 on_choose_endpoint=Callback::new(choose_endpoint)
                 on_choose_model=Callback::new(choose_model)
             />
+            <ShareBar source=shareable ready=share_ready snapshot=snapshot on_restore=Callback::new(restore) />
             <div class="work">
                 <div class="output">
                     <SideChannelsView

@@ -5,4 +5,5 @@ pub mod meter;
 pub mod prompt;
 pub mod run_panel;
 pub mod settings;
+pub mod share;
 pub mod side;

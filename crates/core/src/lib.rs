@@ -18,6 +18,7 @@ pub mod race;
 pub mod request;
 pub mod run;
 pub mod sandbox;
+pub mod share;
 pub mod sse;
 pub mod stream;
 

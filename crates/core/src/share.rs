@@ -1,0 +1,306 @@
+//! Share links: a finished run (prompt, model, answer, speed receipt) as deflated JSON in
+//! base64url in the URL fragment, or as a `.json` file when too big. The type has no key.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::meter::MeterSnapshot;
+
+/// The fragment's prefix: `#share=1.` then the payload; the digit is the format version.
+pub const FRAGMENT_PREFIX: &str = "share=";
+const VERSION: &str = "1";
+/// Longest fragment we put in a link. Browsers take far more, but chat apps, mail clients
+/// and link shorteners start cutting URLs beyond a few KB; 16 KB holds a typical answer.
+pub const FRAGMENT_LIMIT: usize = 16 * 1024;
+/// Largest JSON a link or file may inflate to: a guard against deflate bombs.
+const INFLATED_LIMIT: usize = 4 * 1024 * 1024;
+/// Marks a downloaded `.json` file as ours, with the format version.
+const FILE_TAG: &str = "sparkplug-share/1";
+
+/// The final meter figures that make the speed receipt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub ttft_ms: Option<f64>,
+    pub tokens: u64,
+    pub tokens_are_estimate: bool,
+    pub elapsed_ms: Option<f64>,
+    pub final_rate: Option<f64>,
+    pub server_rate: Option<f64>,
+}
+
+impl Receipt {
+    pub fn from_snapshot(s: &MeterSnapshot) -> Self {
+        Self {
+            ttft_ms: s.ttft_ms,
+            tokens: s.tokens,
+            tokens_are_estimate: s.tokens_are_estimate,
+            elapsed_ms: s.elapsed_ms,
+            final_rate: s.final_rate,
+            server_rate: s.server_rate,
+        }
+    }
+
+    /// A meter snapshot showing these figures, for the meter view of a restored run.
+    pub fn snapshot(&self) -> MeterSnapshot {
+        MeterSnapshot {
+            ttft_ms: self.ttft_ms,
+            tokens: self.tokens,
+            tokens_are_estimate: self.tokens_are_estimate,
+            elapsed_ms: self.elapsed_ms,
+            avg_rate: self.final_rate,
+            final_rate: self.final_rate,
+            server_rate: self.server_rate,
+            ..MeterSnapshot::default()
+        }
+    }
+}
+
+/// Everything a shared run restores. Deliberately no endpoint URL or key: a link is
+/// pasted in public places, and a base URL can carry credentials too.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedRun {
+    pub prompt: String,
+    /// The model id, with the endpoint's display name for context.
+    pub model: String,
+    pub endpoint_name: String,
+    pub answer: String,
+    pub receipt: Receipt,
+}
+
+/// The on-disk form: the run plus a tag saying what the file is.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShareFile {
+    format: String,
+    run: SharedRun,
+}
+
+/// Why a link or file could not be made or opened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShareError {
+    #[error("the link is {size} characters, over the {FRAGMENT_LIMIT} a link can carry")]
+    TooBig { size: usize },
+    #[error("this is not a Sparkplug share link")]
+    NotALink,
+    #[error("this share link is from a newer version of Sparkplug (format {0})")]
+    Version(String),
+    #[error("the share link is damaged: {0}")]
+    Damaged(String),
+    #[error("this file is not a Sparkplug share file: {0}")]
+    NotAFile(String),
+}
+
+impl SharedRun {
+    /// The fragment (without `#`) that restores this run, or `TooBig` past the limit.
+    pub fn to_fragment(&self) -> Result<String, ShareError> {
+        let json = serde_json::to_vec(self).map_err(|e| ShareError::Damaged(e.to_string()))?;
+        // Level 9: the link's length is what matters, and the input is small.
+        let deflated = miniz_oxide::deflate::compress_to_vec(&json, 9);
+        let fragment = format!(
+            "{FRAGMENT_PREFIX}{VERSION}.{}",
+            URL_SAFE_NO_PAD.encode(deflated)
+        );
+        if fragment.len() > FRAGMENT_LIMIT {
+            return Err(ShareError::TooBig {
+                size: fragment.len(),
+            });
+        }
+        Ok(fragment)
+    }
+
+    /// Reads a fragment (with or without `#`). Anything hostile is an error, never a panic.
+    pub fn from_fragment(fragment: &str) -> Result<Self, ShareError> {
+        let payload = fragment
+            .trim_start_matches('#')
+            .strip_prefix(FRAGMENT_PREFIX)
+            .ok_or(ShareError::NotALink)?;
+        let (version, data) = payload.split_once('.').ok_or(ShareError::NotALink)?;
+        if version != VERSION {
+            return Err(ShareError::Version(version.chars().take(8).collect()));
+        }
+        if data.len() > FRAGMENT_LIMIT * 4 {
+            return Err(ShareError::Damaged(
+                "far longer than any link we make".into(),
+            ));
+        }
+        let deflated = URL_SAFE_NO_PAD
+            .decode(data)
+            .map_err(|e| ShareError::Damaged(format!("not base64url ({e})")))?;
+        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, INFLATED_LIMIT)
+            .map_err(|e| ShareError::Damaged(format!("cannot be decompressed ({:?})", e.status)))?;
+        serde_json::from_slice(&json).map_err(|e| ShareError::Damaged(e.to_string()))
+    }
+
+    /// True when `fragment` is meant as a share link (even a damaged one).
+    pub fn is_share_fragment(fragment: &str) -> bool {
+        fragment
+            .trim_start_matches('#')
+            .starts_with(FRAGMENT_PREFIX)
+    }
+
+    /// The `.json` file offered when the link would be too long.
+    pub fn to_file(&self) -> String {
+        let file = ShareFile {
+            format: FILE_TAG.into(),
+            run: self.clone(),
+        };
+        serde_json::to_string_pretty(&file).unwrap_or_default()
+    }
+
+    /// Reads a file written by `to_file`.
+    pub fn from_file(text: &str) -> Result<Self, ShareError> {
+        if text.len() > INFLATED_LIMIT {
+            return Err(ShareError::NotAFile("too large".into()));
+        }
+        let file: ShareFile =
+            serde_json::from_str(text).map_err(|e| ShareError::NotAFile(e.to_string()))?;
+        if file.format != FILE_TAG {
+            return Err(ShareError::NotAFile(format!("format {:?}", file.format)));
+        }
+        Ok(file.run)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn run(answer: &str) -> SharedRun {
+        SharedRun {
+            prompt: "Write FizzBuzz in Python".into(),
+            model: "demo-1000".into(),
+            endpoint_name: "Sparkplug demo".into(),
+            answer: answer.into(),
+            receipt: Receipt {
+                ttft_ms: Some(201.5),
+                tokens: 512,
+                tokens_are_estimate: false,
+                elapsed_ms: Some(511.0),
+                final_rate: Some(1001.9),
+                server_rate: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_link_round_trips_and_compresses_code() {
+        let answer = "```python\nfor i in range(1, 101):\n    print(i)\n```\n".repeat(40);
+        let shared = run(&answer);
+        let fragment = shared.to_fragment().expect("fits");
+        assert!(
+            fragment.len() < answer.len() / 4,
+            "{} chars",
+            fragment.len()
+        );
+        assert!(fragment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.=".contains(&b)));
+        assert_eq!(
+            SharedRun::from_fragment(&format!("#{fragment}")),
+            Ok(shared)
+        );
+    }
+
+    #[test]
+    fn too_big_for_a_link_goes_to_a_file_that_round_trips() {
+        // Incompressible text: each line differs.
+        let answer: String = (0..6000u64)
+            .map(|i| format!("{:x}\n", i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+            .collect();
+        let shared = run(&answer);
+        assert!(matches!(
+            shared.to_fragment(),
+            Err(ShareError::TooBig { .. })
+        ));
+        assert_eq!(SharedRun::from_file(&shared.to_file()), Ok(shared));
+        assert!(matches!(
+            SharedRun::from_file(r#"{"format":"other/1","run":{}}"#),
+            Err(ShareError::NotAFile(_))
+        ));
+    }
+
+    #[test]
+    fn a_shared_run_has_no_place_for_a_key() {
+        let value = serde_json::to_value(run("x")).expect("serialises");
+        let fields: Vec<&str> = value
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            fields,
+            ["answer", "endpoint_name", "model", "prompt", "receipt"]
+        );
+        // A crafted link that smuggles a key in is refused, not carried along.
+        let mut smuggled = value.clone();
+        smuggled["api_key"] = "sk-secret".into();
+        let json = serde_json::to_vec(&smuggled).expect("json");
+        let fragment = format!(
+            "share=1.{}",
+            URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(&json, 6))
+        );
+        assert!(matches!(
+            SharedRun::from_fragment(&fragment),
+            Err(ShareError::Damaged(_))
+        ));
+    }
+
+    #[test]
+    fn hostile_fragments_are_clear_errors() {
+        assert_eq!(SharedRun::from_fragment("#foo"), Err(ShareError::NotALink));
+        assert_eq!(
+            SharedRun::from_fragment("share=1"),
+            Err(ShareError::NotALink)
+        );
+        assert_eq!(
+            SharedRun::from_fragment("share=9.abc"),
+            Err(ShareError::Version("9".into()))
+        );
+        for bad in ["share=1.!!!", "share=1.", "share=1.AAAA", "share=1.eJwLAQ"] {
+            assert!(
+                matches!(SharedRun::from_fragment(bad), Err(ShareError::Damaged(_))),
+                "{bad}"
+            );
+        }
+        // A deflate bomb: 64 MB of zeros compresses to a tiny link and must be refused.
+        let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b' '; 64 << 20], 9);
+        let fragment = format!("share=1.{}", URL_SAFE_NO_PAD.encode(bomb));
+        assert!(matches!(
+            SharedRun::from_fragment(&fragment),
+            Err(ShareError::Damaged(_))
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn any_fragment_decodes_or_errs_without_panicking(text in ".{0,300}") {
+            let _ = SharedRun::from_fragment(&text);
+            let _ = SharedRun::from_fragment(&format!("share=1.{text}"));
+            let _ = SharedRun::from_file(&text);
+        }
+
+        #[test]
+        fn any_deflated_bytes_decode_or_err(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let raw = format!("share=1.{}", URL_SAFE_NO_PAD.encode(&bytes));
+            let _ = SharedRun::from_fragment(&raw);
+            let deflated = miniz_oxide::deflate::compress_to_vec(&bytes, 6);
+            let packed = format!("share=1.{}", URL_SAFE_NO_PAD.encode(deflated));
+            let _ = SharedRun::from_fragment(&packed);
+        }
+
+        #[test]
+        fn any_run_round_trips(prompt in ".{0,80}", model in "[a-z0-9/-]{0,20}", answer in ".{0,500}", tokens in any::<u64>()) {
+            let mut shared = run(&answer);
+            shared.prompt = prompt;
+            shared.model = model;
+            shared.receipt.tokens = tokens;
+            let fragment = shared.to_fragment().expect("small runs fit");
+            prop_assert_eq!(SharedRun::from_fragment(&fragment), Ok(shared));
+        }
+    }
+}

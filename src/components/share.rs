@@ -1,0 +1,228 @@
+//! The Share button and shared results: makes a permalink (or a `.json` file when too big)
+//! from the last finished run, and opens links and dropped files without running anything.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sparkplug_core::meter::MeterSnapshot;
+use sparkplug_core::run::LiveRun;
+use sparkplug_core::share::{Receipt, ShareError, SharedRun};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+use crate::render::renderer::AnswerRenderer;
+
+/// What the page knows of its latest run, to share once it has finished.
+pub struct ShareSource {
+    run: Rc<RefCell<LiveRun>>,
+    prompt: String,
+    model: String,
+    endpoint_name: String,
+}
+
+impl ShareSource {
+    pub fn new(
+        run: Rc<RefCell<LiveRun>>,
+        prompt: String,
+        model: &str,
+        endpoint_name: &str,
+    ) -> Self {
+        Self {
+            run,
+            prompt,
+            model: model.to_string(),
+            endpoint_name: endpoint_name.to_string(),
+        }
+    }
+
+    fn shared(&self, snapshot: &MeterSnapshot) -> SharedRun {
+        SharedRun {
+            prompt: self.prompt.clone(),
+            model: self.model.clone(),
+            endpoint_name: self.endpoint_name.clone(),
+            answer: self.run.borrow().answer_text().to_string(),
+            receipt: Receipt::from_snapshot(snapshot),
+        }
+    }
+}
+
+/// What the last Share click produced.
+#[derive(Clone, PartialEq)]
+enum Made {
+    Link(String),
+    /// Too big for a link: the file's JSON, and why.
+    File(String, String),
+}
+
+/// Draws a shared answer into the answer container in one go, through the same renderer
+/// a live answer uses (code blocks are shown, never run).
+pub fn draw_answer(container: &web_sys::HtmlDivElement, text: &str) {
+    if let Ok(mut renderer) = AnswerRenderer::replace_contents(container) {
+        renderer.push(text);
+        renderer.end_of_text();
+        if let Err(error) = renderer.work(f64::INFINITY) {
+            web_sys::console::error_1(&error.to_string().into());
+        }
+    }
+}
+
+#[component]
+pub fn ShareBar(
+    source: StoredValue<Option<ShareSource>, LocalStorage>,
+    /// True when the last run finished and its answer is on the page.
+    ready: Signal<bool>,
+    snapshot: ReadSignal<MeterSnapshot>,
+    /// Shows a shared run on the page (prompt, answer, meter, status).
+    on_restore: Callback<SharedRun>,
+) -> impl IntoView {
+    let made = RwSignal::new(None::<Made>);
+    let shown = RwSignal::new(None::<SharedRun>);
+    let error = RwSignal::new(None::<String>);
+
+    let restore = move |result: Result<SharedRun, ShareError>| match result {
+        Ok(shared) => {
+            error.set(None);
+            made.set(None);
+            on_restore.run(shared.clone());
+            shown.set(Some(shared));
+        }
+        Err(e) => error.set(Some(e.to_string())),
+    };
+    let from_hash = move || {
+        let hash = window().location().hash().unwrap_or_default();
+        if SharedRun::is_share_fragment(&hash) {
+            restore(SharedRun::from_fragment(&hash));
+        }
+    };
+    // After mount, so the answer container exists.
+    request_animation_frame(from_hash);
+    let hash_listener = window_event_listener(ev::hashchange, move |_| from_hash());
+    // Dropping a file anywhere on the page opens it; the browser would otherwise navigate.
+    let over_listener = window_event_listener(ev::dragover, |e| e.prevent_default());
+    let drop_listener = window_event_listener(ev::drop, move |e| {
+        e.prevent_default();
+        let file = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0));
+        if let Some(file) = file {
+            spawn_local(async move {
+                let text = JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string());
+                restore(
+                    text.ok_or_else(|| ShareError::NotAFile("the file could not be read".into()))
+                        .and_then(|t| SharedRun::from_file(&t)),
+                );
+            });
+        }
+    });
+    on_cleanup(move || {
+        hash_listener.remove();
+        over_listener.remove();
+        drop_listener.remove();
+    });
+
+    let share = move |_| {
+        let Some(shared) =
+            source.with_value(|s| s.as_ref().map(|s| s.shared(&snapshot.get_untracked())))
+        else {
+            return;
+        };
+        error.set(None);
+        match shared.to_fragment() {
+            Ok(fragment) => {
+                let location = window().location();
+                let link = format!(
+                    "{}{}#{fragment}",
+                    location.origin().unwrap_or_default(),
+                    location.pathname().unwrap_or_default()
+                );
+                // Best effort: the clipboard needs focus and permission; the field is there.
+                let _ = window().navigator().clipboard().write_text(&link);
+                made.set(Some(Made::Link(link)));
+            }
+            Err(reason) => made.set(Some(Made::File(shared.to_file(), reason.to_string()))),
+        }
+    };
+
+    view! {
+        <div class="share">
+            <button
+                class="share-button"
+                data-test="share"
+                disabled=move || !ready.get()
+                title="A link that shows this prompt, answer and speed; nothing is stored on a server"
+                on:click=share
+            >
+                "Share"
+            </button>
+            {move || match made.get() {
+                Some(Made::Link(link)) => view! {
+                    <input
+                        class="share-link"
+                        data-test="share-link"
+                        readonly
+                        aria-label="Share link"
+                        prop:value=link
+                        on:focus=|e| {
+                            if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                                input.select();
+                            }
+                        }
+                    />
+                    <span class="share-note">"Copied. The link holds everything; no key is in it."</span>
+                }.into_any(),
+                Some(Made::File(json, reason)) => view! {
+                    <span class="share-note" data-test="share-too-big">
+                        {format!("{reason}: download it, and drop the file on Sparkplug to open it.")}
+                    </span>
+                    <button data-test="share-download" on:click=move |_| download(&json)>
+                        "Download .json"
+                    </button>
+                }.into_any(),
+                None => ().into_any(),
+            }}
+            {move || shown.get().map(|s| view! {
+                <span class="shared-banner" data-test="shared-banner" data-model=s.model.clone()>
+                    {format!("Shared result: {} on {} — measured when it was made, not run here", s.model, s.endpoint_name)}
+                </span>
+            })}
+            {move || error.get().map(|e| view! { <span class="share-error" data-test="share-error" role="alert">{e}</span> })}
+        </div>
+    }
+}
+
+/// Saves `json` as `sparkplug-share.json` through a temporary object URL.
+fn download(json: &str) {
+    let parts = js_sys::Array::of1(&json.into());
+    let options = BlobPropertyBag::new();
+    options.set_type("application/json");
+    let Ok(blob) = Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = document()
+        .create_element("a")
+        .ok()
+        .and_then(|a| a.dyn_into::<HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download("sparkplug-share.json");
+        a.click();
+    }
+    // Later, not now: the download reads the URL after this task ends.
+    set_timeout(
+        move || {
+            Url::revoke_object_url(&url).ok();
+        },
+        std::time::Duration::from_secs(30),
+    );
+}
