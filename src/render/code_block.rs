@@ -1,19 +1,25 @@
-//! A code block's frame: language label, Copy button and the `<code>` the lines go into.
+//! A code block's frame (language label, Copy button, the `<code>`) and its streamed lines.
 //! Label and button text come from CSS, so the answer's textContent stays the model's text.
 
 use std::time::Duration;
 
 use leptos::prelude::set_timeout;
+use sparkplug_core::markdown::html::code_line_html;
+use sparkplug_core::markdown::Op;
 use sparkplug_core::sandbox::runnable::Lang;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Document, Element, Event};
+use web_sys::{Document, Element, Event, HtmlElement, Text};
 
 use super::DomError;
 
 /// The class of the element holding a code block's text; a Run button finds the code
 /// through it, next to Copy in `.code-actions`.
 pub const CODE_CLASS: &str = "code-body";
+
+/// Lines per chunk of a streamed code block; `style/answer.css` sizes a full chunk's
+/// placeholder as this many lines (`.code-chunk.full`).
+const CHUNK_LINES: usize = 32;
 
 /// How long the Copy button says "Copied".
 const COPIED: Duration = Duration::from_millis(1500);
@@ -60,6 +66,112 @@ pub fn create(document: &Document, label: Option<&str>) -> Result<(Element, Elem
     Ok((block, code))
 }
 
+/// A code block whose lines are streaming in.
+///
+/// Each line is a block element, so the browser lays out only new lines (one long run of
+/// inline text would be laid out whole again each frame: 15–20 ms per frame late in a long
+/// block, measured). Lines are grouped in chunks; a complete chunk gets `content-visibility:
+/// auto` with its exact height as placeholder, so chunks out of view (or arriving out of
+/// view, when a whole answer comes at once) cost no layout or paint. Lines are built as
+/// escaped HTML and inserted once per chunk and frame: one parser call instead of four DOM
+/// calls per token (which measured ~100 ms for a 20,000-token answer).
+pub struct StreamedCode {
+    document: Document,
+    code: Element,
+    chunk: HtmlElement,
+    lines_in_chunk: usize,
+    /// Lines built but not yet inserted into `chunk`.
+    html: String,
+    /// Holds the unfinished last line; always the `<code>`'s last child.
+    partial_line: Element,
+    partial: Text,
+}
+
+impl StreamedCode {
+    /// Creates the block (not yet in the page) ready for lines; returns it too.
+    pub fn open(document: &Document, label: Option<&str>) -> Result<(Element, Self), DomError> {
+        let (block, code) = create(document, label)?;
+        let chunk = chunk(document)?;
+        let partial_line = element(document, "ln")?;
+        let partial = document.create_text_node("");
+        partial_line.append_child(&partial)?;
+        code.append_child(&chunk)?;
+        code.append_child(&partial_line)?;
+        let streamed = Self {
+            document: document.clone(),
+            code,
+            chunk,
+            lines_in_chunk: 0,
+            html: String::new(),
+            partial_line,
+            partial,
+        };
+        Ok((block, streamed))
+    }
+
+    /// Adds a complete line (on the page at the next [`Self::flush`] or when its chunk fills).
+    pub fn push_line(&mut self, ops: &[Op]) -> Result<(), DomError> {
+        code_line_html(&mut self.html, ops);
+        self.lines_in_chunk += 1;
+        if self.lines_in_chunk == CHUNK_LINES {
+            self.flush()?;
+            self.seal()?;
+            self.chunk = chunk(&self.document)?;
+            self.code
+                .insert_before(&self.chunk, Some(&self.partial_line))?;
+            self.lines_in_chunk = 0;
+        }
+        Ok(())
+    }
+
+    /// Puts the lines added since the last flush on the page.
+    pub fn flush(&mut self) -> Result<(), DomError> {
+        if !self.html.is_empty() {
+            self.chunk.insert_adjacent_html("beforeend", &self.html)?;
+            self.html.clear();
+        }
+        Ok(())
+    }
+
+    /// Shows the unfinished last line as plain text.
+    pub fn set_partial(&self, text: &str) {
+        if self.partial.data() != text {
+            self.partial.set_data(text);
+        }
+    }
+
+    /// The block is complete: its last chunk is sealed and the unfinished-line holder goes.
+    pub fn close(mut self) -> Result<(), DomError> {
+        self.flush()?;
+        if self.lines_in_chunk > 0 {
+            self.seal()?;
+        }
+        self.partial_line.remove();
+        Ok(())
+    }
+
+    /// Marks the current chunk complete, with its line count for the placeholder height.
+    fn seal(&self) -> Result<(), DomError> {
+        self.chunk
+            .style()
+            .set_property("--lines", &self.lines_in_chunk.to_string())?;
+        self.chunk.set_class_name("code-chunk sealed");
+        Ok(())
+    }
+}
+
+fn chunk(document: &Document) -> Result<HtmlElement, DomError> {
+    element(document, "code-chunk")?
+        .dyn_into::<HtmlElement>()
+        .map_err(|_| DomError("a span is not an HTML element".into()))
+}
+
+fn element(document: &Document, class: &str) -> Result<Element, DomError> {
+    let element = document.create_element("span")?;
+    element.set_class_name(class);
+    Ok(element)
+}
+
 /// Handles a click anywhere in the answer: a Copy button copies its block's code.
 pub fn on_answer_click(event: &Event) {
     let Some(button) = event
@@ -98,4 +210,49 @@ pub fn on_answer_click(event: &Event) {
             COPIED,
         );
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn lines_fill_sealed_chunks_and_markup_in_them_stays_text() {
+        let document = web_sys::window().unwrap().document().unwrap();
+        let (block, mut code) = StreamedCode::open(&document, Some("HTML")).unwrap();
+        assert_eq!(block.get_attribute("data-lang").as_deref(), Some("html"));
+        let mut expected = String::new();
+        for i in 0..70 {
+            let line = format!("<script>alert({i})</script> & more\n");
+            code.push_line(&[Op::Text(line.clone())]).unwrap();
+            expected.push_str(&line);
+        }
+        code.flush().unwrap();
+        code.set_partial("unfinished");
+        let body = block.query_selector(".code-body").unwrap().unwrap();
+        assert_eq!(
+            body.text_content().unwrap(),
+            format!("{expected}unfinished")
+        );
+        code.close().unwrap();
+        assert_eq!(body.text_content().unwrap(), expected);
+        assert!(
+            body.query_selector("script").unwrap().is_none(),
+            "escaped, never parsed as markup"
+        );
+        let chunks = body.query_selector_all(".code-chunk.sealed").unwrap();
+        assert_eq!(chunks.length(), 3);
+        let lines = |i: u32| {
+            let chunk: HtmlElement = chunks.item(i).unwrap().dyn_into().unwrap();
+            chunk.style().get_property_value("--lines").unwrap()
+        };
+        assert_eq!(
+            (lines(0), lines(1), lines(2)),
+            ("32".into(), "32".into(), "6".into())
+        );
+        assert_eq!(body.query_selector_all(".ln").unwrap().length(), 70);
+    }
 }

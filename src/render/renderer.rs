@@ -2,9 +2,10 @@
 //! budget is spent, finished blocks once, code line by line, the open tail when caught up.
 
 use sparkplug_core::markdown::{MarkdownStream, TailView, Update};
-use web_sys::{Document, DocumentFragment, Element, Node, Text};
+use web_sys::{Document, Element, Node};
 
-use super::{code_block, dom, scroll, DomError};
+use super::code_block::StreamedCode;
+use super::{dom, scroll, DomError};
 use crate::live::now_ms;
 
 /// Text handed to the markdown stream in one go: small enough that a slice of dense code
@@ -23,22 +24,13 @@ pub struct AnswerRenderer {
     backlog: String,
     consumed: usize,
     updates: Vec<Update>,
-    code: Option<OpenCode>,
+    code: Option<StreamedCode>,
     /// New text reached the stream since the tail was last drawn.
     tail_stale: bool,
     /// The text has ended (it may still be in the backlog).
     text_ended: bool,
     /// The stream was finished and everything is drawn.
     done: bool,
-}
-
-/// The code block whose lines are streaming in.
-struct OpenCode {
-    code: Element,
-    /// The unfinished last line, always the `<code>`'s last child.
-    partial: Text,
-    /// Complete lines built but not yet inserted (one insertion per slice, not per line).
-    pending: DocumentFragment,
 }
 
 impl AnswerRenderer {
@@ -138,26 +130,18 @@ impl AnswerRenderer {
                     self.insert(&fragment)?;
                 }
                 Update::CodeOpen(label) => {
-                    let (block, code) = code_block::create(&self.document, label.as_deref())?;
-                    let partial = self.document.create_text_node("");
-                    code.append_child(&partial)?;
+                    let (block, code) = StreamedCode::open(&self.document, label.as_deref())?;
                     self.insert(&block)?;
-                    self.code = Some(OpenCode {
-                        code,
-                        partial,
-                        pending: self.document.create_document_fragment(),
-                    });
+                    self.code = Some(code);
                 }
                 Update::CodeLine(ops) => {
-                    if let Some(open) = &self.code {
-                        dom::build(&self.document, &open.pending, ops)?;
+                    if let Some(code) = &mut self.code {
+                        code.push_line(ops)?;
                     }
                 }
                 Update::CodeClose => {
-                    if let Some(open) = self.code.take() {
-                        open.code
-                            .insert_before(&open.pending, Some(&open.partial))?;
-                        open.partial.remove();
+                    if let Some(code) = self.code.take() {
+                        code.close()?;
                     }
                 }
             }
@@ -165,9 +149,8 @@ impl AnswerRenderer {
         // Give the buffer back so its allocation is reused.
         self.updates = updates;
         self.updates.clear();
-        if let Some(open) = &self.code {
-            open.code
-                .insert_before(&open.pending, Some(&open.partial))?;
+        if let Some(code) = &mut self.code {
+            code.flush()?;
         }
         Ok(())
     }
@@ -186,10 +169,8 @@ impl AnswerRenderer {
             TailView::Code(line) => line,
             TailView::Empty | TailView::Markdown(_) => "",
         };
-        if let Some(open) = &self.code {
-            if open.partial.data() != partial_line {
-                open.partial.set_data(partial_line);
-            }
+        if let Some(code) = &self.code {
+            code.set_partial(partial_line);
         }
         self.tail.set_text_content(None);
         if let TailView::Markdown(ops) = &view {

@@ -57,6 +57,16 @@ pub struct Harness {
 impl Harness {
     /// Starts the server with `config` and a fresh headless Chromium.
     pub async fn start(name: &str, config: Config) -> Result<Self> {
+        Self::start_with_browser_args(name, config, &[]).await
+    }
+
+    /// Like [`Harness::start`], with extra Chromium flags (benchmarks ask for precise memory
+    /// figures and a callable garbage collector).
+    pub async fn start_with_browser_args(
+        name: &str,
+        config: Config,
+        extra_args: &[&str],
+    ) -> Result<Self> {
         let dist = &config.dist_dir;
         if !dist.join("index.html").exists() {
             bail!(
@@ -70,7 +80,7 @@ impl Harness {
         let base = format!("http://{}", server.addr());
         let (driver, driver_url) = start_chromedriver().await?;
         let browser = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities()?)
+            .capabilities(capabilities(extra_args)?)
             .connect(&driver_url)
             .await
             .context("connecting to ChromeDriver")?;
@@ -227,8 +237,9 @@ impl Harness {
 }
 
 /// Chromium options from the repository's webdriver.json (the one place the headless flags
-/// live; wasm-bindgen-test reads the same file), plus a window size for screenshots.
-fn capabilities() -> Result<serde_json::Map<String, Value>> {
+/// live; wasm-bindgen-test reads the same file), plus a window size for screenshots and any
+/// extra flags.
+fn capabilities(extra_args: &[&str]) -> Result<serde_json::Map<String, Value>> {
     let path = workspace_root().join("webdriver.json");
     let text =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
@@ -239,6 +250,7 @@ fn capabilities() -> Result<serde_json::Map<String, Value>> {
         .and_then(Value::as_array_mut)
         .ok_or_else(|| anyhow!("webdriver.json has no goog:chromeOptions.args"))?;
     args.push(json!("--window-size=1280,900"));
+    args.extend(extra_args.iter().map(|a| json!(a)));
     Ok(caps)
 }
 

@@ -1,7 +1,8 @@
-//! Streamed markdown: an incremental block splitter, a safe renderer from markdown to typed
-//! DOM operations (never HTML), and the stream that joins them to the code highlighter.
+//! Streamed markdown: an incremental block splitter, a safe renderer to typed DOM operations,
+//! escaped HTML for code lines, and the stream that joins them to the code highlighter.
 
 mod line;
+pub mod html;
 pub mod link;
 pub mod split;
 pub mod stream;

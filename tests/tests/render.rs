@@ -1,0 +1,357 @@
+//! Live rendering in the browser: the meter reads the demo's rate while streaming and its
+//! final figure is usage over the token span; markup in answers stays text; code blocks get
+//! labels and Copy; the answer follows the stream until the reader scrolls up.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use serde_json::{json, Value};
+use sparkplug_e2e::{test_config, Config, Harness};
+
+const MINESWEEPER: &str = "Write a Minesweeper clone in a single HTML file";
+
+/// Watches the page from before Send: every frame it samples the meter's data-values, and a
+/// wrapper around the body reader notes when answer text and usage arrived, independently
+/// of the app.
+const INSTRUMENT: &str = r#"
+window.__samples = [];
+window.__stream = { first: null, last: null, usage: null };
+const read = ReadableStreamDefaultReader.prototype.read;
+const decoder = new TextDecoder();
+let pending = '';
+ReadableStreamDefaultReader.prototype.read = function () {
+  return read.call(this).then((result) => {
+    const now = performance.now();
+    if (!result.done && result.value) {
+      pending += decoder.decode(result.value, { stream: true });
+      let cut;
+      while ((cut = pending.indexOf('\n\n')) >= 0) {
+        const event = pending.slice(0, cut);
+        pending = pending.slice(cut + 2);
+        if (/"content":"[^"]/.test(event)) {
+          window.__stream.first ??= now;
+          window.__stream.last = now;
+        }
+        const usage = event.match(/"completion_tokens":(\d+)/);
+        if (usage) window.__stream.usage = Number(usage[1]);
+      }
+    }
+    return result;
+  });
+};
+const value = (id) => document.querySelector(`[data-test=${id}]`)?.getAttribute('data-value') || '';
+(function sample() {
+  const fin = value('meter-final');
+  window.__samples.push({ t: performance.now(), live: value('meter-live'), tokens: value('meter-tokens'), fin });
+  if (!fin) requestAnimationFrame(sample);
+})();
+"#;
+
+/// Sets the model and prompt the way a user does, then presses Send.
+async fn send(h: &Harness, model: &str, prompt: &str) -> Result<()> {
+    h.js(
+        "const m = document.querySelector('[data-test=model]'); m.value = arguments[0]; m.dispatchEvent(new Event('change'));
+         const p = document.querySelector('[data-test=prompt]'); p.value = arguments[1]; p.dispatchEvent(new Event('input'));",
+        vec![json!(model), json!(prompt)],
+    )
+    .await?;
+    h.click("send").await
+}
+
+/// Waits for the run to end (the status carries the answer's length) and Send to return.
+async fn wait_for_end(h: &Harness, timeout: Duration) -> Result<()> {
+    h.wait_for("the run to end", timeout, async |h| {
+        let chars = h.attr("status", "data-chars").await?;
+        let busy = h.attr("send", "disabled").await?.is_some();
+        Ok(chars.filter(|_| !busy).map(drop))
+    })
+    .await
+}
+
+async fn number(h: &Harness, id: &str) -> Result<f64> {
+    let raw = h.attr(id, "data-value").await?.unwrap_or_default();
+    raw.parse()
+        .with_context(|| format!("{id} data-value {raw:?} is not a number"))
+}
+
+/// Streams `prompt` from `demo-<rate>` and checks the live figure from `settle_ms` after the
+/// first text and the final figure against usage over the span of the text, as the page
+/// itself saw it.
+async fn meter_reads_the_rate(name: &str, rate: f64, prompt: &str, settle_ms: f64) -> Result<()> {
+    let h = Harness::start(name, test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        h.js(INSTRUMENT, vec![]).await?;
+        send(h, &format!("demo-{rate}"), prompt).await?;
+        wait_for_end(h, Duration::from_secs(90)).await?;
+        let seen = h
+            .js("return [window.__samples, window.__stream];", vec![])
+            .await?;
+        let stream = &seen[1];
+        let (first, last) = (stream["first"].as_f64(), stream["last"].as_f64());
+        let (Some(first), Some(last), Some(usage)) = (first, last, stream["usage"].as_f64()) else {
+            anyhow::bail!("the stream was not observed: {stream}");
+        };
+
+        // Live samples taken once the window has settled, while still streaming.
+        let live: Vec<f64> = seen[0]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| {
+                s["t"]
+                    .as_f64()
+                    .is_some_and(|t| t >= first + settle_ms && t <= last)
+            })
+            .filter_map(|s| s["live"].as_str().and_then(|v| v.parse::<f64>().ok()))
+            .collect();
+        ensure!(
+            live.len() >= 5,
+            "only {} live samples after {settle_ms} ms",
+            live.len()
+        );
+        let worst = live
+            .iter()
+            .map(|v| (v - rate).abs() / rate)
+            .fold(0.0, f64::max);
+        eprintln!(
+            "{name}: {} samples, worst live error {:.1}%",
+            live.len(),
+            worst * 100.0
+        );
+        ensure!(
+            worst <= 0.10,
+            "live rate strayed {:.1}% from {rate}: {live:?}",
+            worst * 100.0
+        );
+
+        let tokens = number(h, "meter-tokens").await?;
+        ensure!(
+            tokens == usage,
+            "the count is usage once it arrives: {tokens} vs {usage}"
+        );
+        let shown = number(h, "meter-final").await?;
+        let expected = usage / ((last - first) / 1000.0);
+        ensure!(
+            (shown - expected).abs() / expected <= 0.02,
+            "final {shown:.1} is not usage/(last − first) = {expected:.1}"
+        );
+        let elapsed = number(h, "meter-elapsed").await?;
+        ensure!(
+            (shown - usage / (elapsed / 1000.0)).abs() <= 0.01 * shown,
+            "final {shown:.1} equals tokens over the elapsed {elapsed:.1} ms"
+        );
+        ensure!(
+            (shown - rate).abs() / rate <= 0.10,
+            "final {shown:.1} is within 10% of {rate}"
+        );
+        ensure!(
+            !h.text("meter-final").await?.contains('≈'),
+            "the final figure rests on usage, not an estimate"
+        );
+        let points: usize = h
+            .attr("meter-sparkline", "data-points")
+            .await?
+            .unwrap_or_default()
+            .parse()?;
+        ensure!(points >= 5, "the sparkline has {points} points");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_meter_reads_1000_tokens_per_second() -> Result<()> {
+    meter_reads_the_rate("render_meter_1000", 1000.0, MINESWEEPER, 1000.0).await
+}
+
+#[tokio::test]
+async fn the_meter_reads_20000_tokens_per_second() -> Result<()> {
+    // The longest demo answer (~20,000 tokens) lasts only about a second at this rate, so
+    // the live figure is sampled from half a second on (its window then spans the text so far).
+    meter_reads_the_rate("render_meter_20000", 20000.0, "/long", 500.0).await
+}
+
+/// One OpenAI chat stream whose answer is hostile markup, split over several events.
+fn hostile_fixture() -> String {
+    let answer = "Look: <img src=x onerror=\"window.__pwned='img'\"> and <script>window.__pwned='script'</script>\n\n\
+                  <div onclick=\"window.__pwned='div'\">raw block</div>\n\n\
+                  [click](javascript:window.__pwned='link') and [fine](https://example.com)\n\n\
+                  ```html\n<script>window.__pwned='code'</script>\n```\n";
+    let mut body = String::new();
+    for piece in answer.as_bytes().chunks(9) {
+        let text = String::from_utf8_lossy(piece);
+        let chunk =
+            json!({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}]});
+        body.push_str(&format!("data: {chunk}\n\n"));
+    }
+    body.push_str("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+    body
+}
+
+#[tokio::test]
+async fn markup_in_an_answer_is_shown_as_text_and_never_runs() -> Result<()> {
+    let fixtures = std::env::temp_dir().join(format!("sparkplug-render-{}", std::process::id()));
+    std::fs::create_dir_all(&fixtures)?;
+    std::fs::write(fixtures.join("hostile.sse"), hostile_fixture())?;
+    let config = Config {
+        enable_test_models: true,
+        fixtures_dir: fixtures.clone(),
+        ..test_config()
+    };
+    let h = Harness::start("render_escaping", config).await?;
+    let result = h
+        .run(async |h| {
+            h.open("/").await?;
+            h.js("window.alert = () => { window.__pwned = 'alert'; };", vec![]).await?;
+            send(h, "test/fixture/hostile.sse", "anything").await?;
+            wait_for_end(h, Duration::from_secs(20)).await?;
+            let found = h
+                .js(
+                    "const a = document.querySelector('[data-test=answer]');
+                     return { pwned: window.__pwned ?? null, text: a.textContent,
+                       elements: ['img', 'script', '[onclick]', '[onerror]', 'a[href^=javascript]'].filter(s => a.querySelector(s)),
+                       links: [...a.querySelectorAll('a')].map(l => l.getAttribute('href')) };",
+                    vec![],
+                )
+                .await?;
+            ensure!(found["pwned"] == Value::Null, "model output ran: {}", found["pwned"]);
+            ensure!(found["elements"] == json!([]), "markup became elements: {}", found["elements"]);
+            ensure!(found["links"] == json!(["https://example.com"]), "links: {}", found["links"]);
+            let text = found["text"].as_str().unwrap_or_default();
+            for shown in [
+                "<img src=x onerror=\"window.__pwned='img'\">",
+                "<script>window.__pwned='script'</script>",
+                "<div onclick=\"window.__pwned='div'\">raw block</div>",
+            ] {
+                ensure!(text.contains(shown), "{shown} is shown as text in {text:?}");
+            }
+            Ok(())
+        })
+        .await;
+    std::fs::remove_dir_all(&fixtures).ok();
+    result
+}
+
+#[tokio::test]
+async fn code_blocks_have_labels_copy_and_highlighting_and_the_page_announces_completion(
+) -> Result<()> {
+    let h = Harness::start("render_code_blocks", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        send(h, "demo-max", MINESWEEPER).await?;
+        ensure!(
+            h.attr("answer", "aria-busy").await?.as_deref() == Some("true"),
+            "busy while streaming"
+        );
+        wait_for_end(h, Duration::from_secs(30)).await?;
+        ensure!(h.attr("answer", "aria-busy").await?.as_deref() == Some("false"), "not busy when done");
+        let announced = h.text("announce").await?;
+        ensure!(announced == "Answer complete", "announced {announced:?}");
+        let block = h
+            .js(
+                "const b = document.querySelector('[data-test=answer] .code-block[data-lang=html]');
+                 if (!b) return null;
+                 return { label: b.querySelector('.code-lang').getAttribute('data-label'),
+                   tokens: b.querySelectorAll('.code-body .tok-tag').length,
+                   code: b.querySelector('.code-body').textContent,
+                   actions: b.querySelector('.code-actions [data-test=copy-code]') !== null };",
+                vec![],
+            )
+            .await?;
+        ensure!(block != Value::Null, "an html code block with data-lang");
+        ensure!(block["label"] == "html", "label {}", block["label"]);
+        ensure!(block["actions"] == true, "a Copy button among the block's actions");
+        ensure!(block["tokens"].as_u64().unwrap_or(0) > 20, "tags highlighted: {}", block["tokens"]);
+        let code = block["code"].as_str().unwrap_or_default().to_string();
+        ensure!(code.starts_with("<!DOCTYPE html>"), "the code is the model's text: {code:.60}");
+
+        // Copy hands the block's code to the clipboard.
+        h.js(
+            "window.__copied = null; navigator.clipboard.writeText = async (t) => { window.__copied = t; };
+             document.querySelector('[data-test=answer] .code-block[data-lang=html] [data-test=copy-code]').click();",
+            vec![],
+        )
+        .await?;
+        let copied = h
+            .wait_for("the copy", Duration::from_secs(5), async |h| {
+                let v = h.js("return window.__copied;", vec![]).await?;
+                Ok(v.as_str().map(str::to_string))
+            })
+            .await?;
+        ensure!(copied == code, "Copy copied the block's code ({} of {} chars)", copied.len(), code.len());
+        Ok(())
+    })
+    .await
+}
+
+/// Distance from the answer's scroll position to its end, and its scroll height.
+async fn scroll_state(h: &Harness) -> Result<(f64, f64, f64)> {
+    let v = h
+        .js(
+            "const a = document.querySelector('[data-test=answer]');
+             return [a.scrollHeight - a.scrollTop - a.clientHeight, a.scrollTop, a.scrollHeight];",
+            vec![],
+        )
+        .await?;
+    let n = |i: usize| v[i].as_f64().unwrap_or(f64::NAN);
+    Ok((n(0), n(1), n(2)))
+}
+
+#[tokio::test]
+async fn the_answer_follows_the_stream_until_the_reader_scrolls_up() -> Result<()> {
+    let h = Harness::start("render_follow", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        send(h, "demo-1000", "/long").await?;
+        // Wait until the answer overflows its box several times over.
+        h.wait_for("a long answer", Duration::from_secs(30), async |h| {
+            let (_, _, height) = scroll_state(h).await?;
+            Ok((height > 3000.0).then_some(()))
+        })
+        .await?;
+        let (gap, _, _) = scroll_state(h).await?;
+        ensure!(gap < 60.0, "following the stream: {gap:.0} px from the end");
+        ensure!(
+            h.attr("jump-latest", "hidden").await?.is_some(),
+            "no jump button while following"
+        );
+
+        h.js(
+            "document.querySelector('[data-test=answer]').scrollTop = 0;",
+            vec![],
+        )
+        .await?;
+        h.wait_for("the jump button", Duration::from_secs(5), async |h| {
+            Ok(h.attr("jump-latest", "hidden")
+                .await?
+                .is_none()
+                .then_some(()))
+        })
+        .await?;
+        let (_, _, height_then) = scroll_state(h).await?;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let (_, top, height) = scroll_state(h).await?;
+        ensure!(
+            height > height_then,
+            "the answer kept growing ({height_then} → {height})"
+        );
+        ensure!(top < 1.0, "the reader's position is kept: scrollTop {top}");
+
+        h.click("jump-latest").await?;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let (gap, _, _) = scroll_state(h).await?;
+        ensure!(
+            gap < 60.0,
+            "following again after the jump: {gap:.0} px from the end"
+        );
+        ensure!(
+            h.attr("jump-latest", "hidden").await?.is_some(),
+            "the button hides again"
+        );
+        h.click("stop").await?;
+        Ok(())
+    })
+    .await
+}
