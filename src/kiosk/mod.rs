@@ -74,6 +74,7 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
     let prompt = RwSignal::new(String::new());
     let summary = RwSignal::new(String::new());
     let races = RwSignal::new(0u64);
+    let wasm_bytes = RwSignal::new(0f64);
     let visitor_text = RwSignal::new(String::new());
     let prompt_box: NodeRef<Input> = NodeRef::new();
     let lane_views = StoredValue::new_local(lanes.clone());
@@ -99,6 +100,7 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
                         .unwrap_or_else(|| "No model finished.".into()),
                 );
                 races.update(|n| *n += 1);
+                wasm_bytes.set(wasm_memory_bytes());
                 current.set_value(None);
                 attract.update_value(|a| a.race_ended(now_ms()));
             })
@@ -167,7 +169,8 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
         <div class="race-floor" data-test="kiosk-floor" data-mode=move || match mode.get() {
             Mode::Attract => "attract",
             Mode::Visitor => "visitor",
-        } data-races=move || races.get().to_string()>
+        } data-races=move || races.get().to_string()
+            data-wasm-bytes=move || wasm_bytes.get().to_string()>
             <header class="kiosk-head">
                 <span class="kiosk-brand">"⚡ Sparkplug"</span>
                 <span class="kiosk-prompt-now" data-test="kiosk-now">{move || prompt.get()}</span>
@@ -196,4 +199,19 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
             }}</p>
         </div>
     }
+}
+
+/// The wasm module's linear memory in bytes: it only grows, so a kiosk that leaks in Rust
+/// shows it here (the benchmark reads it after every ten races).
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            f64::from(
+                m.buffer()
+                    .unchecked_into::<js_sys::ArrayBuffer>()
+                    .byte_length(),
+            )
+        })
+        .unwrap_or(0.0)
 }

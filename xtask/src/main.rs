@@ -20,7 +20,7 @@ commands:
   serve [--port P]      setup, build the app in release mode, serve it with the demo
                         models at http://127.0.0.1:P (default 8080)
   test                  setup, then native, wasm (headless Chromium) and end-to-end tests
-  bench [render|server|parse]
+  bench [render|server|parse|kiosk]
                         benchmarks that print numbers (all of them by default)
   inspect-stream [--format openai-chat|openai-responses|anthropic|ollama|auto]
                  [--chunks whole|bytes:N|random:SEED] FILE
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
 
 fn bench(args: &[String]) -> Result<(), String> {
     let which = args.first().map(String::as_str).unwrap_or("all");
-    let known = ["render", "server", "parse", "all"];
+    let known = ["render", "server", "parse", "kiosk", "all"];
     if !known.contains(&which) {
         return Err(format!("unknown benchmark `{which}` (one of {known:?})"));
     }
@@ -94,6 +94,21 @@ fn bench(args: &[String]) -> Result<(), String> {
                     "sparkplug-e2e",
                     "--bin",
                     "bench-render",
+                ])
+                .env("SPARKPLUG_DIST", paths::dist()),
+        )?;
+    }
+    if matches!(which, "kiosk" | "all") {
+        build::app_release()?;
+        cmd::run(
+            cmd::cargo()
+                .args([
+                    "run",
+                    "--release",
+                    "-p",
+                    "sparkplug-e2e",
+                    "--bin",
+                    "bench-kiosk",
                 ])
                 .env("SPARKPLUG_DIST", paths::dist()),
         )?;
