@@ -101,7 +101,7 @@ fn number(text: &str, current: f64) -> f64 {
 }
 
 /// `%XX` and `+` decoding of one query value; malformed escapes stay as they are.
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

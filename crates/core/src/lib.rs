@@ -4,6 +4,7 @@
 pub mod attract;
 pub mod decode;
 pub mod detect;
+pub mod embed;
 pub mod endpoints;
 pub mod estimate;
 pub mod event;
