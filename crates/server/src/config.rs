@@ -33,7 +33,12 @@ pub struct Config {
     /// policy); `None` means this server.
     pub runner_origin: Option<String>,
     /// Pages allowed to embed the app in a frame (CSP `frame-ancestors`); empty is `'none'`.
+    /// The `/embed` page is also framable by this server's own `/docs/embed`.
     pub frame_ancestors: Vec<String>,
+    /// Host origins whose postMessage commands (`run`, `stop`, `set-prompt`) an `/embed`
+    /// frame obeys, served at `GET /v1/embed`. Empty means the same as `frame_ancestors`
+    /// (who may frame the embed may command it); list fewer to let some hosts only show it.
+    pub embed_hosts: Vec<String>,
     /// Pyodide's files (from npm), served at `/pyodide/` to the sandbox.
     pub pyodide_dir: PathBuf,
     /// Answer the `test/...` models (fixture replays, errors, cut and stalled streams);
@@ -72,6 +77,7 @@ impl Default for Config {
                 .to_vec(),
             runner_origin: None,
             frame_ancestors: Vec::new(),
+            embed_hosts: Vec::new(),
             pyodide_dir: PathBuf::from(".tools/npm/node_modules/pyodide"),
             enable_test_models: false,
             fixtures_dir: PathBuf::from("../shared/fixtures/streams"),
@@ -169,6 +175,21 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The origins `/embed` takes commands from: `embed_hosts`, or `frame_ancestors` when
+    /// that is empty. This server's own docs page (`'self'`) is always one of them.
+    pub fn effective_embed_hosts(&self) -> Vec<String> {
+        let listed = if self.embed_hosts.is_empty() {
+            &self.frame_ancestors
+        } else {
+            &self.embed_hosts
+        };
+        let mut hosts = listed.clone();
+        if !hosts.iter().any(|h| h == "'self'") {
+            hosts.push("'self'".into());
+        }
+        hosts
+    }
+
     /// Reads a TOML file whose keys are this struct's field names; absent keys keep
     /// their defaults and unknown keys are an error, so a typo is not silently ignored.
     pub fn from_toml_file(path: &Path) -> Result<Self, ConfigError> {
@@ -273,6 +294,25 @@ mod tests {
         assert_eq!(config.kiosk.models, ["demo-1000", "replay/groq"]);
         assert_eq!(config.kiosk.idle_seconds, 30.0);
         assert_eq!(config.kiosk.prompts, KioskConfig::default().prompts);
+    }
+
+    #[test]
+    fn embed_hosts_default_to_frame_ancestors() {
+        let config: Config =
+            toml::from_str("frame_ancestors = [\"https://docs.example\"]").expect("valid toml");
+        assert_eq!(
+            config.effective_embed_hosts(),
+            ["https://docs.example", "'self'"]
+        );
+        let config: Config = toml::from_str(
+            "frame_ancestors = [\"https://a.example\", \"https://b.example\"]\n\
+             embed_hosts = [\"https://a.example\"]",
+        )
+        .expect("valid toml");
+        assert_eq!(
+            config.effective_embed_hosts(),
+            ["https://a.example", "'self'"]
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub struct HeaderConfigError {
 pub struct AppCsp {
     index: PathBuf,
     fixed: CspParts,
-    cached: Arc<Mutex<Option<(SystemTime, HeaderValue)>>>,
+    cached: Arc<Mutex<Option<(SystemTime, Policies)>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +37,22 @@ struct CspParts {
     connect_src: String,
     frame_src: String,
     frame_ancestors: String,
+    /// The `/embed` page may also be framed by this server's own `/docs/embed`.
+    embed_frame_ancestors: String,
+}
+
+/// The built policies for one version of `index.html`: the app's and the embed's.
+#[derive(Debug, Clone)]
+struct Policies {
+    app: HeaderValue,
+    embed: HeaderValue,
+}
+
+/// Which page of the app a policy is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    App,
+    Embed,
 }
 
 impl AppCsp {
@@ -54,6 +70,7 @@ impl AppCsp {
                 } else {
                     runner
                 },
+                embed_frame_ancestors: join_sources("'self'", &frame_ancestors),
                 frame_ancestors: if frame_ancestors.is_empty() {
                     "'none'".into()
                 } else {
@@ -64,28 +81,32 @@ impl AppCsp {
         })
     }
 
-    /// The policy for the current `index.html` (without hashes if there is none).
-    pub fn header(&self) -> HeaderValue {
+    /// The policy of `page` for the current `index.html` (without hashes if there is none).
+    pub fn header(&self, page: Page) -> HeaderValue {
         let modified = std::fs::metadata(&self.index)
             .and_then(|m| m.modified())
             .unwrap_or(SystemTime::UNIX_EPOCH);
         let mut cached = self.cached.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((at, value)) = cached.as_ref() {
-            if *at == modified {
-                return value.clone();
+        let policies = match cached.as_ref() {
+            Some((at, policies)) if *at == modified => policies.clone(),
+            _ => {
+                let html = std::fs::read_to_string(&self.index).unwrap_or_default();
+                let policies = Policies {
+                    app: self.build(&html, &self.fixed.frame_ancestors),
+                    embed: self.build(&html, &self.fixed.embed_frame_ancestors),
+                };
+                *cached = Some((modified, policies.clone()));
+                policies
             }
+        };
+        match page {
+            Page::App => policies.app,
+            Page::Embed => policies.embed,
         }
-        let html = std::fs::read_to_string(&self.index).unwrap_or_default();
-        let value = self.build(&html);
-        *cached = Some((modified, value.clone()));
-        value
     }
 
-    fn build(&self, index_html: &str) -> HeaderValue {
-        let hashes: Vec<String> = inline_scripts(index_html)
-            .into_iter()
-            .map(|script| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(script))))
-            .collect();
+    fn build(&self, index_html: &str, frame_ancestors: &str) -> HeaderValue {
+        let hashes = script_hashes(index_html);
         let parts = &self.fixed;
         let policy = format!(
             "default-src 'self'; script-src {}; style-src 'self'; img-src 'self' data:; \
@@ -93,12 +114,27 @@ impl AppCsp {
             join_sources("'self' 'wasm-unsafe-eval'", &hashes.join(" ")),
             parts.connect_src,
             parts.frame_src,
-            parts.frame_ancestors,
+            frame_ancestors,
         );
         // Every part was checked to be header-safe, and hashes are base64.
         HeaderValue::from_str(&policy)
             .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
     }
+}
+
+/// The `/docs/embed` page's policy: its own inline scripts by hash, frames of this server
+/// only (the live embed), nothing else; no one may frame it.
+pub fn docs_csp(html: &str) -> String {
+    let hashes = script_hashes(html);
+    format!(
+        "default-src 'none'; script-src {}; style-src 'unsafe-inline'; frame-src 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        if hashes.is_empty() {
+            "'none'".to_owned()
+        } else {
+            hashes.join(" ")
+        }
+    )
 }
 
 /// The sandbox runner's policy: scripts may do anything inside the opaque-origin frame,
@@ -188,6 +224,14 @@ fn join_sources(base: &str, extra: &str) -> String {
     } else {
         format!("{base} {extra}")
     }
+}
+
+/// A CSP hash source for each inline script of `html`.
+fn script_hashes(html: &str) -> Vec<String> {
+    inline_scripts(html)
+        .into_iter()
+        .map(|script| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(script))))
+        .collect()
 }
 
 /// The text of every `<script>` element without a `src` attribute, exactly as written,

@@ -4,6 +4,7 @@
 mod api;
 mod config;
 mod demo;
+mod docs;
 mod headers;
 mod limits;
 mod proxy;

@@ -72,6 +72,16 @@ struct Cli {
     )]
     frame_ancestors: Vec<String>,
 
+    /// Host origin whose postMessage commands an /embed frame obeys; repeat or
+    /// comma-separate. [default: the frame-ancestor origins] [toml: embed_hosts]
+    #[arg(
+        long = "embed-host",
+        env = "SPARKPLUG_EMBED_HOSTS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    embed_hosts: Vec<String>,
+
     /// Pyodide's files, served at /pyodide/. [default: .tools/npm/node_modules/pyodide] [toml: pyodide_dir]
     #[arg(long, env = "SPARKPLUG_PYODIDE_DIR", value_name = "DIR")]
     pyodide_dir: Option<PathBuf>,
@@ -152,6 +162,9 @@ impl Cli {
         }
         if !self.frame_ancestors.is_empty() {
             config.frame_ancestors = self.frame_ancestors;
+        }
+        if !self.embed_hosts.is_empty() {
+            config.embed_hosts = self.embed_hosts;
         }
         if let Some(dir) = self.pyodide_dir {
             config.pyodide_dir = dir;

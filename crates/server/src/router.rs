@@ -18,8 +18,8 @@ use tower_http::{
 use tracing::Span;
 
 use crate::{
-    api,
-    headers::{self, AppCsp},
+    api, docs,
+    headers::{self, AppCsp, Page},
     state::AppState,
     static_files, test_models,
 };
@@ -53,7 +53,8 @@ pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
             );
         }
     }
-    root.nest("/v1", api)
+    root.route("/docs/embed", get(docs::embed))
+        .nest("/v1", api)
         .nest_service("/sandbox", sandbox)
         .nest_service("/pyodide", pyodide)
         .merge(app)
@@ -86,6 +87,11 @@ pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
 
 /// Adds the app's policy to HTML responses (the page and its SPA fallbacks).
 async fn app_csp(State(csp): State<AppCsp>, request: Request, next: Next) -> Response {
+    let page = if request.uri().path().trim_end_matches('/') == "/embed" {
+        Page::Embed
+    } else {
+        Page::App
+    };
     let mut response = next.run(request).await;
     let is_html = response
         .headers()
@@ -95,7 +101,7 @@ async fn app_csp(State(csp): State<AppCsp>, request: Request, next: Next) -> Res
     if is_html {
         response
             .headers_mut()
-            .insert(header::CONTENT_SECURITY_POLICY, csp.header());
+            .insert(header::CONTENT_SECURITY_POLICY, csp.header(page));
     }
     response
 }

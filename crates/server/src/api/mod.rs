@@ -2,6 +2,7 @@
 //! does not fit them (unknown URL, wrong method), instead of axum's plain-text defaults.
 
 pub mod chat;
+pub mod embed;
 pub mod error;
 pub mod kiosk;
 pub mod models;
@@ -22,7 +23,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
     let mut router = Router::new()
         .route("/chat/completions", only("POST", post(chat::completions)))
         .route("/models", only("GET", get(models::list)))
-        .route("/kiosk", only("GET", get(kiosk::settings)));
+        .route("/kiosk", only("GET", get(kiosk::settings)))
+        .route("/embed", only("GET", get(embed::settings)));
     if state.config.enable_test_models {
         // Anthropic's and OpenAI Responses' paths, for fixture replays in those formats.
         for path in ["/messages", "/responses"] {
