@@ -4,21 +4,29 @@
 mod app;
 mod browser;
 mod components;
+mod embed;
 mod kiosk;
 mod live;
 mod net;
 mod render;
 mod sandbox;
 
-/// Mounts the page for the URL's path on the body: the kiosk at `/kiosk`, else the app.
+/// Mounts the page for the URL's path on the body: the kiosk at `/kiosk`, the embed at
+/// `/embed`, else the app.
 pub fn start() {
     console_error_panic_hook::set_once();
     let path = web_sys::window()
         .and_then(|w| w.location().pathname().ok())
         .unwrap_or_default();
-    if path.trim_end_matches('/') == "/kiosk" {
-        leptos::mount::mount_to_body(kiosk::Kiosk);
-    } else {
-        leptos::mount::mount_to_body(app::App);
+    match path.trim_end_matches('/') {
+        "/kiosk" => {
+            leptos::mount::mount_to_body(kiosk::Kiosk);
+        }
+        "/embed" => {
+            leptos::mount::mount_to_body(embed::Embed);
+        }
+        _ => {
+            leptos::mount::mount_to_body(app::App);
+        }
     }
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::attract::percent_decode;
 use crate::meter::MeterSnapshot;
 use crate::models::ModelInfo;
+use crate::run::Outcome;
 
 /// The message protocol's version: every command and event carries it as `v`.
 pub const PROTOCOL_VERSION: u64 = 1;
@@ -429,6 +430,19 @@ impl Event {
         serde_json::to_string(&envelope).unwrap_or_default()
     }
 
+    /// The `done` event: how the run ended (`finished`, `stopped`, `failed`) and its figures.
+    pub fn done(outcome: &Outcome, snapshot: &MeterSnapshot) -> Self {
+        let outcome = match outcome {
+            Outcome::Finished { .. } => "finished",
+            Outcome::Stopped => "stopped",
+            Outcome::Failed(_) => "failed",
+        };
+        Self::Done {
+            outcome: outcome.into(),
+            stats: Stats::from(snapshot),
+        }
+    }
+
     /// The `rate` event for a snapshot taken while streaming.
     pub fn rate(snapshot: &MeterSnapshot) -> Self {
         Self::Rate {
@@ -659,14 +673,12 @@ mod tests {
             final_rate: Some(998.5),
             ..MeterSnapshot::default()
         };
-        let done = Event::Done {
-            outcome: "finished".into(),
-            stats: Stats::from(&snapshot),
-        };
+        let done = Event::done(&Outcome::Finished { reason: None }, &snapshot);
         let json: Value = serde_json::from_str(&done.to_json()).expect("json");
         assert_eq!(json["v"], 1);
         assert_eq!(json["source"], EVENT_SOURCE);
         assert_eq!(json["type"], "done");
+        assert_eq!(json["outcome"], "finished");
         assert_eq!(json["stats"]["tokens"], 450);
         assert_eq!(json["stats"]["tokens_per_second"], 998.5);
         let start = Event::StreamStart {

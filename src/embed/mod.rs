@@ -1,0 +1,230 @@
+//! The `/embed` page: one prompt on one of this server's models inside a host page's iframe,
+//! started by a click or once visible, with a versioned postMessage API for the host.
+
+mod host;
+mod observe;
+mod run;
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use sparkplug_core::embed::{Command, EmbedConfig, Event, HeightReport, HostPolicy, RunMode, View};
+use sparkplug_core::explain::StatusLine;
+use sparkplug_core::meter::MeterSnapshot;
+use sparkplug_core::ApiFormat;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
+
+use crate::components::answer::Answer;
+use crate::components::meter::Meter;
+use crate::components::run_panel::RunPanel;
+use observe::Watch;
+use run::Outputs;
+
+/// What the embed needs before it can show anything: its URL's settings, checked against
+/// the server's models, and the hosts allowed to command it.
+#[derive(Clone)]
+struct Setup {
+    config: EmbedConfig,
+    policy: HostPolicy,
+}
+
+#[component]
+pub fn Embed() -> impl IntoView {
+    let setup = RwSignal::new(None::<Result<Setup, String>>);
+    spawn_local(async move {
+        let loaded = load().await;
+        if let Err(message) = &loaded {
+            host::send(&Event::Error {
+                message: message.clone(),
+            });
+        }
+        setup.set(Some(loaded));
+    });
+    view! {
+        <main class="embed" data-test="embed">
+            {move || match setup.get() {
+                None => view! { <p class="embed-note">"Loading…"</p> }.into_any(),
+                Some(Err(reason)) => view! { <p class="embed-note error" data-test="embed-error">{reason}</p> }.into_any(),
+                Some(Ok(setup)) => view! { <EmbedRun setup=setup /> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+async fn load() -> Result<Setup, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let query = window.location().search().unwrap_or_default();
+    let config = EmbedConfig::from_query(&query).map_err(|e| e.to_string())?;
+    // The theme is the document's, so the page background follows it too.
+    if let Some(root) = window.document().and_then(|d| d.document_element()) {
+        root.set_attribute("data-theme", config.theme.as_str()).ok();
+    }
+    let hosts = fetch_text(&window, "/v1/embed")
+        .await
+        .ok_or("the embed settings could not be loaded from the server")?;
+    let policy = HostPolicy::from_json(&hosts).map_err(|e| e.to_string())?;
+    let models = crate::net::models::list("/v1", ApiFormat::OpenAiChat, None).await;
+    config.check_model(&models).map_err(|e| e.to_string())?;
+    Ok(Setup { config, policy })
+}
+
+async fn fetch_text(window: &web_sys::Window, url: &str) -> Option<String> {
+    let response = JsFuture::from(window.fetch_with_str(url)).await.ok()?;
+    let response: web_sys::Response = response.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
+}
+
+#[component]
+fn EmbedRun(setup: Setup) -> impl IntoView {
+    let Setup { config, policy } = setup;
+    let prompt = RwSignal::new(config.prompt.clone());
+    let (streaming, set_streaming) = signal(false);
+    let (snapshot, set_snapshot) = signal(MeterSnapshot::default());
+    let (status, set_status) = signal(StatusLine::neutral(match config.run {
+        RunMode::Click => "Press Run to stream the answer.",
+        RunMode::Auto => "Runs when it scrolls into view.",
+    }));
+    let (answer_chars, set_answer_chars) = signal(None::<usize>);
+    let (answer_text, set_answer_text) = signal(String::new());
+    let outputs = Outputs {
+        snapshot: set_snapshot,
+        status: set_status,
+        streaming: set_streaming,
+        answer_chars: set_answer_chars,
+        answer_text: set_answer_text,
+    };
+    let answer: NodeRef<Div> = NodeRef::new();
+    let root: NodeRef<Div> = NodeRef::new();
+    let visible = RwSignal::new(false);
+    // A run asked for (by autorun, the Run button or the host) that waits until the embed
+    // is visible and any previous run has ended.
+    let wanted = RwSignal::new(config.run == RunMode::Auto);
+    let controller: StoredValue<Option<AbortController>, LocalStorage> =
+        StoredValue::new_local(None);
+    let model = StoredValue::new(config.model.clone());
+
+    let abort = move || {
+        controller.with_value(|c| {
+            if let Some(c) = c {
+                c.abort();
+            }
+        })
+    };
+    Effect::new(move |_| {
+        if !(wanted.get() && visible.get() && !streaming.get()) {
+            return;
+        }
+        wanted.set(false);
+        let text = prompt.get_untracked();
+        let started = answer
+            .get_untracked()
+            .and_then(|div| model.with_value(|model| run::start(&text, model, &div, outputs)));
+        controller.set_value(started);
+    });
+    let ask_run = move || {
+        // A run under way is stopped first; the new one starts once it has ended.
+        abort();
+        wanted.set(true);
+    };
+    let stop = move || {
+        wanted.set(false);
+        abort();
+    };
+    host::listen(policy, move |command| match command {
+        Command::Run { prompt: text } => {
+            if let Some(text) = text {
+                prompt.set(text);
+            }
+            ask_run();
+        }
+        Command::Stop => stop(),
+        Command::SetPrompt { prompt: text } => prompt.set(text),
+    });
+
+    // The observers start once the body exists and live as long as this view.
+    let watches: StoredValue<Vec<Watch>, LocalStorage> = StoredValue::new_local(Vec::new());
+    Effect::new(move |_| {
+        let Some(body) = root.get() else {
+            return;
+        };
+        let mut heights = HeightReport::default();
+        let found = [
+            observe::when_visible(&body, move || visible.set(true)),
+            observe::on_resize(&body, move |height| {
+                if let Some(height) = heights.observe(height) {
+                    host::send(&Event::Resize { height });
+                }
+            }),
+        ];
+        watches.set_value(found.into_iter().flatten().collect());
+    });
+    on_cleanup(move || {
+        abort();
+        watches.set_value(Vec::new());
+    });
+    host::send(&Event::Ready {
+        model: config.model.clone(),
+    });
+
+    let view_mode = config.view;
+    let style = config
+        .height
+        .map(|h| format!("height: {h}px"))
+        .unwrap_or_default();
+    let prompt_view = if config.readonly {
+        view! { <p class="embed-prompt-text" data-test="embed-prompt">{move || prompt.get()}</p> }
+            .into_any()
+    } else {
+        view! {
+            <textarea
+                class="embed-prompt-input"
+                data-test="embed-prompt"
+                aria-label="Prompt"
+                rows="2"
+                maxlength=sparkplug_core::embed::MAX_PROMPT_CHARS.to_string()
+                prop:value=move || prompt.get()
+                on:input=move |e| prompt.set(event_target_value(&e))
+            ></textarea>
+        }
+        .into_any()
+    };
+    view! {
+        <div
+            class="embed-body"
+            node_ref=root
+            style=style
+            data-view=view_mode.as_str()
+            data-fixed-height=config.height.is_some().to_string()
+            data-streaming=move || streaming.get().to_string()
+        >
+            <form class="embed-prompt" on:submit=move |e| { e.prevent_default(); ask_run(); }>
+                {prompt_view}
+                <div class="embed-actions">
+                    <span class="embed-model" data-test="embed-model">{config.model.clone()}</span>
+                    <button type="submit" class="embed-run" data-test="embed-run" disabled=move || streaming.get()>
+                        "Run"
+                    </button>
+                    <button type="button" data-test="embed-stop" disabled=move || !streaming.get() on:click=move |_| stop()>
+                        "Stop"
+                    </button>
+                </div>
+            </form>
+            <div class="embed-answer" hidden=view_mode == View::Preview>
+                <Answer node=answer streaming=streaming status=status answer_chars=answer_chars />
+            </div>
+            {(view_mode != View::Answer).then(|| view! {
+                <RunPanel answer=answer answer_text=answer_text streaming=streaming />
+            })}
+            <Meter snapshot=snapshot />
+            <a class="embed-credit" href="/" target="_blank" rel="noopener">"⚡ Sparkplug"</a>
+        </div>
+    }
+}
