@@ -122,6 +122,7 @@ async fn main() -> Result<()> {
     };
     let dist = dist_dir();
     let download = download_size(&dist)?;
+    let load_before = load_average();
     let served = prepare_dist(&dist)?;
     let config = Config {
         dist_dir: served.clone(),
@@ -150,7 +151,8 @@ async fn main() -> Result<()> {
         .await;
     std::fs::remove_dir_all(&served).ok();
     outcome?;
-    print!("{}", report(&results, &download));
+    let load = format!("{load_before} before, {} after", load_average());
+    print!("{}", report(&results, &download, &load));
     Ok(())
 }
 
@@ -445,6 +447,14 @@ fn download_size(dist: &Path) -> Result<Download> {
     Ok(sizes)
 }
 
+/// The one-minute load average, as the kernel reports it.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -477,7 +487,7 @@ fn check(ok: bool) -> &'static str {
     }
 }
 
-fn report(results: &[(u32, Page, Metrics)], download: &Download) -> String {
+fn report(results: &[(u32, Page, Metrics)], download: &Download, load: &str) -> String {
     let mut out = String::new();
     let tokens = results.first().map_or(0.0, |r| r.2.tokens);
     let _ = writeln!(
@@ -485,6 +495,8 @@ fn report(results: &[(u32, Page, Metrics)], download: &Download) -> String {
         "\nrender benchmark: `/long` demo answer ({tokens:.0} tokens, mostly code) on {}",
         machine()
     );
+    // Other work on the machine shows up as long tasks and gaps in both pages alike.
+    let _ = writeln!(out, "load average (1 min): {load}");
     let _ = writeln!(
         out,
         "{:<12} {:<9} {:>16} {:>16} {:>16} {:>11} {:>16} {:>16} {:>15} {:>8}",
