@@ -17,8 +17,8 @@ use super::DomError;
 /// through it, next to Copy in `.code-actions`.
 pub const CODE_CLASS: &str = "code-body";
 
-/// Lines per chunk of a streamed code block; `style/answer.css` sizes a full chunk's
-/// placeholder as this many lines (`.code-chunk.full`).
+/// Lines per chunk of a streamed code block (`style/answer.css` sizes a sealed chunk's
+/// placeholder from its `--lines`).
 const CHUNK_LINES: usize = 32;
 
 /// How long the Copy button says "Copied".
