@@ -53,6 +53,8 @@ impl MarkdownStream {
         self.convert(out);
     }
 
+    /// The unfinished end. Rendering it costs O(open block), not O(answer): only one block
+    /// is ever open, and an open code block shows just its last line.
     pub fn tail(&self) -> TailView<'_> {
         match self.splitter.tail() {
             Tail::Empty => TailView::Empty,
