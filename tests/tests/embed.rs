@@ -11,14 +11,25 @@ use tokio::net::TcpListener;
 
 /// About 450 tokens: at demo-147's pace the run lasts about three seconds, long enough for
 /// several throttled `rate` events and a growing height.
-const EMBED_QUERY: &str = "/embed?model=demo-147&prompt=Teach+me+basic+SQL+with+an+example";
+const EMBED_QUERY: &str = "model=demo-147&prompt=Teach+me+basic+SQL+with+an+example";
 
-/// The host page: frames the embed, records every message from it in `window.events`, sizes
-/// the frame from `resize` events, and offers `window.send(command)`.
-fn host_page(app: &str) -> String {
+/// The host page for a request path: `/` frames the default embed, `/below` an autorun
+/// embed below the fold, `/bad` an embed asking for a model the server does not offer.
+/// Each records every message from the frame in `window.events`, sizes the frame from
+/// `resize` events, and offers `window.send(command)`.
+fn host_page(app: &str, path: &str) -> String {
+    let (query, spacer) = match path {
+        "/below" => (format!("{EMBED_QUERY}&run=auto"), 3000),
+        "/bad" => (
+            "model=https%3A%2F%2Fevil.example%2Fv1&prompt=hi".to_owned(),
+            0,
+        ),
+        _ => (EMBED_QUERY.to_owned(), 0),
+    };
     format!(
         r#"<!doctype html><html><body>
-<iframe id="embed" src="{app}{EMBED_QUERY}" style="width:640px;height:300px;border:0"></iframe>
+<div style="height:{spacer}px"></div>
+<iframe id="embed" src="{app}/embed?{query}" style="width:640px;height:300px;border:0"></iframe>
 <script>
 window.events = [];
 const frame = document.getElementById('embed');
@@ -32,15 +43,15 @@ window.send = (command) => frame.contentWindow.postMessage(command, '{app}');
     )
 }
 
-/// A tiny host server on its own loopback port: every request gets the host page.
-async fn serve_host(listener: TcpListener, page: String) {
+/// A tiny host server on its own loopback port, answering every GET with [`host_page`].
+async fn serve_host(listener: TcpListener, app: String) {
     loop {
         let Ok((mut stream, _)) = listener.accept().await else {
             return;
         };
-        let page = page.clone();
+        let app = app.clone();
         tokio::spawn(async move {
-            // Read to the request's blank line (a GET has no body); what it asks is ignored.
+            // Read to the request's blank line (a GET has no body).
             let (mut request, mut chunk) = (Vec::new(), [0u8; 1024]);
             while !request.windows(4).any(|w| w == b"\r\n\r\n") {
                 match stream.read(&mut chunk).await {
@@ -48,6 +59,9 @@ async fn serve_host(listener: TcpListener, page: String) {
                     Ok(n) => request.extend_from_slice(&chunk[..n]),
                 }
             }
+            let head = String::from_utf8_lossy(&request);
+            let path = head.split_whitespace().nth(1).unwrap_or("/");
+            let page = host_page(&app, path);
             let response = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
                 page.len()
@@ -72,8 +86,8 @@ async fn start(name: &str) -> Result<(Harness, String, String)> {
     config.frame_ancestors = vec![allowed_origin.clone(), other_origin.clone()];
     config.embed_hosts = vec![allowed_origin.clone()];
     let h = Harness::start(name, config).await?;
-    tokio::spawn(serve_host(allowed, host_page(&h.base)));
-    tokio::spawn(serve_host(other, host_page(&h.base)));
+    tokio::spawn(serve_host(allowed, h.base.clone()));
+    tokio::spawn(serve_host(other, h.base.clone()));
     Ok((h, allowed_origin, other_origin))
 }
 
@@ -87,8 +101,8 @@ fn of_type<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
 }
 
 /// Opens a host page and waits for the embed's `ready`.
-async fn open_host(h: &Harness, host: &str) -> Result<()> {
-    h.browser.goto(&format!("{host}/")).await?;
+async fn open_host(h: &Harness, page: &str) -> Result<()> {
+    h.browser.goto(page).await?;
     h.wait_for(
         "the embed's ready event",
         Duration::from_secs(20),
@@ -107,7 +121,7 @@ async fn open_host(h: &Harness, host: &str) -> Result<()> {
 async fn allowed_host_runs_the_embed_and_hears_every_event() -> Result<()> {
     let (h, allowed, _) = start("embed_round_trip").await?;
     h.run(async |h| {
-        open_host(h, &allowed).await?;
+        open_host(h, &format!("{allowed}/")).await?;
         // Click-to-run is the default: nothing streams until asked.
         tokio::time::sleep(Duration::from_millis(500)).await;
         ensure!(
@@ -198,7 +212,7 @@ async fn command_from_a_disallowed_host_is_ignored() -> Result<()> {
     let (h, _, other) = start("embed_disallowed").await?;
     h.run(async |h| {
         // This host may frame the embed (and hears its events) but may not command it.
-        open_host(h, &other).await?;
+        open_host(h, &format!("{other}/")).await?;
         h.js(
             "window.send({ v: 1, type: 'run' }); window.send(JSON.stringify({ v: 1, type: 'run' }));",
             vec![],
@@ -220,6 +234,110 @@ async fn command_from_a_disallowed_host_is_ignored() -> Result<()> {
             )
             .await?;
         ensure!(shown == json!(0), "the embed's answer has {shown} characters");
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn autorun_waits_until_the_embed_is_scrolled_into_view() -> Result<()> {
+    let (h, allowed, _) = start("embed_autorun").await?;
+    h.run(async |h| {
+        open_host(h, &format!("{allowed}/below")).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        ensure!(
+            of_type(&events(h).await?, "stream-start").is_empty(),
+            "the embed ran below the fold"
+        );
+        h.js("document.getElementById('embed').scrollIntoView();", vec![])
+            .await?;
+        h.wait_for("the autorun to start", Duration::from_secs(10), async |h| {
+            Ok((!of_type(&events(h).await?, "stream-start").is_empty()).then_some(()))
+        })
+        .await
+    })
+    .await
+}
+
+#[tokio::test]
+async fn bad_parameters_are_shown_and_reported() -> Result<()> {
+    let (h, allowed, _) = start("embed_bad_params").await?;
+    h.run(async |h| {
+        // Framed: the host hears an `error` event naming the refused model.
+        h.browser.goto(&format!("{allowed}/bad")).await?;
+        let error = h
+            .wait_for("the error event", Duration::from_secs(20), async |h| {
+                Ok(of_type(&events(h).await?, "error")
+                    .first()
+                    .map(|e| e["message"].as_str().unwrap_or_default().to_owned()))
+            })
+            .await?;
+        ensure!(
+            error.contains("evil.example") && error.contains("not offered"),
+            "{error}"
+        );
+        ensure!(
+            of_type(&events(h).await?, "ready").is_empty(),
+            "a refused embed said ready"
+        );
+        // Opened directly: the page says what is wrong.
+        for (query, expected) in [
+            (
+                "prompt=hi&model=demo-1000&them=dark",
+                "unknown parameter `them`",
+            ),
+            (
+                "prompt=hi&model=demo-1000&view=video",
+                "`view` must be one of",
+            ),
+            ("model=demo-1000", "needs a `prompt`"),
+        ] {
+            h.browser.goto(&format!("{}/embed?{query}", h.base)).await?;
+            let shown = h
+                .wait_for("the error message", Duration::from_secs(20), async |h| {
+                    let text = h.text("embed-error").await?;
+                    Ok((!text.is_empty()).then_some(text))
+                })
+                .await?;
+            ensure!(shown.contains(expected), "{query}: {shown}");
+        }
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn docs_page_shows_a_live_embed_and_the_snippet() -> Result<()> {
+    let h = Harness::start("embed_docs", test_config()).await?;
+    h.run(async |h| {
+        h.browser.goto(&format!("{}/docs/embed", h.base)).await?;
+        // The page's own script (allowed by hash) hears the framed embed's events.
+        h.wait_for(
+            "the live embed's events",
+            Duration::from_secs(20),
+            async |h| {
+                let text = h
+                    .js(
+                        "return document.getElementById('last-event').textContent;",
+                        vec![],
+                    )
+                    .await?;
+                let text = text.as_str().unwrap_or_default().to_owned();
+                Ok((text != "Last event: none yet.").then_some(()))
+            },
+        )
+        .await?;
+        let snippet = h
+            .js(
+                "return document.querySelector('pre code').textContent;",
+                vec![],
+            )
+            .await?;
+        let snippet = snippet.as_str().unwrap_or_default();
+        ensure!(
+            snippet.contains(&format!("{}/embed?model=demo-1000", h.base)),
+            "{snippet}"
+        );
         Ok(())
     })
     .await
