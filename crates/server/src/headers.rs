@@ -283,6 +283,32 @@ await init();</SCRIPT>
     }
 
     #[test]
+    fn docs_policy_allows_exactly_the_pages_own_scripts() {
+        let policy = docs_csp("<p>x</p><script>1</script><script src=/a.js></script>");
+        let hash = STANDARD.encode(Sha256::digest("1"));
+        assert!(
+            policy.contains(&format!("script-src 'sha256-{hash}';")),
+            "{policy}"
+        );
+        assert!(policy.contains("frame-src 'self'") && policy.contains("frame-ancestors 'none'"));
+        assert!(docs_csp("<p>no scripts</p>").contains("script-src 'none'"));
+    }
+
+    #[test]
+    fn embed_may_also_be_framed_by_this_server() {
+        let config = Config {
+            frame_ancestors: vec!["https://docs.example".into()],
+            ..Config::default()
+        };
+        let csp = AppCsp::new(&config).expect("valid config");
+        let app = csp.build("", &csp.fixed.frame_ancestors);
+        let embed = csp.build("", &csp.fixed.embed_frame_ancestors);
+        let text = |v: &HeaderValue| v.to_str().unwrap_or_default().to_owned();
+        assert!(text(&app).contains("frame-ancestors https://docs.example;"));
+        assert!(text(&embed).contains("frame-ancestors 'self' https://docs.example;"));
+    }
+
+    #[test]
     fn refuses_sources_that_would_break_the_policy() {
         assert!(sources("connect_src", &["https://a.example".into()]).is_ok());
         for bad in ["https://a.example; script-src *", "a,b", "", "a b"] {
