@@ -1,8 +1,8 @@
 //! Streamed markdown: an incremental block splitter, a safe renderer to typed DOM operations,
 //! escaped HTML for code lines, and the stream that joins them to the code highlighter.
 
-mod line;
 pub mod html;
+mod line;
 pub mod link;
 pub mod split;
 pub mod stream;
