@@ -13,6 +13,7 @@ use sparkplug_core::meter::MeterSnapshot;
 use sparkplug_core::reduce::ToolCall;
 use sparkplug_core::request::{auth_headers, chat_path, chat_request, ChatMessage};
 use sparkplug_core::run::{tool_calls_text, LiveRun, Outcome, SideChannels};
+use sparkplug_core::sandbox::runnable::Runnable;
 use web_sys::AbortController;
 
 use crate::browser::storage;
@@ -50,6 +51,9 @@ pub fn App() -> impl IntoView {
     // The whole answer once it has ended, where the run panel finds the code to run.
     let (answer_text, set_answer_text) = signal(String::new());
     let answer: NodeRef<Div> = NodeRef::new();
+    // Code the editor asks the run panel to run.
+    let (run_request, set_run_request) = signal(None::<Runnable>);
+    crate::editor::listen(answer, set_run_request);
     let reasoning: NodeRef<Pre> = NodeRef::new();
     let abort: StoredValue<Option<AbortController>, LocalStorage> = StoredValue::new_local(None);
     let shareable: StoredValue<Option<ShareSource>, LocalStorage> = StoredValue::new_local(None);
@@ -226,7 +230,7 @@ pub fn App() -> impl IntoView {
                         skipped=skipped
                     />
                     <Answer node=answer streaming=streaming status=status answer_chars=answer_chars />
-                    <RunPanel answer=answer answer_text=answer_text streaming=streaming />
+                    <RunPanel answer=answer answer_text=answer_text streaming=streaming requests=run_request />
                 </div>
                 <Meter snapshot=snapshot />
             </div>

@@ -4,6 +4,7 @@
 mod app;
 mod browser;
 mod components;
+mod editor;
 mod embed;
 mod kiosk;
 mod live;

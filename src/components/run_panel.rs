@@ -45,6 +45,9 @@ pub fn RunPanel(
     /// The whole answer text once it has ended (empty while streaming).
     answer_text: ReadSignal<String>,
     streaming: ReadSignal<bool>,
+    /// Code sent from elsewhere on the page (the editor's Ctrl/Cmd+Enter) to run here.
+    #[prop(optional)]
+    requests: Option<ReadSignal<Option<Runnable>>>,
 ) -> impl IntoView {
     let preview: NodeRef<Div> = NodeRef::new();
     let console: NodeRef<Ol> = NodeRef::new();
@@ -93,6 +96,13 @@ pub fn RunPanel(
         });
     };
     let stop = move |_| session.with_value(|s| s.iter().for_each(Session::stop));
+    if let Some(requests) = requests {
+        Effect::new(move |_| {
+            if let Some(runnable) = requests.get() {
+                run(runnable);
+            }
+        });
+    }
 
     // Run buttons are drawn inside the answer as its code streams in; one listener on the
     // answer hears them all. The answer lives as long as the page, and so does this.

@@ -34,6 +34,13 @@ pub fn create(document: &Document, label: Option<&str>) -> Result<(Element, Elem
     lang.set_class_name("code-lang");
     let actions = document.create_element("span")?;
     actions.set_class_name("code-actions");
+    // The editor (src/editor) opens on this button's click, one block at a time.
+    let edit = document.create_element("button")?;
+    edit.set_class_name("code-edit");
+    edit.set_attribute("type", "button")?;
+    edit.set_attribute("aria-label", "Edit code")?;
+    edit.set_attribute("data-test", "edit-code")?;
+    actions.append_child(&edit)?;
     let copy = document.create_element("button")?;
     copy.set_class_name("code-copy");
     copy.set_attribute("type", "button")?;

@@ -30,6 +30,11 @@ pub fn venv_python() -> PathBuf {
     venv().join("bin/python")
 }
 
+/// The bundled editor (esbuild's output), which `index.html` has Trunk copy into `dist/`.
+pub fn editor_bundle() -> PathBuf {
+    tools().join("editor/editor.js")
+}
+
 pub fn dist() -> PathBuf {
     root().join("dist")
 }

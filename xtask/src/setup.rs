@@ -19,6 +19,7 @@ pub fn run() -> Result<(), String> {
     chromium()?;
     npm_packages()?;
     python_venv()?;
+    crate::build::editor_bundle()?;
     eprintln!(
         "setup: all tools present ({:.1} s)",
         started.elapsed().as_secs_f64()
@@ -158,7 +159,7 @@ fn npm_packages() -> Result<(), String> {
     let source = paths::tool_manifests();
     let lock = source.join("package-lock.json");
     stamped(
-        "npm packages (binaryen's wasm-opt, Pyodide)",
+        "npm packages (wasm-opt, Pyodide, CodeMirror, esbuild, axe-core)",
         &lock,
         &prefix.join(".installed-lock"),
         &paths::npm_bin().join("wasm-opt"),
