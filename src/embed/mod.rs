@@ -127,6 +127,11 @@ fn EmbedRun(setup: Setup) -> impl IntoView {
         let started = answer
             .get_untracked()
             .and_then(|div| model.with_value(|model| run::start(&text, model, &div, outputs)));
+        if started.is_none() {
+            host::send(&Event::Error {
+                message: "the browser could not start the run".into(),
+            });
+        }
         controller.set_value(started);
     });
     let ask_run = move || {

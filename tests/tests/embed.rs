@@ -75,8 +75,8 @@ fn origin(listener: &TcpListener) -> Result<String> {
     Ok(format!("http://{}", listener.local_addr()?))
 }
 
-/// Starts the app with `allowed` as the only commanding host and `framing` as every page
-/// that may frame it, then two host servers: the allowed one and another.
+/// Starts the app and two host servers: the first host may frame and command the embed,
+/// the second may only frame it. Returns the harness and both hosts' origins.
 async fn start(name: &str) -> Result<(Harness, String, String)> {
     let allowed = TcpListener::bind("127.0.0.1:0").await?;
     let other = TcpListener::bind("127.0.0.1:0").await?;
