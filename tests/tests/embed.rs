@@ -342,3 +342,40 @@ async fn docs_page_shows_a_live_embed_and_the_snippet() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test]
+async fn view_parameter_chooses_answer_preview_or_both() -> Result<()> {
+    let h = Harness::start("embed_views", test_config()).await?;
+    h.run(async |h| {
+        for (view, answer_shown, panel_shown) in [
+            ("answer", true, false),
+            ("preview", false, true),
+            ("both", true, true),
+        ] {
+            h.browser
+                .goto(&format!("{}/embed?{EMBED_QUERY}&view={view}", h.base))
+                .await?;
+            let shown = h
+                .wait_for("the embed", Duration::from_secs(20), async |h| {
+                    let v = h
+                        .js(
+                            "if (!document.querySelector('[data-test=embed-run]')) return null;
+                             const seen = (s) => { const e = document.querySelector(s); return !!e && e.offsetParent !== null; };
+                             return [seen('[data-test=answer]'), !!document.querySelector('[data-test=run-panel]')];",
+                            vec![],
+                        )
+                        .await?;
+                    Ok((!v.is_null()).then_some(v))
+                })
+                .await?;
+            // The run panel stays hidden until there is an answer to run, so only its
+            // presence is checked here; the answer must be visible or not.
+            ensure!(
+                shown == json!([answer_shown, panel_shown]),
+                "view={view}: answer shown, run panel present: {shown}"
+            );
+        }
+        Ok(())
+    })
+    .await
+}
