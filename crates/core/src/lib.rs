@@ -2,6 +2,7 @@
 //! plus the maths behind the meter. Pure Rust with no web-sys, so it is tested natively.
 
 pub mod attract;
+pub mod conversation;
 pub mod decode;
 pub mod detect;
 pub mod embed;
