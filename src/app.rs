@@ -7,11 +7,11 @@ use std::rc::Rc;
 use leptos::html::{Div, Pre};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sparkplug_core::endpoints::Endpoints;
+use sparkplug_core::endpoints::{Endpoints, DEMO_ID};
 use sparkplug_core::explain::{explain_outcome, StatusLine};
 use sparkplug_core::meter::MeterSnapshot;
 use sparkplug_core::reduce::ToolCall;
-use sparkplug_core::request::{auth_headers, chat_path, chat_request, ChatMessage};
+use sparkplug_core::request::{auth_headers, chat_path, chat_request, Answerer, ChatMessage};
 use sparkplug_core::run::{tool_calls_text, LiveRun, Outcome, SideChannels};
 use sparkplug_core::sandbox::runnable::Runnable;
 use web_sys::AbortController;
@@ -127,7 +127,17 @@ pub fn App() -> impl IntoView {
             endpoint.base_url.trim_end_matches('/'),
             chat_path(endpoint.format)
         );
-        let body = chat_request(endpoint.format, &endpoint.model, &[ChatMessage::user(text)]);
+        let answerer = if endpoint.id == DEMO_ID {
+            Answerer::OurServer
+        } else {
+            Answerer::Other
+        };
+        let body = chat_request(
+            endpoint.format,
+            &endpoint.model,
+            &[ChatMessage::user(text)],
+            answerer,
+        );
         let run = Rc::new(RefCell::new(LiveRun::new(endpoint.format, now_ms())));
         let source = ShareSource::new(
             run.clone(),

@@ -10,7 +10,7 @@ use sparkplug_core::embed::{Event, Throttle, RATE_INTERVAL_MS};
 use sparkplug_core::explain::{explain_outcome, StatusLine};
 use sparkplug_core::meter::MeterSnapshot;
 use sparkplug_core::reduce::ToolCall;
-use sparkplug_core::request::{chat_path, chat_request, ChatMessage};
+use sparkplug_core::request::{chat_path, chat_request, Answerer, ChatMessage};
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
 use sparkplug_core::ApiFormat;
 use web_sys::{AbortController, Element};
@@ -52,7 +52,12 @@ pub fn start(prompt: &str, model: &str, answer: &Element, out: Outputs) -> Optio
 
     let format = ApiFormat::OpenAiChat;
     let url = format!("{API_BASE}{}", chat_path(format));
-    let body = chat_request(format, model, &[ChatMessage::user(prompt)]);
+    let body = chat_request(
+        format,
+        model,
+        &[ChatMessage::user(prompt)],
+        Answerer::OurServer,
+    );
     let run = Rc::new(RefCell::new(LiveRun::new(format, now_ms())));
     flush_every_frame(
         run.clone(),

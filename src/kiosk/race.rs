@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use sparkplug_core::decode::ApiFormat;
 use sparkplug_core::meter::MeterSnapshot;
 use sparkplug_core::race::{Lane, Race};
-use sparkplug_core::request::{chat_path, chat_request, ChatMessage};
+use sparkplug_core::request::{chat_path, chat_request, Answerer, ChatMessage};
 use sparkplug_core::run::{LiveRun, Outcome};
 use web_sys::AbortController;
 
@@ -86,7 +86,12 @@ pub fn start(
 
 fn post(prompt: &str, model: &str, run: Rc<RefCell<LiveRun>>, controller: &AbortController) {
     let url = format!("{API_BASE}{}", chat_path(ApiFormat::OpenAiChat));
-    let body = chat_request(ApiFormat::OpenAiChat, model, &[ChatMessage::user(prompt)]);
+    let body = chat_request(
+        ApiFormat::OpenAiChat,
+        model,
+        &[ChatMessage::user(prompt)],
+        Answerer::OurServer,
+    );
     let signal = controller.signal();
     spawn_local(async move {
         let request = PostJson {

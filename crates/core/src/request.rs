@@ -51,9 +51,23 @@ pub fn models_path(format: ApiFormat) -> &'static str {
     }
 }
 
+/// Who will answer a request: our own server understands one extension, usage on every
+/// chunk, which makes the live count exact; other endpoints may refuse unknown fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answerer {
+    /// Sparkplug's server (demo models, replays, its proxy, which strips the extension).
+    OurServer,
+    Other,
+}
+
 /// The streaming request body for `format`.
-pub fn chat_request(format: ApiFormat, model: &str, messages: &[ChatMessage]) -> String {
-    let body = match format {
+pub fn chat_request(
+    format: ApiFormat,
+    model: &str,
+    messages: &[ChatMessage],
+    answerer: Answerer,
+) -> String {
+    let mut body = match format {
         ApiFormat::OpenAiChat => json!({
             "model": model,
             "messages": messages,
@@ -90,6 +104,9 @@ pub fn chat_request(format: ApiFormat, model: &str, messages: &[ChatMessage]) ->
             "stream": true,
         }),
     };
+    if format == ApiFormat::OpenAiChat && answerer == Answerer::OurServer {
+        body["sparkplug_usage_every_chunk"] = json!(true);
+    }
     body.to_string()
 }
 
@@ -124,7 +141,7 @@ mod tests {
     use serde_json::Value;
 
     fn body(format: ApiFormat, messages: &[ChatMessage]) -> Value {
-        serde_json::from_str(&chat_request(format, "m", messages)).unwrap()
+        serde_json::from_str(&chat_request(format, "m", messages, Answerer::Other)).unwrap()
     }
 
     #[test]
@@ -134,6 +151,20 @@ mod tests {
         assert_eq!(b["stream_options"]["include_usage"], true);
         assert_eq!(b["messages"][0]["role"], "user");
         assert_eq!(b["messages"][0]["content"], "hi \"there\"");
+    }
+
+    #[test]
+    fn only_our_server_is_asked_for_usage_on_every_chunk() {
+        let ours: Value = serde_json::from_str(&chat_request(
+            ApiFormat::OpenAiChat,
+            "demo-1000",
+            &[ChatMessage::user("x")],
+            Answerer::OurServer,
+        ))
+        .unwrap();
+        assert_eq!(ours["sparkplug_usage_every_chunk"], true);
+        let theirs = body(ApiFormat::OpenAiChat, &[ChatMessage::user("x")]);
+        assert!(theirs.get("sparkplug_usage_every_chunk").is_none());
     }
 
     #[test]

@@ -174,3 +174,44 @@ async fn an_unrelated_prompt_gets_the_fallback_answer() {
     assert!(!text.is_empty());
     assert_ne!(text, snake);
 }
+
+#[tokio::test]
+async fn usage_on_every_chunk_counts_up_to_the_final_usage_when_asked() {
+    let server = serve(|_| {}).await;
+    let mut body = chat_body("demo-5000", SNAKE);
+    body["sparkplug_usage_every_chunk"] = json!(true);
+    let (events, clean) = read_events(post(&server, &body).await).await;
+    assert!(clean);
+    let counts: Vec<u64> = events
+        .iter()
+        .filter(|e| e.data != "[DONE]")
+        .map(Event::json)
+        .filter(|j| {
+            j["choices"][0]["delta"]["content"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty())
+        })
+        .map(|j| {
+            j["usage"]["completion_tokens"]
+                .as_u64()
+                .expect("usage on a content chunk")
+        })
+        .collect();
+    assert!(counts.len() > 3, "{} content chunks", counts.len());
+    assert!(
+        counts.windows(2).all(|w| w[0] < w[1]),
+        "counts grow: {counts:?}"
+    );
+    let final_usage = events[events.len() - 2].json()["usage"]["completion_tokens"].clone();
+    assert_eq!(json!(counts[counts.len() - 1]), final_usage);
+
+    let (plain, _) = read_events(post(&server, &chat_body("demo-5000", SNAKE)).await).await;
+    let with_usage = plain[..plain.len() - 2]
+        .iter()
+        .filter(|e| !e.json()["usage"].is_null())
+        .count();
+    assert_eq!(
+        with_usage, 0,
+        "without the field only the final chunk has usage"
+    );
+}

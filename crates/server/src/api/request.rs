@@ -20,6 +20,9 @@ pub struct ChatRequest {
     pub messages: Vec<Message>,
     pub stream: bool,
     pub include_usage: bool,
+    /// `sparkplug_usage_every_chunk`: cumulative usage on every content chunk, as vLLM's
+    /// continuous usage stats, so a meter can count exactly while text streams.
+    pub usage_every_chunk: bool,
     /// `max_completion_tokens`, or the older `max_tokens`.
     pub max_tokens: Option<usize>,
     /// `sparkplug_chunk_bytes` and `sparkplug_chunk_delay_ms`: how a fixture replay
@@ -82,6 +85,7 @@ struct Wire {
     max_completion_tokens: Option<u64>,
     sparkplug_chunk_bytes: Option<u64>,
     sparkplug_chunk_delay_ms: Option<u64>,
+    sparkplug_usage_every_chunk: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -169,6 +173,7 @@ impl ChatRequest {
                 .stream_options
                 .and_then(|o| o.include_usage)
                 .unwrap_or(false),
+            usage_every_chunk: wire.sparkplug_usage_every_chunk.unwrap_or(false),
             max_tokens: limit.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
             replay: ReplayOptions {
                 chunk_bytes,

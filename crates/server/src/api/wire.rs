@@ -123,12 +123,15 @@ impl ChunkWriter {
         crate::sse::push_json(out, &self.chunk(vec![Self::choice(delta, None)]));
     }
 
-    pub fn push_content(&self, out: &mut Vec<u8>, text: &str) {
+    /// A content chunk, with the usage so far when the client asked for it on every chunk.
+    pub fn push_content(&self, out: &mut Vec<u8>, text: &str, usage: Option<Usage>) {
         let delta = Delta {
             role: None,
             content: Some(text),
         };
-        crate::sse::push_json(out, &self.chunk(vec![Self::choice(delta, None)]));
+        let mut chunk = self.chunk(vec![Self::choice(delta, None)]);
+        chunk.usage = usage;
+        crate::sse::push_json(out, &chunk);
     }
 
     /// The finish chunk, then the usage chunk if asked for, then `[DONE]`. The last

@@ -69,6 +69,7 @@ impl Demo {
             text,
             prompt_tokens: request.prompt_tokens(),
             include_usage: request.include_usage,
+            usage_every_chunk: request.usage_every_chunk,
             schedule: Schedule::new(requested_at, profile, &mut fastrand::Rng::new()),
             chunks: ChunkWriter::new(&request.model),
             requested_at,

@@ -31,6 +31,8 @@ pub struct Completion {
     pub finish: FinishReason,
     pub prompt_tokens: usize,
     pub include_usage: bool,
+    /// Cumulative usage on every content chunk (`sparkplug_usage_every_chunk`).
+    pub usage_every_chunk: bool,
     pub schedule: Schedule,
     pub chunks: ChunkWriter,
     pub requested_at: Instant,
@@ -158,7 +160,11 @@ impl<G> Player<G> {
             self.first_sent = Some(now);
             self.completion.chunks.push_role(&mut out);
         }
-        self.completion.chunks.push_content(&mut out, piece);
+        let usage = self
+            .completion
+            .usage_every_chunk
+            .then(|| Usage::new(self.completion.prompt_tokens, tokens));
+        self.completion.chunks.push_content(&mut out, piece, usage);
         Some(Bytes::from(out))
     }
 
