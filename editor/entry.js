@@ -31,8 +31,8 @@ const tokens = (c) => HighlightStyle.define([
   { tag: [t.function(t.variableName), t.function(t.propertyName), t.meta, t.documentMeta], color: c.fn },
 ], { themeType: c.type });
 const lightTokens = tokens({
-  type: "light", kw: "#cf222e", str: "#0a3069", num: "#0550ae", com: "#6e7781",
-  ty: "#953800", tag: "#116329", fn: "#8250df",
+  type: "light", kw: "#b31d28", str: "#0a3069", num: "#0550ae", com: "#57606a",
+  ty: "#953800", tag: "#116329", fn: "#6639ba",
 });
 const darkTokens = tokens({
   type: "dark", kw: "#ff7b72", str: "#a5d6ff", num: "#79c0ff", com: "#8b949e",
@@ -44,7 +44,7 @@ const look = {
   "&.cm-focused": { outline: "3px solid var(--accent)", outlineOffset: "-3px" },
   ".cm-scroller": { fontFamily: "var(--mono)", fontSize: "13px", lineHeight: "1.45" },
   ".cm-gutters": { backgroundColor: "transparent", color: "var(--muted)", borderRight: "1px solid var(--border)" },
-  ".cm-activeLine, .cm-activeLineGutter": { backgroundColor: "color-mix(in srgb, currentColor 7%, transparent)" },
+  ".cm-activeLine, .cm-activeLineGutter": { backgroundColor: "color-mix(in srgb, currentColor 4%, transparent)" },
   ".cm-cursor": { borderLeftColor: "var(--text)" },
   ".cm-panels": { backgroundColor: "var(--panel)", color: "var(--text)", borderColor: "var(--border)" },
   ".cm-panels input, .cm-panels button": { font: "inherit", color: "inherit" },
@@ -98,7 +98,9 @@ export function createEditor(parent, options) {
         ]),
         language(opts.lang),
         themeSlot.of(theme(opts.dark ?? prefersDark.matches)),
-        EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
+        // An explicit tabindex tells audits (axe: scrollable-region-focusable) what the
+        // browser already does: the scrolling editor is reachable by keyboard.
+        EditorView.contentAttributes.of({ "aria-label": "Code editor", tabindex: "0" }),
       ],
     }),
   });

@@ -23,6 +23,7 @@ use crate::components::prompt::Prompt;
 use crate::components::run_panel::RunPanel;
 use crate::components::settings::Settings;
 use crate::components::share::{draw_answer, ShareBar, ShareSource};
+use crate::components::shortcuts::Shortcuts;
 use crate::components::side::SideChannels as SideChannelsView;
 use crate::live::frame::{flush_every_frame, FrameTarget};
 use crate::live::now_ms;
@@ -217,6 +218,7 @@ pub fn App() -> impl IntoView {
                 >
                     "Endpoints"
                 </button>
+                <Shortcuts streaming=streaming on_stop=Callback::new(stop) />
             </header>
             <Settings endpoints=endpoints keys=keys open=settings_open />
             <Prompt

@@ -6,4 +6,5 @@ pub mod prompt;
 pub mod run_panel;
 pub mod settings;
 pub mod share;
+pub mod shortcuts;
 pub mod side;
