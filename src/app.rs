@@ -18,6 +18,7 @@ use web_sys::AbortController;
 
 use crate::browser::storage;
 use crate::components::answer::Answer;
+use crate::components::download::DownloadPage;
 use crate::components::meter::Meter;
 use crate::components::prompt::Prompt;
 use crate::components::run_panel::RunPanel;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
     // Code the editor asks the run panel to run.
     let (run_request, set_run_request) = signal(None::<Runnable>);
     crate::editor::listen(answer, set_run_request);
+    crate::components::download::listen(answer);
     let reasoning: NodeRef<Pre> = NodeRef::new();
     let abort: StoredValue<Option<AbortController>, LocalStorage> = StoredValue::new_local(None);
     let shareable: StoredValue<Option<ShareSource>, LocalStorage> = StoredValue::new_local(None);
@@ -243,6 +245,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Answer node=answer streaming=streaming status=status answer_chars=answer_chars />
                     <RunPanel answer=answer answer_text=answer_text streaming=streaming requests=run_request />
+                    <DownloadPage answer_text=answer_text />
                 </div>
                 <Meter snapshot=snapshot />
             </div>

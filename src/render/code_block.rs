@@ -47,6 +47,13 @@ pub fn create(document: &Document, label: Option<&str>) -> Result<(Element, Elem
     copy.set_attribute("aria-label", "Copy code")?;
     copy.set_attribute("data-test", "copy-code")?;
     actions.append_child(&copy)?;
+    // Saved as a file by components/download.rs.
+    let save = document.create_element("button")?;
+    save.set_class_name("code-download");
+    save.set_attribute("type", "button")?;
+    save.set_attribute("aria-label", "Download code")?;
+    save.set_attribute("data-test", "download-code")?;
+    actions.append_child(&save)?;
     // Code the sandbox can run gets a Run button; the run panel hears its clicks.
     if label.and_then(Lang::from_label).is_some() {
         let run = document.create_element("button")?;

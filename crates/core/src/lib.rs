@@ -5,6 +5,7 @@ pub mod attract;
 pub mod conversation;
 pub mod decode;
 pub mod detect;
+pub mod download;
 pub mod embed;
 pub mod endpoints;
 pub mod estimate;

@@ -1,0 +1,104 @@
+//! Names and contents for downloads: a code block saved under the extension its fence label
+//! implies, and a whole HTML/CSS/JS answer saved as the one runnable page the run panel runs.
+
+use crate::sandbox::runnable::Runnable;
+
+/// A file to offer for download.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub name: String,
+    pub mime: &'static str,
+    pub text: String,
+}
+
+/// The extension and MIME type for a fence label; unknown labels are plain text.
+fn kind(label: &str) -> (&'static str, &'static str) {
+    match label.trim().to_ascii_lowercase().as_str() {
+        "html" | "htm" | "xhtml" => ("html", "text/html"),
+        "css" => ("css", "text/css"),
+        "js" | "javascript" | "mjs" | "jsx" => ("js", "text/javascript"),
+        "ts" | "typescript" | "tsx" => ("ts", "text/plain"),
+        "py" | "python" | "python3" => ("py", "text/x-python"),
+        "json" => ("json", "application/json"),
+        "rs" | "rust" => ("rs", "text/plain"),
+        "sh" | "bash" | "shell" | "zsh" => ("sh", "text/x-shellscript"),
+        "md" | "markdown" => ("md", "text/markdown"),
+        "svg" => ("svg", "image/svg+xml"),
+        "sql" => ("sql", "text/plain"),
+        "go" => ("go", "text/plain"),
+        "c" => ("c", "text/plain"),
+        "cpp" | "c++" => ("cpp", "text/plain"),
+        "java" => ("java", "text/plain"),
+        _ => ("txt", "text/plain"),
+    }
+}
+
+/// One code block (the `index`th of the answer, from 1) as a file.
+pub fn block(label: Option<&str>, index: usize, code: &str) -> File {
+    let (ext, mime) = kind(label.unwrap_or_default());
+    File {
+        name: format!("sparkplug-block-{index}.{ext}"),
+        mime,
+        text: code.to_owned(),
+    }
+}
+
+/// The answer's HTML, CSS and JS blocks combined into one page, if it has any.
+pub fn page(markdown: &str) -> Option<File> {
+    match Runnable::answer(markdown)? {
+        Runnable::Page(page) => Some(File {
+            name: "sparkplug-page.html".into(),
+            mime: "text/html",
+            text: page.document().to_owned(),
+        }),
+        Runnable::Python(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_get_the_extension_of_their_label() {
+        let cases = [
+            (Some("HTML"), "html"),
+            (Some("javascript"), "js"),
+            (Some(" python "), "py"),
+            (Some("css"), "css"),
+            (Some("rust"), "rs"),
+            (Some("brainfuck"), "txt"),
+            (None, "txt"),
+        ];
+        for (label, ext) in cases {
+            let file = block(label, 2, "x");
+            assert_eq!(file.name, format!("sparkplug-block-2.{ext}"), "{label:?}");
+            assert_eq!(file.text, "x");
+        }
+    }
+
+    #[test]
+    fn a_web_answer_is_one_page_with_its_css_and_js() {
+        let answer = "Here:\n\n```html\n<p id=a>hi</p>\n```\n\n```css\np { color: red }\n```\n\n```js\nconsole.log(1)\n```\n";
+        let file = page(answer).expect("a page");
+        assert_eq!(
+            (file.name.as_str(), file.mime),
+            ("sparkplug-page.html", "text/html")
+        );
+        for part in [
+            "<p id=a>hi</p>",
+            "p { color: red }",
+            "console.log(1)",
+            "<style",
+            "<script",
+        ] {
+            assert!(file.text.contains(part), "{part} in {}", file.text);
+        }
+    }
+
+    #[test]
+    fn python_or_prose_is_no_page() {
+        assert_eq!(page("```python\nprint(1)\n```\n"), None);
+        assert_eq!(page("just words"), None);
+    }
+}
