@@ -176,6 +176,19 @@
   methods.groupCollapsed = methods.group;
   for (const [name, fn] of Object.entries(methods)) console[name] = fn;
 
+  // ---- forms ----
+
+  // The sandbox blocks form submission anyway, but in Chromium 156 a blocked form.submit()
+  // called from script keeps the frame's process alive after the frame is removed, so the
+  // app's kill could no longer free it. Refusing the call here first keeps kills working.
+  Object.defineProperty(HTMLFormElement.prototype, 'submit', {
+    value: function submit() {
+      send({ sp: 'console', level: 'warn', text: 'Blocked form submission: the sandbox does not submit forms.', line: callerLine() });
+    },
+    writable: false,
+    configurable: false,
+  });
+
   // ---- errors, blocked requests, load ----
 
   addEventListener('error', (event) => {

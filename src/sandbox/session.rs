@@ -79,7 +79,7 @@ impl Session {
             killed_at: None,
             out,
         }));
-        state.borrow_mut().replace_frame()?;
+        state.borrow_mut().replace_frame(false)?;
         let listening = state.clone();
         let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             listening.borrow_mut().receive(&event);
@@ -144,24 +144,28 @@ struct Active {
 }
 
 impl State {
-    fn replace_frame(&mut self) -> Result<(), SessionError> {
+    /// Removes every runner frame and makes a fresh one (`after_kill`: replacing a killed
+    /// frame, which must load quickly).
+    fn replace_frame(&mut self, after_kill: bool) -> Result<(), SessionError> {
         frame::remove_all(&self.document);
         self.frame = None;
         self.queued = None;
         let nonce = nonce::new().ok_or(SessionError::NoCrypto)?;
         let window = frame::create(&self.document, &self.host, &self.runner, &nonce)
             .map_err(|e| SessionError::Frame(format!("{e:?}")))?;
-        self.frame = Some(LiveFrame {
-            window,
-            dog: Watchdog::new(nonce, now_ms()),
-        });
+        let dog = if after_kill {
+            Watchdog::after_kill(nonce, now_ms())
+        } else {
+            Watchdog::new(nonce, now_ms())
+        };
+        self.frame = Some(LiveFrame { window, dog });
         Ok(())
     }
 
     fn run(&mut self, runnable: Runnable, limit_ms: u32) -> Result<(), SessionError> {
         let now = now_ms();
         if !self.frame.as_ref().is_some_and(|f| f.dog.can_reuse(now)) {
-            self.replace_frame()?;
+            self.replace_frame(false)?;
         }
         let nonce = nonce::new().ok_or(SessionError::NoCrypto)?;
         let request = protocol::run_message(&nonce, &runnable, limit_ms);
@@ -273,8 +277,8 @@ impl State {
         else {
             return;
         };
-        if kill == Kill::NotReady {
-            // Making another frame would likely fail the same way; the next Run tries.
+        if matches!(kill, Kill::NotReady | Kill::NotRestarted) {
+            // Making another frame now would likely fail the same way; the next Run tries.
             frame::remove_all(&self.document);
             self.frame = None;
             self.end(kill.explain());
@@ -287,7 +291,7 @@ impl State {
     fn kill(&mut self, reason: String) {
         self.killed_at = Some(now_ms());
         self.end(reason);
-        if let Err(error) = self.replace_frame() {
+        if let Err(error) = self.replace_frame(true) {
             self.system(error.to_string());
         }
     }

@@ -5,6 +5,10 @@ use super::protocol::{Incoming, Message};
 
 /// A fresh frame must say `ready` within this long.
 pub const READY_LIMIT_MS: f64 = 15_000.0;
+/// A frame made to replace a killed one must say `ready` within this long; it normally
+/// takes well under a second, so longer means the browser kept the killed frame's process
+/// (still busy) and put the new frame in it.
+pub const RESTART_LIMIT_MS: f64 = 5_000.0;
 /// A run must start within this long of being sent (Python's first load takes seconds).
 pub const START_LIMIT_MS: f64 = 60_000.0;
 /// A frame may be silent this long before it counts as hung (if the time limit is
@@ -32,6 +36,7 @@ pub fn limit_ms_from_seconds(text: &str) -> Option<u32> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Kill {
     NotReady,
+    NotRestarted,
     NotStarted,
     TimeLimit { limit_ms: u32 },
     Silent { silent_ms: f64 },
@@ -45,6 +50,9 @@ impl Kill {
                 "The runner did not load within {} s.",
                 READY_LIMIT_MS / 1000.0
             ),
+            Self::NotRestarted => "The runner could not restart: the browser kept the killed \
+                                   page's process busy. Reload the page to run code again."
+                .into(),
             Self::NotStarted => format!(
                 "Killed: the code did not start within {} s.",
                 START_LIMIT_MS / 1000.0
@@ -97,6 +105,8 @@ struct RunClock {
 pub struct Watchdog {
     frame_nonce: String,
     created_at: f64,
+    /// The frame replaces a killed one (it gets `RESTART_LIMIT_MS` to load).
+    restart: bool,
     ready: bool,
     last_heard: f64,
     silence_ms: f64,
@@ -106,9 +116,19 @@ pub struct Watchdog {
 impl Watchdog {
     /// A frame was just created with `frame_nonce` in its address.
     pub fn new(frame_nonce: String, now: f64) -> Self {
+        Self::create(frame_nonce, now, false)
+    }
+
+    /// A frame was just created to replace a killed one.
+    pub fn after_kill(frame_nonce: String, now: f64) -> Self {
+        Self::create(frame_nonce, now, true)
+    }
+
+    fn create(frame_nonce: String, now: f64, restart: bool) -> Self {
         Self {
             frame_nonce,
             created_at: now,
+            restart,
             ready: false,
             last_heard: now,
             silence_ms: MIN_SILENCE_MS,
@@ -160,7 +180,12 @@ impl Watchdog {
             self.last_heard = now;
         }
         if !self.ready {
-            return (now - self.created_at > READY_LIMIT_MS).then_some(Kill::NotReady);
+            let (limit, kill) = if self.restart {
+                (RESTART_LIMIT_MS, Kill::NotRestarted)
+            } else {
+                (READY_LIMIT_MS, Kill::NotReady)
+            };
+            return (now - self.created_at > limit).then_some(kill);
         }
         if let Some(run) = self.run.as_ref().filter(|r| !r.done) {
             match run.started_at {
@@ -271,6 +296,14 @@ mod tests {
         let mut dog = Watchdog::new("frame".into(), 0.0);
         assert_eq!(dog.check(READY_LIMIT_MS, true), None);
         assert_eq!(dog.check(READY_LIMIT_MS + 1.0, true), Some(Kill::NotReady));
+        // A replacement normally loads at once; a slow one is stuck in the old process.
+        let mut fresh = Watchdog::after_kill("frame".into(), 0.0);
+        assert_eq!(fresh.check(RESTART_LIMIT_MS, true), None);
+        assert_eq!(
+            fresh.check(RESTART_LIMIT_MS + 1.0, true),
+            Some(Kill::NotRestarted)
+        );
+        assert!(Kill::NotRestarted.explain().contains("Reload the page"));
     }
 
     #[test]
