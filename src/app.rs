@@ -7,6 +7,7 @@ use std::rc::Rc;
 use leptos::html::{Div, Pre};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sparkplug_core::conversation::{fix_it_prompt, Conversation};
 use sparkplug_core::endpoints::{Endpoints, DEMO_ID};
 use sparkplug_core::explain::{explain_outcome, StatusLine};
 use sparkplug_core::meter::MeterSnapshot;
@@ -18,6 +19,7 @@ use web_sys::AbortController;
 
 use crate::browser::storage;
 use crate::components::answer::Answer;
+use crate::components::conversation::{last_run_error, ChatBar};
 use crate::components::download::DownloadPage;
 use crate::components::meter::Meter;
 use crate::components::prompt::Prompt;
@@ -60,6 +62,9 @@ pub fn App() -> impl IntoView {
     let reasoning: NodeRef<Pre> = NodeRef::new();
     let abort: StoredValue<Option<AbortController>, LocalStorage> = StoredValue::new_local(None);
     let shareable: StoredValue<Option<ShareSource>, LocalStorage> = StoredValue::new_local(None);
+    // The chat so far: a follow-up prompt is sent with every earlier turn.
+    let conversation = StoredValue::new(Conversation::new());
+    let (turns, set_turns) = signal(0usize);
 
     // Refetch the model list whenever the endpoint, its URL, format or key changes.
     Effect::new(move |_| {
@@ -135,12 +140,11 @@ pub fn App() -> impl IntoView {
         } else {
             Answerer::Other
         };
-        let body = chat_request(
-            endpoint.format,
-            &endpoint.model,
-            &[ChatMessage::user(text)],
-            answerer,
-        );
+        let messages = conversation
+            .try_update_value(|chat| chat.ask(text.clone()))
+            .unwrap_or_else(|| vec![ChatMessage::user(text)]);
+        set_turns.set(conversation.with_value(|chat| chat.turns().len()));
+        let body = chat_request(endpoint.format, &endpoint.model, &messages, answerer);
         let run = Rc::new(RefCell::new(LiveRun::new(endpoint.format, now_ms())));
         let source = ShareSource::new(
             run.clone(),
@@ -165,6 +169,7 @@ pub fn App() -> impl IntoView {
                 run: run.clone(),
                 set_answer_chars,
                 set_answer_text,
+                conversation,
             },
         );
         spawn_local(async move {
@@ -204,6 +209,27 @@ pub fn App() -> impl IntoView {
         set_status.set(StatusLine::neutral(
             "Shared result: shown as measured, not run here",
         ));
+    };
+    let new_chat = move |()| {
+        conversation.set_value(Conversation::new());
+        set_turns.set(0);
+    };
+    // The open editor's code, else the answer's runnable code, with the last run's error.
+    let fix_it = move |()| {
+        let code = crate::editor::current().or_else(|| {
+            answer_text
+                .with_untracked(|text| Runnable::answer(text))
+                .map(|r| (r.lang().to_string(), r.code().to_string()))
+        });
+        match (code, last_run_error()) {
+            (Some((lang, code)), Some(error)) => {
+                prompt.set(fix_it_prompt(&lang, &code, &error));
+                send(());
+            }
+            _ => set_status.set(StatusLine::neutral(
+                "Fix it needs code that failed: run it first, then Fix it sends the error.",
+            )),
+        }
     };
     let share_ready = Signal::derive(move || !streaming.get() && answer_chars.get().is_some());
 
@@ -246,6 +272,12 @@ pub fn App() -> impl IntoView {
                     <Answer node=answer streaming=streaming status=status answer_chars=answer_chars />
                     <RunPanel answer=answer answer_text=answer_text streaming=streaming requests=run_request />
                     <DownloadPage answer_text=answer_text />
+                    <ChatBar
+                        turns=turns.into()
+                        streaming=streaming
+                        on_new=Callback::new(new_chat)
+                        on_fix=Callback::new(fix_it)
+                    />
                 </div>
                 <Meter snapshot=snapshot />
             </div>
@@ -267,6 +299,7 @@ struct View {
     run: Rc<RefCell<LiveRun>>,
     set_answer_chars: WriteSignal<Option<usize>>,
     set_answer_text: WriteSignal<String>,
+    conversation: StoredValue<Conversation>,
 }
 
 impl FrameTarget for View {
@@ -298,7 +331,9 @@ impl FrameTarget for View {
         self.set_status.set(explain_outcome(&outcome));
         self.set_answer_chars
             .set(Some(self.run.borrow().answer_chars()));
-        self.set_answer_text
-            .set(self.run.borrow().answer_text().to_owned());
+        let answer = self.run.borrow().answer_text().to_owned();
+        self.conversation
+            .update_value(|chat| chat.answered(answer.clone()));
+        self.set_answer_text.set(answer);
     }
 }

@@ -1,6 +1,7 @@
 //! The app's view components; each stays thin and wires a model to the DOM.
 
 pub mod answer;
+pub mod conversation;
 pub mod download;
 pub mod meter;
 pub mod prompt;

@@ -29,6 +29,8 @@ pub enum EditorError {
 /// The open editor and what keeps it wired to its block.
 struct Open {
     block: Element,
+    /// The block's fence label.
+    lang: String,
     host: Element,
     pre: Element,
     editor: Rc<Editor>,
@@ -87,6 +89,16 @@ fn clicked_block(event: &Event) -> Option<Element> {
         .ok()?
 }
 
+/// The open editor's fence label and text (for "Fix it"), if an editor is open on a block
+/// still on the page (a new answer replaces the blocks, and the editor with them).
+pub fn current() -> Option<(String, String)> {
+    OPEN.with_borrow(|open| {
+        open.as_ref()
+            .filter(|open| open.block.is_connected())
+            .map(|open| (open.lang.clone(), open.editor.get_value()))
+    })
+}
+
 /// Closes the open editor, if any; returns its block.
 fn close_current() -> Option<Element> {
     OPEN.with_borrow_mut(Option::take).map(|open| {
@@ -142,8 +154,9 @@ async fn open(block: Element, run: WriteSignal<Option<Runnable>>) -> Result<(), 
         .map_err(dom)?;
 
     let source = editor.clone();
+    let run_lang = lang.clone();
     let on_run = Closure::<dyn FnMut()>::new(move || {
-        if let Some(runnable) = Runnable::block(&lang, &source.get_value()) {
+        if let Some(runnable) = Runnable::block(&run_lang, &source.get_value()) {
             run.set(Some(runnable));
         }
     });
@@ -151,6 +164,7 @@ async fn open(block: Element, run: WriteSignal<Option<Runnable>>) -> Result<(), 
     editor.focus();
     let open = Open {
         block,
+        lang,
         host,
         pre,
         editor,

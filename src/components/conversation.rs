@@ -1,0 +1,51 @@
+//! The chat bar under the answer: how many turns this chat has, "New chat", and "Fix it",
+//! which asks the model to fix the current code given the last run's error.
+
+use leptos::prelude::*;
+
+/// The last error line in the run panel's console, if the last run logged one.
+pub fn last_run_error() -> Option<String> {
+    let lines = document()
+        .query_selector_all("[data-test=console] li.error")
+        .ok()?;
+    lines
+        .item(lines.length().checked_sub(1)?)?
+        .text_content()
+        .filter(|text| !text.trim().is_empty())
+}
+
+#[component]
+pub fn ChatBar(
+    /// Turns in this chat so far (the answer shown is the latest).
+    turns: Signal<usize>,
+    streaming: ReadSignal<bool>,
+    on_new: Callback<()>,
+    on_fix: Callback<()>,
+) -> impl IntoView {
+    let label = move || match turns.get() {
+        0 => String::new(),
+        1 => "1 turn: your next prompt follows up on this answer.".to_string(),
+        n => format!("{n} turns: your next prompt follows up on this chat."),
+    };
+    view! {
+        <div class="chat-bar" data-test="chat-bar" hidden=move || turns.get() == 0>
+            <span class="chat-turns" data-test="chat-turns">{label}</span>
+            <button
+                type="button"
+                data-test="fix-it"
+                disabled=move || streaming.get()
+                on:click=move |_| on_fix.run(())
+            >
+                "Fix it"
+            </button>
+            <button
+                type="button"
+                data-test="new-chat"
+                disabled=move || streaming.get()
+                on:click=move |_| on_new.run(())
+            >
+                "New chat"
+            </button>
+        </div>
+    }
+}

@@ -1,0 +1,142 @@
+//! The conversation in Chromium: a follow-up is sent with the earlier turns, "Fix it" sends
+//! the edited code and the run's error, and "New chat" starts over.
+
+use std::time::Duration;
+
+use anyhow::{ensure, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use serde_json::{json, Value};
+use sparkplug_e2e::{test_config, Harness};
+
+const PROMPT: &str = "Write a Minesweeper clone in a single HTML file";
+
+/// Keeps the JSON body of every chat request the page sends.
+const CATCH_REQUESTS: &str = "
+    window.sent = [];
+    const send = window.fetch;
+    window.fetch = function (url, init) {
+      if (init && typeof init.body === 'string' && init.body.includes('\"messages\"')) sent.push(JSON.parse(init.body));
+      return send.apply(this, arguments);
+    };";
+
+async fn choose_model(h: &Harness, model: &str) -> Result<()> {
+    h.wait_for("the model list", Duration::from_secs(10), async |h| {
+        let found = h
+            .js(
+                "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
+                vec![json!(model)],
+            )
+            .await?;
+        Ok(found.as_bool().unwrap_or(false).then_some(()))
+    })
+    .await?;
+    h.use_model(model).await
+}
+
+/// The `n`th request body, once the answer to it has ended.
+async fn answered(h: &Harness, n: usize) -> Result<Value> {
+    h.wait_for("the answer", Duration::from_secs(60), async |h| {
+        let sent = h.js("return window.sent;", vec![]).await?;
+        let status = h.attr("status", "class").await?.unwrap_or_default();
+        let streaming = h.attr("stop", "disabled").await?.is_none();
+        Ok(sent
+            .get(n)
+            .filter(|_| status.contains("done") && !streaming)
+            .cloned())
+    })
+    .await
+}
+
+async fn ask(h: &Harness, prompt: &str, n: usize) -> Result<Vec<Value>> {
+    h.type_into("prompt", prompt).await?;
+    h.click("send").await?;
+    let body = answered(h, n).await?;
+    Ok(body["messages"].as_array().cloned().unwrap_or_default())
+}
+
+/// Key presses into the editor, with Control held if `ctrl`.
+async fn press(h: &Harness, keys: &str, ctrl: bool) -> Result<()> {
+    h.js(
+        "document.querySelector('[data-test=code-editor]').shadowRoot.querySelector('.cm-content').focus();",
+        vec![],
+    )
+    .await?;
+    let control = char::from(Key::Control);
+    let mut actions = KeyActions::new("keyboard".into());
+    for key in keys.chars() {
+        if ctrl {
+            actions = actions.then(KeyAction::Down { value: control });
+        }
+        actions = actions
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        if ctrl {
+            actions = actions.then(KeyAction::Up { value: control });
+        }
+    }
+    h.browser.perform_actions(actions).await?;
+    Ok(())
+}
+
+fn roles(messages: &[Value]) -> Vec<&str> {
+    messages
+        .iter()
+        .map(|m| m["role"].as_str().unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> Result<()> {
+    let h = Harness::start("session_chat", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        h.js(CATCH_REQUESTS, vec![]).await?;
+        choose_model(h, "demo-1000").await?;
+        let first = ask(h, PROMPT, 0).await?;
+        ensure!(roles(&first) == ["user"], "a first prompt goes alone: {first:?}");
+
+        let second = ask(h, "Make the board bigger", 1).await?;
+        ensure!(roles(&second) == ["user", "assistant", "user"], "{:?}", roles(&second));
+        ensure!(second[0]["content"] == json!(PROMPT), "the first prompt comes back");
+        let earlier = second[1]["content"].as_str().unwrap_or_default();
+        ensure!(earlier.contains("```html"), "the earlier answer comes back: {earlier:.80}");
+        ensure!(h.text("chat-turns").await?.starts_with("2 turns"), "two turns shown");
+
+        // The demo answers a follow-up with a small JS snippet: break it in the editor, run
+        // it, and ask for a fix.
+        h.click("edit-code").await?;
+        h.wait_for("the editor", Duration::from_secs(10), async |h| {
+            let v = h
+                .js("return !!document.querySelector('[data-test=code-editor]')?.shadowRoot?.querySelector('.cm-content');", vec![])
+                .await?;
+            Ok(v.as_bool().unwrap_or(false).then_some(()))
+        })
+        .await?;
+        press(h, "a", true).await?;
+        press(h, "nope()", false).await?;
+        press(h, &char::from(Key::Enter).to_string(), true).await?;
+        h.wait_for("the run's error", Duration::from_secs(20), async |h| {
+            let error = h
+                .js("return document.querySelector('[data-test=console] li.error')?.textContent ?? '';", vec![])
+                .await?;
+            Ok(error.as_str().is_some_and(|e| e.contains("nope")).then_some(()))
+        })
+        .await?;
+        h.click("fix-it").await?;
+        let fix = answered(h, 2).await?;
+        let fix = fix["messages"].as_array().cloned().unwrap_or_default();
+        ensure!(fix.len() == 5, "the whole chat plus the fix request: {:?}", roles(&fix));
+        let asked = fix[4]["content"].as_str().unwrap_or_default();
+        ensure!(
+            asked.contains("```js\nnope()\n```") && asked.contains("nope is not defined"),
+            "the edited code and its error: {asked}"
+        );
+
+        h.click("new-chat").await?;
+        let fresh = ask(h, "Write a clock", 3).await?;
+        ensure!(roles(&fresh) == ["user"], "a new chat starts over: {:?}", roles(&fresh));
+        Ok(())
+    })
+    .await
+}
