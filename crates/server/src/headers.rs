@@ -138,12 +138,14 @@ pub fn docs_csp(html: &str) -> String {
 }
 
 /// The sandbox runner's policy: scripts may do anything inside the opaque-origin frame,
-/// but may load nothing except Pyodide from `runner_origin`.
+/// but may load nothing except the runner's own scripts and Pyodide from `runner_origin`
+/// (not any path of it: a script URL could carry data to this server).
 pub fn sandbox_csp(runner_origin: &str) -> String {
     format!(
         "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval' blob: data: \
-         'wasm-unsafe-eval' {runner_origin}; style-src 'unsafe-inline'; img-src data: blob:; \
-         worker-src data: blob:; connect-src {runner_origin}/pyodide/; sandbox allow-scripts"
+         'wasm-unsafe-eval' {runner_origin}/sandbox/ {runner_origin}/pyodide/; \
+         style-src 'unsafe-inline'; img-src data: blob:; worker-src data: blob:; \
+         connect-src {runner_origin}/pyodide/; sandbox allow-scripts"
     )
 }
 

@@ -36,11 +36,17 @@ pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), sandbox_csp))
         .service(ServeDir::new(config.dist_dir.join("sandbox")));
     // Pyodide is imported by the opaque-origin sandbox (`Origin: null`), so it needs
-    // CORS for everyone; it holds only public library files.
+    // CORS for everyone; it holds only public library files. The package also ships demo
+    // HTML pages (a REPL): sandboxed, they never run with the app's origin and storage.
+    // Scripts and wasm ignore a document policy, so the sandbox's imports are unaffected.
     let pyodide = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("sandbox; default-src 'none'"),
         ))
         .service(ServeDir::new(&config.pyodide_dir));
     let mut root = Router::new().route("/healthz", get(|| async { "ok" }));

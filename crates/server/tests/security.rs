@@ -129,8 +129,9 @@ async fn sandbox_pages_carry_the_runner_policy() {
             csp,
             format!(
                 "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval' blob: data: \
-                 'wasm-unsafe-eval' {origin}; style-src 'unsafe-inline'; img-src data: blob:; \
-                 worker-src data: blob:; connect-src {origin}/pyodide/; sandbox allow-scripts"
+                 'wasm-unsafe-eval' {origin}/sandbox/ {origin}/pyodide/; \
+                 style-src 'unsafe-inline'; img-src data: blob:; worker-src data: blob:; \
+                 connect-src {origin}/pyodide/; sandbox allow-scripts"
             )
         );
         assert_eq!(response.text().await.expect("body"), "<p>runner</p>");
@@ -157,6 +158,11 @@ async fn pyodide_files_are_open_to_the_opaque_origin_sandbox() {
             .expect("get");
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        // Pyodide's demo HTML pages must not run with the app's origin.
+        assert_eq!(
+            response.headers()["content-security-policy"],
+            "sandbox; default-src 'none'"
+        );
         let actual = response.headers()["content-type"].to_str().expect("ascii");
         assert!(actual.starts_with(content_type), "{path}: {actual}");
     }
