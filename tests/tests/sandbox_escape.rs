@@ -121,6 +121,7 @@ setTimeout(() => console.log('case-done forms'), 400);
 <img src="{L}/img.png">
 <iframe src="{L}/frame"></iframe>
 <script src="{L}/script.js"></script>
+<script src="/v1/models?k=own-server"></script>
 <script>
 fetch('{L}/fetch').then(() => console.log('LEAKED fetch'), e => console.log('blocked fetch', e.name));
 const x = new XMLHttpRequest(); x.open('GET', '{L}/xhr'); x.onerror = () => console.log('blocked xhr'); x.send();
@@ -313,6 +314,11 @@ async fn hostile_code_leaves_the_app_and_its_keys_alone() -> Result<()> {
                 let lines = console(h).await?;
                 let reported = lines.iter().filter(|l| l.text.contains("Blocked by the sandbox"));
                 ensure!(reported.count() >= 5, "blocked requests are reported: {lines:?}");
+                // Not even the app's own server: a script address could carry data there.
+                ensure!(
+                    lines.iter().any(|l| l.text.contains("/v1/models?k=own-server")),
+                    "a script from the app's own server was not blocked: {lines:?}"
+                );
             }
         }
 
@@ -431,6 +437,12 @@ async fn the_runner_page_opened_directly_is_still_sandboxed() -> Result<()> {
         ensure!(
             pyodide.contains("access-control-allow-origin: *"),
             "Pyodide is importable from the opaque origin:\n{pyodide}"
+        );
+        // Pyodide's own demo pages are served sandboxed, never with the app's origin.
+        let demo = get_head(&h.base, "/pyodide/console.html").await?;
+        ensure!(
+            demo.contains("content-security-policy: sandbox"),
+            "Pyodide's demo page is not sandboxed:\n{demo}"
         );
         h.open("/").await?;
         h.js(
