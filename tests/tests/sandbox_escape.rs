@@ -371,6 +371,21 @@ async fn hostile_code_leaves_the_app_and_its_keys_alone() -> Result<()> {
         let loop_kill_ms = fresh_runner_ms(h).await?;
         unharmed(h, &leak, "busy-loop").await?;
 
+        // Stop kills at once, long before a generous limit.
+        set_limit(h, "60").await?;
+        run_block(h, index("busy-loop")).await?;
+        h.wait_for("the loop to start again", Duration::from_secs(10), async |h| {
+            Ok((h.text("run-status").await? == "Running…").then_some(()))
+        })
+        .await?;
+        let clicked = Instant::now();
+        h.click("run-stop").await?;
+        console_line(h, "Stopped.", Duration::from_secs(5)).await?;
+        let stop_kill_ms = fresh_runner_ms(h).await?;
+        let stop_total_ms = clicked.elapsed().as_millis();
+        unharmed(h, &leak, "stop").await?;
+        set_limit(h, "2").await?;
+
         // A stale frame: the killed frame's address, brought back, runs code and reports
         // to the app in proper protocol. None of it may be believed.
         let old_src = h
@@ -412,7 +427,8 @@ async fn hostile_code_leaves_the_app_and_its_keys_alone() -> Result<()> {
         unharmed(h, &leak, "after").await?;
         eprintln!(
             "sandbox kill latency (kill to fresh runner ready): busy loop {loop_kill_ms} ms, \
-             memory bomb {bomb_kill_ms} ms"
+             memory bomb {bomb_kill_ms} ms, Stop {stop_kill_ms} ms ({stop_total_ms} ms from \
+             the click until the test saw it)"
         );
         Ok(())
     })
