@@ -59,3 +59,66 @@ pub fn remove_all(document: &Document) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn document() -> Document {
+        web_sys::window().unwrap().document().unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn the_runner_address_comes_from_the_page_or_the_default() {
+        let document = document();
+        assert_eq!(runner_url(&document), DEFAULT_RUNNER);
+        let meta = document.create_element("meta").unwrap();
+        meta.set_attribute("name", "sparkplug-runner").unwrap();
+        meta.set_attribute("content", "https://run.example/sandbox/runner.html")
+            .unwrap();
+        document.body().unwrap().append_child(&meta).unwrap();
+        assert_eq!(
+            runner_url(&document),
+            "https://run.example/sandbox/runner.html"
+        );
+        meta.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn frames_get_scripts_only_and_a_kill_removes_every_sandboxed_frame() {
+        let document = document();
+        let host = document.create_element("div").unwrap();
+        document.body().unwrap().append_child(&host).unwrap();
+        // about:blank keeps the test off the network; the attributes are what matter.
+        create(&document, &host, "about:blank", "abc123").unwrap();
+        let frame = host.query_selector("iframe").unwrap().unwrap();
+        assert_eq!(
+            frame.get_attribute("sandbox").as_deref(),
+            Some("allow-scripts")
+        );
+        assert_eq!(
+            frame.get_attribute("src").as_deref(),
+            Some("about:blank#abc123")
+        );
+        // A stray sandboxed frame elsewhere goes too; an ordinary one stays.
+        let stray = document.create_element("iframe").unwrap();
+        stray.set_attribute("sandbox", "").unwrap();
+        document.body().unwrap().append_child(&stray).unwrap();
+        let plain = document.create_element("iframe").unwrap();
+        document.body().unwrap().append_child(&plain).unwrap();
+        remove_all(&document);
+        assert_eq!(
+            document
+                .query_selector_all("iframe[sandbox]")
+                .unwrap()
+                .length(),
+            0
+        );
+        assert!(plain.is_connected());
+        plain.remove();
+        host.remove();
+    }
+}

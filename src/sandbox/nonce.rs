@@ -8,3 +8,20 @@ pub fn new() -> Option<String> {
     crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
     Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn nonces_are_32_hex_digits_and_differ() {
+        let a = super::new().unwrap();
+        let b = super::new().unwrap();
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert!(sparkplug_core::sandbox::protocol::is_valid_nonce(&a));
+        assert_ne!(a, b);
+    }
+}
