@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use sparkplug_core::conversation::{fix_it_prompt, Conversation};
 use sparkplug_core::endpoints::{Endpoints, DEMO_ID};
 use sparkplug_core::explain::{explain_outcome, StatusLine};
+use sparkplug_core::history::Session;
 use sparkplug_core::meter::MeterSnapshot;
 use sparkplug_core::reduce::ToolCall;
 use sparkplug_core::request::{auth_headers, chat_path, chat_request, Answerer, ChatMessage};
@@ -21,6 +22,7 @@ use crate::browser::storage;
 use crate::components::answer::Answer;
 use crate::components::conversation::{last_run_error, ChatBar};
 use crate::components::download::DownloadPage;
+use crate::components::history::{History, HistoryStore};
 use crate::components::meter::Meter;
 use crate::components::prompt::Prompt;
 use crate::components::run_panel::RunPanel;
@@ -65,6 +67,8 @@ pub fn App() -> impl IntoView {
     // The chat so far: a follow-up prompt is sent with every earlier turn.
     let conversation = StoredValue::new(Conversation::new());
     let (turns, set_turns) = signal(0usize);
+    // Each ended turn saves the chat to the browser's history.
+    let history = HistoryStore::new();
 
     // Refetch the model list whenever the endpoint, its URL, format or key changes.
     Effect::new(move |_| {
@@ -170,6 +174,8 @@ pub fn App() -> impl IntoView {
                 set_answer_chars,
                 set_answer_text,
                 conversation,
+                history,
+                model: endpoint.model.clone(),
             },
         );
         spawn_local(async move {
@@ -213,6 +219,26 @@ pub fn App() -> impl IntoView {
     let new_chat = move |()| {
         conversation.set_value(Conversation::new());
         set_turns.set(0);
+        history.start_new();
+    };
+    // A saved session is shown as it ended and continues as the current chat.
+    let reopen = move |session: Session| {
+        stop(());
+        shareable.set_value(None);
+        let last = session.turns.last().cloned().unwrap_or_default();
+        prompt.set(last.prompt);
+        if let Some(div) = answer.get_untracked() {
+            draw_answer(&div, &last.answer);
+        }
+        set_answer_chars.set(Some(last.answer.chars().count()));
+        set_answer_text.set(last.answer);
+        set_turns.set(session.turns.len());
+        history.adopt(&session);
+        conversation.set_value(Conversation::from_turns(session.turns));
+        set_status.set(StatusLine::neutral(format!(
+            "Reopened “{}” from history",
+            session.title
+        )));
     };
     // The open editor's code, else the answer's runnable code, with the last run's error.
     let fix_it = move |()| {
@@ -281,6 +307,7 @@ pub fn App() -> impl IntoView {
                 </div>
                 <Meter snapshot=snapshot />
             </div>
+            <History store=history on_open=Callback::new(reopen) />
         </div>
     }
 }
@@ -300,6 +327,8 @@ struct View {
     set_answer_chars: WriteSignal<Option<usize>>,
     set_answer_text: WriteSignal<String>,
     conversation: StoredValue<Conversation>,
+    history: HistoryStore,
+    model: String,
 }
 
 impl FrameTarget for View {
@@ -334,6 +363,10 @@ impl FrameTarget for View {
         let answer = self.run.borrow().answer_text().to_owned();
         self.conversation
             .update_value(|chat| chat.answered(answer.clone()));
+        self.history.save(
+            &self.model,
+            self.conversation.with_value(|chat| chat.turns().to_vec()),
+        );
         self.set_answer_text.set(answer);
     }
 }

@@ -1,4 +1,5 @@
-//! Thin wrappers over browser APIs the app needs beyond the DOM (storage, downloads).
+//! Thin wrappers over browser APIs the app needs beyond the DOM (storage, downloads, IndexedDB).
 
 pub mod download;
+pub mod idb;
 pub mod storage;

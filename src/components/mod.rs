@@ -3,6 +3,7 @@
 pub mod answer;
 pub mod conversation;
 pub mod download;
+pub mod history;
 pub mod meter;
 pub mod prompt;
 pub mod run_panel;

@@ -1,5 +1,5 @@
-//! The conversation in Chromium: a follow-up is sent with the earlier turns, "Fix it" sends
-//! the edited code and the run's error, and "New chat" starts over.
+//! Sessions in Chromium: a follow-up is sent with the earlier turns, "Fix it" sends the edited
+//! code and the run's error, "New chat" starts over, and history survives a reload.
 
 use std::time::Duration;
 
@@ -136,6 +136,98 @@ async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> R
         h.click("new-chat").await?;
         let fresh = ask(h, "Write a clock", 3).await?;
         ensure!(roles(&fresh) == ["user"], "a new chat starts over: {:?}", roles(&fresh));
+        Ok(())
+    })
+    .await
+}
+
+async fn history_titles(h: &Harness) -> Result<Vec<String>> {
+    let v = h
+        .js(
+            "return [...document.querySelectorAll('[data-test=history-open]')].map(b => b.textContent);",
+            vec![],
+        )
+        .await?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+async fn wait_titles(h: &Harness, want: &[&str]) -> Result<()> {
+    h.wait_for("the history list", Duration::from_secs(10), async |h| {
+        let titles = history_titles(h).await?;
+        Ok((titles == want).then_some(()))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted() -> Result<()> {
+    let h = Harness::start("session_history", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        h.js(CATCH_REQUESTS, vec![]).await?;
+        choose_model(h, "demo-1000").await?;
+        ask(h, PROMPT, 0).await?;
+        ask(h, "Make the board bigger", 1).await?;
+        h.click("new-chat").await?;
+        ask(h, "Write a clock", 2).await?;
+        wait_titles(h, &["Write a clock", PROMPT]).await?;
+
+        h.open("/").await?;
+        wait_titles(h, &["Write a clock", PROMPT]).await?;
+        // Reopen the two-turn chat: its last answer is shown and it continues.
+        h.js(
+            "document.querySelectorAll('[data-test=history-open]')[1].click();",
+            vec![],
+        )
+        .await?;
+        h.wait_for("the reopened chat", Duration::from_secs(5), async |h| {
+            Ok(h.text("chat-turns")
+                .await?
+                .starts_with("2 turns")
+                .then_some(()))
+        })
+        .await?;
+        ensure!(
+            h.text("answer").await?.contains("offline demo model"),
+            "the last answer of that chat is shown"
+        );
+        h.js(CATCH_REQUESTS, vec![]).await?;
+        choose_model(h, "demo-1000").await?;
+        let third = ask(h, "And add a timer", 0).await?;
+        ensure!(
+            third.len() == 5,
+            "the reopened chat continues: {:?}",
+            roles(&third)
+        );
+
+        // Rename the clock, then delete it; both stick after a reload.
+        h.js(
+            "document.querySelectorAll('[data-test=history-rename]')[1].click();",
+            vec![],
+        )
+        .await?;
+        h.set_value("history-name", "My clock").await?;
+        wait_titles(h, &[PROMPT, "My clock"]).await?;
+        h.open("/").await?;
+        wait_titles(h, &[PROMPT, "My clock"]).await?;
+        h.js(
+            "document.querySelectorAll('[data-test=history-delete]')[1].click();",
+            vec![],
+        )
+        .await?;
+        wait_titles(h, &[PROMPT]).await?;
+        h.open("/").await?;
+        wait_titles(h, &[PROMPT]).await?;
+        ensure!(
+            h.text("history-problem").await?.is_empty(),
+            "no storage problem"
+        );
         Ok(())
     })
     .await

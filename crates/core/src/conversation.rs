@@ -1,10 +1,12 @@
 //! A chat's turns (the user's prompts and the model's answers), the message list a follow-up
 //! sends so the model sees the whole chat, and the "Fix it" prompt built from a failed run.
 
+use serde::{Deserialize, Serialize};
+
 use crate::request::{ChatMessage, Role};
 
 /// One prompt and the answer it got (empty while it streams, or if it never came).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Turn {
     pub prompt: String,
     pub answer: String,

@@ -12,6 +12,7 @@ pub mod estimate;
 pub mod event;
 pub mod explain;
 pub mod highlight;
+pub mod history;
 pub mod markdown;
 pub mod meter;
 pub mod models;

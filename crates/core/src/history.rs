@@ -1,0 +1,102 @@
+//! Saved sessions for the history list: a chat's turns with its model, title and time, kept
+//! as JSON in the browser, listed newest first; a damaged record is an error, not a panic.
+
+use serde::{Deserialize, Serialize};
+
+use crate::conversation::Turn;
+
+/// How long a title made from a prompt may be, in characters.
+const TITLE_CHARS: usize = 60;
+
+/// One saved chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub title: String,
+    pub model: String,
+    /// When it was last saved (ms since the epoch).
+    pub saved_ms: f64,
+    pub turns: Vec<Turn>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("a saved session could not be read: {0}")]
+pub struct HistoryError(#[from] serde_json::Error);
+
+impl Session {
+    pub fn to_json(&self) -> String {
+        // A struct of strings, numbers and lists always serializes.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, HistoryError> {
+        Ok(serde_json::from_str(text)?)
+    }
+}
+
+/// A title from a prompt: its first non-blank line, cut at a character boundary.
+pub fn title_from(prompt: &str) -> String {
+    let line = prompt
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("Untitled");
+    let mut title: String = line.chars().take(TITLE_CHARS).collect();
+    if line.chars().count() > TITLE_CHARS {
+        title.push('…');
+    }
+    title
+}
+
+/// Sessions newest first.
+pub fn newest_first(sessions: &mut [Session]) {
+    sessions.sort_by(|a, b| b.saved_ms.total_cmp(&a.saved_ms));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(id: &str, saved_ms: f64) -> Session {
+        Session {
+            id: id.into(),
+            title: "t".into(),
+            model: "demo-1000".into(),
+            saved_ms,
+            turns: vec![Turn {
+                prompt: "p".into(),
+                answer: "a ✓".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_session_round_trips_through_json() {
+        let s = session("1", 5.0);
+        assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
+    }
+
+    #[test]
+    fn a_damaged_record_is_an_error() {
+        assert!(Session::from_json("{\"id\": 3").is_err());
+        assert!(Session::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn titles_come_from_the_first_line_and_are_cut() {
+        assert_eq!(title_from("\n  Write a clock \nin red"), "Write a clock");
+        assert_eq!(title_from("   "), "Untitled");
+        let long = "é".repeat(70);
+        let title = title_from(&long);
+        assert_eq!(title.chars().count(), TITLE_CHARS + 1);
+        assert!(title.ends_with('…'));
+    }
+
+    #[test]
+    fn newest_first_sorts_by_save_time() {
+        let mut all = vec![session("a", 1.0), session("b", 3.0), session("c", 2.0)];
+        newest_first(&mut all);
+        let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["b", "c", "a"]);
+    }
+}
