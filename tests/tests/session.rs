@@ -232,3 +232,32 @@ async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted
     })
     .await
 }
+
+#[tokio::test]
+async fn a_full_quota_is_reported_not_dropped() -> Result<()> {
+    let h = Harness::start("session_quota", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        h.js(CATCH_REQUESTS, vec![]).await?;
+        // The browser refuses every write as a full disk would.
+        h.js(
+            "IDBObjectStore.prototype.put = function () { throw new DOMException('full', 'QuotaExceededError'); };",
+            vec![],
+        )
+        .await?;
+        choose_model(h, "demo-1000").await?;
+        ask(h, "Write a clock", 0).await?;
+        let problem = h
+            .wait_for("the report", Duration::from_secs(5), async |h| {
+                let text = h.text("history-problem").await?;
+                Ok((!text.is_empty()).then_some(text))
+            })
+            .await?;
+        ensure!(problem.contains("storage is full"), "said plainly: {problem}");
+        let role = h.attr("history-problem", "role").await?;
+        ensure!(role.as_deref() == Some("alert"), "announced");
+        ensure!(history_titles(h).await?.is_empty(), "nothing claims to be saved");
+        Ok(())
+    })
+    .await
+}
