@@ -37,7 +37,12 @@ pub fn editor_bundle() -> Result<(), String> {
     cmd::run(
         Command::new(paths::npm_bin().join("esbuild"))
             .arg(&entry)
-            .args(["--bundle", "--format=esm", "--minify", "--log-level=warning"])
+            .args([
+                "--bundle",
+                "--format=esm",
+                "--minify",
+                "--log-level=warning",
+            ])
             .arg(format!("--outfile={}", out.display()))
             .current_dir(&root)
             // The packages live in setup's folder, not beside the entry.
