@@ -1,5 +1,5 @@
 //! `cargo run -p sparkplug-e2e --bin screenshots`: takes the README's screenshots from the
-//! real app in headless Chromium (a run mid-stream and one finished) into `docs/`.
+//! real app in headless Chromium (a run mid-stream, one finished, the kiosk) into `docs/`.
 
 use std::time::Duration;
 
@@ -34,6 +34,11 @@ async fn main() -> Result<()> {
         .await?;
         h.js("window.scrollTo(0, 0);", vec![json!(null)]).await?;
         save(h, &docs.join("screenshot-done.png")).await?;
+
+        // The kiosk mid-race: its attract loop starts by itself.
+        h.browser.goto(&format!("{}/kiosk", h.base)).await?;
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        save(h, &docs.join("screenshot-kiosk.png")).await?;
         Ok(())
     })
     .await
