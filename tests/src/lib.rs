@@ -206,6 +206,22 @@ impl Harness {
         self.set_value("model", model).await
     }
 
+    /// Waits until the selected endpoint's model list offers `model`, then picks it: the
+    /// list proves the endpoint answered before the test relies on it.
+    pub async fn choose_listed_model(&self, model: &str) -> Result<()> {
+        self.wait_for("the model list", Duration::from_secs(10), async |h| {
+            let found = h
+                .js(
+                    "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
+                    vec![json!(model)],
+                )
+                .await?;
+            Ok(found.as_bool().unwrap_or(false).then_some(()))
+        })
+        .await?;
+        self.use_model(model).await
+    }
+
     /// Sets a form control's value and fires `change`, as picking or committing does.
     pub async fn set_value(&self, id: &str, value: &str) -> Result<()> {
         self.js(

@@ -11,20 +11,6 @@ use sparkplug_e2e::{test_config, workspace_root, Harness};
 
 const PROMPT: &str = "Write a Minesweeper clone in a single HTML file";
 
-async fn choose_model(h: &Harness, model: &str) -> Result<()> {
-    h.wait_for("the model list", Duration::from_secs(10), async |h| {
-        let found = h
-            .js(
-                "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
-                vec![json!(model)],
-            )
-            .await?;
-        Ok(found.as_bool().unwrap_or(false).then_some(()))
-    })
-    .await?;
-    h.use_model(model).await
-}
-
 /// One key press sent to whatever has focus.
 async fn press(h: &Harness, key: char) -> Result<()> {
     let actions = KeyActions::new("keyboard".into())
@@ -72,7 +58,7 @@ async fn audit_every_view(h: &Harness) -> Result<()> {
     h.open("/").await?;
     let mut problems = Vec::new();
     problems.extend(audit(h).await?.into_iter().map(|p| format!("start: {p}")));
-    choose_model(h, "demo-1000").await?;
+    h.choose_listed_model("demo-1000").await?;
     h.type_into("prompt", PROMPT).await?;
     h.click("send").await?;
     h.wait_for("the answer", Duration::from_secs(60), async |h| {
@@ -195,7 +181,7 @@ async fn esc_stops_the_stream_and_question_mark_lists_the_shortcuts() -> Result<
             );
         }
 
-        choose_model(h, "demo-52").await?;
+        h.choose_listed_model("demo-52").await?;
         h.type_into("prompt", PROMPT).await?;
         h.click("send").await?;
         h.wait_for("text to stream", Duration::from_secs(20), async |h| {

@@ -21,20 +21,6 @@ const CATCH_DOWNLOADS: &str = "
       if (this.download && blob) blob.text().then(text => caught.push({ name: this.download, type: blob.type, text }));
     };";
 
-async fn choose_model(h: &Harness, model: &str) -> Result<()> {
-    h.wait_for("the model list", Duration::from_secs(10), async |h| {
-        let found = h
-            .js(
-                "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
-                vec![json!(model)],
-            )
-            .await?;
-        Ok(found.as_bool().unwrap_or(false).then_some(()))
-    })
-    .await?;
-    h.use_model(model).await
-}
-
 /// The `n`th caught download, once it has been read.
 async fn caught(h: &Harness, n: usize) -> Result<Value> {
     h.wait_for("the download", Duration::from_secs(5), async |h| {
@@ -50,7 +36,7 @@ async fn blocks_and_the_whole_page_download_with_the_right_names_and_text() -> R
     h.run(async |h| {
         h.open("/").await?;
         h.js(CATCH_DOWNLOADS, vec![]).await?;
-        choose_model(h, "demo-1000").await?;
+        h.choose_listed_model("demo-1000").await?;
         h.type_into("prompt", PROMPT).await?;
         h.click("send").await?;
         h.wait_for("the answer", Duration::from_secs(60), async |h| {

@@ -11,21 +11,6 @@ use sparkplug_e2e::{test_config, Harness};
 
 const PROMPT: &str = "Write a Minesweeper clone in a single HTML file";
 
-/// Waits until the demo endpoint offers `model`, then picks it.
-async fn choose_model(h: &Harness, model: &str) -> Result<()> {
-    h.wait_for("the model list", Duration::from_secs(10), async |h| {
-        let found = h
-            .js(
-                "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
-                vec![json!(model)],
-            )
-            .await?;
-        Ok(found.as_bool().unwrap_or(false).then_some(()))
-    })
-    .await?;
-    h.use_model(model).await
-}
-
 /// Whether the page has fetched the editor bundle.
 async fn bundle_loaded(h: &Harness) -> Result<bool> {
     let v = h
@@ -99,7 +84,7 @@ async fn editor_opens_on_edit_and_follows_the_stream_without_moving_the_cursor()
     h.run(async |h| {
         h.open("/").await?;
         ensure!(!bundle_loaded(h).await?, "the editor is not part of the first download");
-        choose_model(h, "demo-52").await?;
+        h.choose_listed_model("demo-52").await?;
         h.type_into("prompt", PROMPT).await?;
         h.click("send").await?;
         h.wait_for("a code block with some code", Duration::from_secs(30), async |h| {
@@ -170,7 +155,7 @@ async fn ctrl_enter_runs_the_edited_code_and_one_editor_is_open_at_a_time() -> R
     let h = Harness::start("editor_run", test_config()).await?;
     h.run(async |h| {
         h.open("/").await?;
-        choose_model(h, "demo-1000").await?;
+        h.choose_listed_model("demo-1000").await?;
         h.type_into("prompt", PROMPT).await?;
         h.click("send").await?;
         h.wait_for("the run to finish", Duration::from_secs(60), async |h| {

@@ -13,27 +13,12 @@ async fn answer_len(h: &Harness) -> Result<usize> {
     Ok(h.text("answer").await?.chars().count())
 }
 
-/// Waits until the demo endpoint's model list offers `model`, then picks it.
-async fn choose_model(h: &Harness, model: &str) -> Result<()> {
-    h.wait_for("the model list", Duration::from_secs(10), async |h| {
-        let found = h
-            .js(
-                "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
-                vec![serde_json::json!(model)],
-            )
-            .await?;
-        Ok(found.as_bool().unwrap_or(false).then_some(()))
-    })
-    .await?;
-    h.use_model(model).await
-}
-
 #[tokio::test]
 async fn answer_streams_in_and_the_meter_reads_the_profile_rate() -> Result<()> {
     let h = Harness::start("first_stream_rate", test_config()).await?;
     h.run(async |h| {
         h.open("/").await?;
-        choose_model(h, "demo-1000").await?;
+        h.choose_listed_model("demo-1000").await?;
         h.type_into("prompt", PROMPT).await?;
         h.click("send").await?;
 
@@ -84,7 +69,7 @@ async fn stop_ends_the_stream_and_keeps_the_partial_answer() -> Result<()> {
     h.run(async |h| {
         h.open("/").await?;
         // A slow profile, so the answer is far from done when we stop.
-        choose_model(h, "demo-52").await?;
+        h.choose_listed_model("demo-52").await?;
         h.type_into("prompt", PROMPT).await?;
         h.click("send").await?;
         h.wait_for("some text", Duration::from_secs(20), async |h| {

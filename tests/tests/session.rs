@@ -20,20 +20,6 @@ const CATCH_REQUESTS: &str = "
       return send.apply(this, arguments);
     };";
 
-async fn choose_model(h: &Harness, model: &str) -> Result<()> {
-    h.wait_for("the model list", Duration::from_secs(10), async |h| {
-        let found = h
-            .js(
-                "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
-                vec![json!(model)],
-            )
-            .await?;
-        Ok(found.as_bool().unwrap_or(false).then_some(()))
-    })
-    .await?;
-    h.use_model(model).await
-}
-
 /// The `n`th request body, once the answer to it has ended.
 async fn answered(h: &Harness, n: usize) -> Result<Value> {
     h.wait_for("the answer", Duration::from_secs(60), async |h| {
@@ -92,7 +78,7 @@ async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> R
     h.run(async |h| {
         h.open("/").await?;
         h.js(CATCH_REQUESTS, vec![]).await?;
-        choose_model(h, "demo-1000").await?;
+        h.choose_listed_model("demo-1000").await?;
         let first = ask(h, PROMPT, 0).await?;
         ensure!(roles(&first) == ["user"], "a first prompt goes alone: {first:?}");
 
@@ -171,7 +157,7 @@ async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted
     h.run(async |h| {
         h.open("/").await?;
         h.js(CATCH_REQUESTS, vec![]).await?;
-        choose_model(h, "demo-1000").await?;
+        h.choose_listed_model("demo-1000").await?;
         ask(h, PROMPT, 0).await?;
         ask(h, "Make the board bigger", 1).await?;
         h.click("new-chat").await?;
@@ -198,7 +184,7 @@ async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted
             "the last answer of that chat is shown"
         );
         h.js(CATCH_REQUESTS, vec![]).await?;
-        choose_model(h, "demo-1000").await?;
+        h.choose_listed_model("demo-1000").await?;
         let third = ask(h, "And add a timer", 0).await?;
         ensure!(
             third.len() == 5,
@@ -245,7 +231,7 @@ async fn a_full_quota_is_reported_not_dropped() -> Result<()> {
             vec![],
         )
         .await?;
-        choose_model(h, "demo-1000").await?;
+        h.choose_listed_model("demo-1000").await?;
         ask(h, "Write a clock", 0).await?;
         let problem = h
             .wait_for("the report", Duration::from_secs(5), async |h| {

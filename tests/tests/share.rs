@@ -4,27 +4,12 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sparkplug_e2e::{test_config, Harness};
-
-/// Waits until the demo endpoint's model list offers `model`, then picks it.
-async fn choose_model(h: &Harness, model: &str) -> Result<()> {
-    h.wait_for("the model list", Duration::from_secs(10), async |h| {
-        let found = h
-            .js(
-                "return [...document.querySelectorAll('[data-test=model-options] option')].some(o => o.value === arguments[0]);",
-                vec![json!(model)],
-            )
-            .await?;
-        Ok(found.as_bool().unwrap_or(false).then_some(()))
-    })
-    .await?;
-    h.use_model(model).await
-}
 
 async fn run_prompt(h: &Harness, model: &str, prompt: &str) -> Result<()> {
     h.open("/").await?;
-    choose_model(h, model).await?;
+    h.choose_listed_model(model).await?;
     h.type_into("prompt", prompt).await?;
     h.click("send").await?;
     h.wait_for("the run to finish", Duration::from_secs(60), async |h| {
