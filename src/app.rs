@@ -33,7 +33,7 @@ use crate::components::side::SideChannels as SideChannelsView;
 use crate::live::frame::{flush_every_frame, FrameTarget};
 use crate::live::now_ms;
 use crate::live::text_sink::TextSink;
-use crate::net::stream::{stream_post, PostJson};
+use crate::net::stream::stream_into_run;
 use crate::render::renderer::AnswerRenderer;
 use sparkplug_core::share::SharedRun;
 
@@ -178,18 +178,7 @@ pub fn App() -> impl IntoView {
                 model: endpoint.model.clone(),
             },
         );
-        spawn_local(async move {
-            let request = PostJson {
-                url: &url,
-                headers: &headers,
-                body: &body,
-            };
-            let result = stream_post(request, &signal, |bytes| {
-                run.borrow_mut().feed(now_ms(), bytes);
-            })
-            .await;
-            run.borrow_mut().finish(now_ms(), result);
-        });
+        stream_into_run(run, url, headers, body, signal);
     };
 
     let stop = move |()| {

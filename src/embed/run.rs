@@ -5,7 +5,6 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use sparkplug_core::embed::{Event, Throttle, RATE_INTERVAL_MS};
 use sparkplug_core::explain::{explain_outcome, StatusLine};
 use sparkplug_core::meter::MeterSnapshot;
@@ -18,7 +17,7 @@ use web_sys::{AbortController, Element};
 use super::host;
 use crate::live::frame::{flush_every_frame, FrameTarget};
 use crate::live::now_ms;
-use crate::net::stream::{stream_post, PostJson};
+use crate::net::stream::stream_into_run;
 use crate::render::renderer::AnswerRenderer;
 
 /// Embeds use this server's OpenAI-compatible API only: never a user's endpoint or key.
@@ -69,18 +68,7 @@ pub fn start(prompt: &str, model: &str, answer: &Element, out: Outputs) -> Optio
             first_token_shown: Cell::new(false),
         },
     );
-    spawn_local(async move {
-        let request = PostJson {
-            url: &url,
-            headers: &[],
-            body: &body,
-        };
-        let result = stream_post(request, &signal, |bytes| {
-            run.borrow_mut().feed(now_ms(), bytes);
-        })
-        .await;
-        run.borrow_mut().finish(now_ms(), result);
-    });
+    stream_into_run(run, url, Vec::new(), body, signal);
     Some(controller)
 }
 

@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use leptos::html::Pre;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use sparkplug_core::decode::ApiFormat;
 use sparkplug_core::meter::MeterSnapshot;
 use sparkplug_core::race::{Lane, Race};
@@ -16,7 +15,7 @@ use web_sys::AbortController;
 
 use crate::live::now_ms;
 use crate::live::text_sink::TextSink;
-use crate::net::stream::{stream_post, PostJson};
+use crate::net::stream::stream_into_run;
 
 /// Where the kiosk's demo and proxied models answer: this server's OpenAI-compatible API.
 const API_BASE: &str = "/v1";
@@ -92,19 +91,7 @@ fn post(prompt: &str, model: &str, run: Rc<RefCell<LiveRun>>, controller: &Abort
         &[ChatMessage::user(prompt)],
         Answerer::OurServer,
     );
-    let signal = controller.signal();
-    spawn_local(async move {
-        let request = PostJson {
-            url: &url,
-            headers: &[],
-            body: &body,
-        };
-        let result = stream_post(request, &signal, |bytes| {
-            run.borrow_mut().feed(now_ms(), bytes);
-        })
-        .await;
-        run.borrow_mut().finish(now_ms(), result);
-    });
+    stream_into_run(run, url, Vec::new(), body, controller.signal());
 }
 
 struct Running {

@@ -1,17 +1,47 @@
 //! Streaming `fetch`: sends one POST, then hands each chunk of the response body to a
 //! callback as it arrives. Cancellation is an AbortController; failures are the core's `TransportError`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Reflect, Uint8Array};
+use leptos::task::spawn_local;
+use sparkplug_core::run::LiveRun;
 pub use sparkplug_core::run::TransportError;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response};
+
+use crate::live::now_ms;
 
 /// One POST with a JSON body. Header values may hold an API key: never log them.
 pub struct PostJson<'a> {
     pub url: &'a str,
     pub headers: &'a [(String, String)],
     pub body: &'a str,
+}
+
+/// Streams one POST into `run` in the background: each chunk is decoded as it arrives,
+/// stamped with the page clock, and the run is settled when the body ends or fails.
+pub fn stream_into_run(
+    run: Rc<RefCell<LiveRun>>,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: String,
+    signal: AbortSignal,
+) {
+    spawn_local(async move {
+        let request = PostJson {
+            url: &url,
+            headers: &headers,
+            body: &body,
+        };
+        let result = stream_post(request, &signal, |bytes| {
+            run.borrow_mut().feed(now_ms(), bytes);
+        })
+        .await;
+        run.borrow_mut().finish(now_ms(), result);
+    });
 }
 
 /// Sends the request and calls `on_chunk` with every body chunk until the body ends.
