@@ -246,7 +246,8 @@ async fn code_blocks_have_labels_copy_and_highlighting_and_the_page_announces_co
     let h = Harness::start("render_code_blocks", test_config()).await?;
     h.run(async |h| {
         h.open("/").await?;
-        send(h, "demo-max", MINESWEEPER).await?;
+        // A paced profile: unthrottled, the whole answer can be painted before the check.
+        send(h, "demo-1000", MINESWEEPER).await?;
         ensure!(
             h.attr("answer", "aria-busy").await?.as_deref() == Some("true"),
             "busy while streaming"
