@@ -83,33 +83,19 @@ fn bench(args: &[String]) -> Result<(), String> {
                 .current_dir(paths::root()),
         )?;
     }
-    if matches!(which, "render" | "all") {
+    let browser_benches: Vec<&str> = ["render", "kiosk"]
+        .into_iter()
+        .filter(|b| which == *b || which == "all")
+        .collect();
+    if !browser_benches.is_empty() {
+        // One release build of the app serves every browser benchmark.
         build::app_release()?;
-        cmd::run(
-            cmd::cargo()
-                .args([
-                    "run",
-                    "--release",
-                    "-p",
-                    "sparkplug-e2e",
-                    "--bin",
-                    "bench-render",
-                ])
-                .env("SPARKPLUG_DIST", paths::dist()),
-        )?;
     }
-    if matches!(which, "kiosk" | "all") {
-        build::app_release()?;
+    for bench in browser_benches {
         cmd::run(
             cmd::cargo()
-                .args([
-                    "run",
-                    "--release",
-                    "-p",
-                    "sparkplug-e2e",
-                    "--bin",
-                    "bench-kiosk",
-                ])
+                .args(["run", "--release", "-p", "sparkplug-e2e", "--bin"])
+                .arg(format!("bench-{bench}"))
                 .env("SPARKPLUG_DIST", paths::dist()),
         )?;
     }
