@@ -43,9 +43,10 @@ pub fn block(label: Option<&str>, index: usize, code: &str) -> File {
     }
 }
 
-/// The answer's HTML, CSS and JS blocks combined into one page, if it has any.
-pub fn page(markdown: &str) -> Option<File> {
-    match Runnable::answer(markdown)? {
+/// The page to download for what an answer runs as: its HTML, CSS and JS blocks combined;
+/// `None` for Python.
+pub fn page(runnable: &Runnable) -> Option<File> {
+    match runnable {
         Runnable::Page(page) => Some(File {
             name: "sparkplug-page.html".into(),
             mime: "text/html",
@@ -80,7 +81,8 @@ mod tests {
     #[test]
     fn a_web_answer_is_one_page_with_its_css_and_js() {
         let answer = "Here:\n\n```html\n<p id=a>hi</p>\n```\n\n```css\np { color: red }\n```\n\n```js\nconsole.log(1)\n```\n";
-        let file = page(answer).expect("a page");
+        let runnable = Runnable::answer(answer).expect("runnable");
+        let file = page(&runnable).expect("a page");
         assert_eq!(
             (file.name.as_str(), file.mime),
             ("sparkplug-page.html", "text/html")
@@ -98,7 +100,8 @@ mod tests {
 
     #[test]
     fn python_or_prose_is_no_page() {
-        assert_eq!(page("```python\nprint(1)\n```\n"), None);
-        assert_eq!(page("just words"), None);
+        let python = Runnable::answer("```python\nprint(1)\n```\n").expect("runnable");
+        assert_eq!(page(&python), None);
+        assert_eq!(Runnable::answer("just words"), None);
     }
 }

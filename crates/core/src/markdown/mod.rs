@@ -7,7 +7,8 @@ pub mod link;
 pub mod split;
 pub mod stream;
 pub mod tree;
+pub mod wire;
 
 pub use split::{Block, BlockKind, BlockSplitter, Split, Tail};
 pub use stream::{MarkdownStream, TailView, Update};
-pub use tree::{render, Align, Code, Element, Op};
+pub use tree::{render, Align, BlockRenderer, Code, Element, Op, Pulldown};

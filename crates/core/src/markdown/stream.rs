@@ -2,7 +2,7 @@
 //! lines highlighted as each completes, and the open tail rendered plain on demand.
 
 use super::split::{BlockSplitter, Split, Tail};
-use super::tree::{self, code_label, push_highlighted, Code, Op};
+use super::tree::{code_label, push_highlighted, BlockRenderer, Code, Op, Pulldown};
 use crate::highlight::{Highlighter, Language};
 
 /// One change to the rendered answer, in document order.
@@ -28,8 +28,10 @@ pub enum TailView<'a> {
     Code(&'a str),
 }
 
+/// Blocks are rendered by `R`: pulldown-cmark here, the lazily loaded engine in the app.
 #[derive(Debug, Default)]
-pub struct MarkdownStream {
+pub struct MarkdownStream<R = Pulldown> {
+    renderer: R,
     splitter: BlockSplitter,
     /// The open code block's highlighter; `None` outside code or for unknown languages.
     code: Option<Highlighter>,
@@ -39,6 +41,21 @@ pub struct MarkdownStream {
 impl MarkdownStream {
     pub fn new() -> Self {
         Self::default()
+    }
+}
+
+impl<R: BlockRenderer> MarkdownStream<R> {
+    pub fn with_renderer(renderer: R) -> Self {
+        Self {
+            renderer,
+            splitter: BlockSplitter::default(),
+            code: None,
+            splits: Vec::new(),
+        }
+    }
+
+    pub fn renderer(&self) -> &R {
+        &self.renderer
     }
 
     /// Adds text; the updates it causes are appended to `out`. Costs O(new text).
@@ -59,9 +76,10 @@ impl MarkdownStream {
         match self.splitter.tail() {
             Tail::Empty => TailView::Empty,
             Tail::Code(line) => TailView::Code(line),
-            Tail::Markdown { open, partial } => {
-                TailView::Markdown(tree::render(&format!("{open}{partial}"), Code::Plain))
-            }
+            Tail::Markdown { open, partial } => TailView::Markdown(
+                self.renderer
+                    .render(&format!("{open}{partial}"), Code::Plain),
+            ),
         }
     }
 
@@ -69,7 +87,7 @@ impl MarkdownStream {
         for split in self.splits.drain(..) {
             out.push(match split {
                 Split::Block(block) => {
-                    Update::Block(tree::render(&block.source, Code::Highlighted))
+                    Update::Block(self.renderer.render(&block.source, Code::Highlighted))
                 }
                 Split::CodeOpen { info } => {
                     let label = code_label(&info);

@@ -91,8 +91,14 @@ impl Runnable {
     /// The whole answer: its HTML, CSS and JS blocks as one page if it has any, else its
     /// Python blocks run together in order; `None` when nothing in it can run.
     pub fn answer(markdown: &str) -> Option<Self> {
+        Self::from_blocks(fenced_blocks(markdown))
+    }
+
+    /// [`Self::answer`] from the answer's code blocks, found by whoever parsed it (the app
+    /// asks its markdown engine module).
+    pub fn from_blocks(blocks: Vec<CodeBlock>) -> Option<Self> {
         let (mut html, mut css, mut js, mut python) = (vec![], vec![], vec![], vec![]);
-        for block in fenced_blocks(markdown) {
+        for block in blocks {
             let lang = block.label.as_deref().and_then(Lang::from_label);
             match lang {
                 Some(Lang::Html) => html.push(block.text),
