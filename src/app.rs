@@ -39,6 +39,8 @@ use sparkplug_core::share::SharedRun;
 
 #[component]
 pub fn App() -> impl IntoView {
+    // Fetched once the page is up, so the first answer never waits for it.
+    Effect::new(|_| crate::render::engine::load());
     let prompt = RwSignal::new(String::from(
         "Write a Minesweeper clone in a single HTML file",
     ));
@@ -233,7 +235,7 @@ pub fn App() -> impl IntoView {
     let fix_it = move |()| {
         let code = crate::editor::current().or_else(|| {
             answer_text
-                .with_untracked(|text| Runnable::answer(text))
+                .with_untracked(|text| crate::render::engine::runnable_answer(text))
                 .map(|r| (r.lang().to_string(), r.code().to_string()))
         });
         match (code, last_run_error()) {

@@ -10,6 +10,7 @@ use web_sys::{Element, Event, HtmlDivElement};
 
 use crate::browser::download::save;
 use crate::render::code_block::CODE_CLASS;
+use crate::render::engine::runnable_answer;
 
 /// The file for the block whose Download button was clicked, if the click was on one.
 fn clicked_block(answer: &Element, event: &Event) -> Option<download::File> {
@@ -56,7 +57,9 @@ pub fn listen(answer: NodeRef<Div>) {
 /// "Download page": shown once an answer with HTML, CSS or JS has ended.
 #[component]
 pub fn DownloadPage(answer_text: ReadSignal<String>) -> impl IntoView {
-    let page = Memo::new(move |_| answer_text.with(|text| download::page(text)));
+    let page = Memo::new(move |_| {
+        answer_text.with(|text| runnable_answer(text).as_ref().and_then(download::page))
+    });
     view! {
         <button
             type="button"

@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlDivElement};
 
 use crate::render::code_block::CODE_CLASS;
+use crate::render::engine::runnable_answer;
 use crate::sandbox::console_pane::ConsolePane;
 use crate::sandbox::session::{Output, Progress, Session};
 
@@ -58,7 +59,7 @@ pub fn RunPanel(
     let (used, set_used) = signal(false);
     let limit_ms = RwSignal::new(DEFAULT_LIMIT_MS);
     let session: StoredValue<Option<Session>, LocalStorage> = StoredValue::new_local(None);
-    let whole = Memo::new(move |_| answer_text.with(|text| Runnable::answer(text)));
+    let whole = Memo::new(move |_| answer_text.with(|text| runnable_answer(text)));
 
     let run = move |runnable: Runnable| {
         set_used.set(true);

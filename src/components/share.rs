@@ -58,15 +58,13 @@ enum Made {
     File(String, String),
 }
 
-/// Draws a shared answer into the answer container in one go, through the same renderer
-/// a live answer uses (code blocks are shown, never run).
+/// Draws a finished answer (shared or reopened) into the answer container through the same
+/// renderer a live answer uses, over as many frames as it takes (code is shown, never run).
 pub fn draw_answer(container: &web_sys::HtmlDivElement, text: &str) {
     if let Ok(mut renderer) = AnswerRenderer::replace_contents(container) {
         renderer.push(text);
         renderer.end_of_text();
-        if let Err(error) = renderer.work(f64::INFINITY) {
-            web_sys::console::error_1(&error.to_string().into());
-        }
+        renderer.draw_over_frames();
     }
 }
 

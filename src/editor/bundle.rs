@@ -1,20 +1,12 @@
 //! The bridge to the bundled CodeMirror module (`editor/entry.js`): a dynamic `import()` of
 //! `/editor.js` on first use, and typed bindings for the small API the bundle exports.
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::Element;
 
 use super::EditorError;
-
-// wasm-bindgen writes this to its own snippet file, so the page's `script-src 'self'`
-// allows it (no inline script, no eval); `import()` keeps the bundle out of the first load.
-#[wasm_bindgen(inline_js = "export function importEditor(url) { return import(url); }")]
-extern "C" {
-    #[wasm_bindgen(js_name = importEditor, catch)]
-    fn import_editor(url: &str) -> Result<Promise, JsValue>;
-}
+use crate::browser::module::js_text;
 
 #[wasm_bindgen]
 extern "C" {
@@ -48,27 +40,11 @@ extern "C" {
     pub fn destroy(this: &Editor);
 }
 
-fn js_text(value: JsValue) -> String {
-    value.as_string().unwrap_or_else(|| format!("{value:?}"))
-}
-
 /// Imports the bundle (the browser fetches it once and caches the module).
 pub async fn load() -> Result<EditorModule, EditorError> {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| EditorError::Load("no document".into()))?;
-    let base = document
-        .base_uri()
-        .map_err(|e| EditorError::Load(js_text(e)))?
-        .unwrap_or_default();
-    // Absolute: a specifier in the snippet resolves against the snippet's own URL.
-    let url = web_sys::Url::new_with_base("editor.js", &base)
-        .map_err(|e| EditorError::Load(js_text(e)))?
-        .href();
-    let promise = import_editor(&url).map_err(|e| EditorError::Load(js_text(e)))?;
-    let module = JsFuture::from(promise)
+    let module = crate::browser::module::import("editor.js")
         .await
-        .map_err(|e| EditorError::Load(js_text(e)))?;
+        .map_err(EditorError::Load)?;
     Ok(module.unchecked_into())
 }
 

@@ -20,10 +20,6 @@ pub trait FrameTarget: 'static {
     fn ended(&self, outcome: Outcome);
 }
 
-/// Rendering work allowed per frame: half of a 60 Hz frame, leaving the rest for style,
-/// layout and paint, so even a whole answer arriving at once never makes a long task.
-const FRAME_BUDGET_MS: f64 = 8.0;
-
 /// Starts flushing `run` into `answer` every animation frame until the run has ended and
 /// its last text is on the page.
 pub fn flush_every_frame(
@@ -75,10 +71,12 @@ impl<T: FrameTarget> Flusher<T> {
                 answer.end_of_text();
             }
             // A DOM failure ends drawing, not the run: the meter and outcome still show.
-            answer.work(now + FRAME_BUDGET_MS).unwrap_or_else(|error| {
-                web_sys::console::error_1(&error.to_string().into());
-                true
-            })
+            answer
+                .work(now + crate::render::FRAME_BUDGET_MS)
+                .unwrap_or_else(|error| {
+                    web_sys::console::error_1(&error.to_string().into());
+                    true
+                })
         };
         self.target.meter(snapshot);
         match outcome {

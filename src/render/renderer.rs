@@ -1,10 +1,11 @@
 //! The answer renderer: text is queued as it arrives and drawn in slices until the frame's
 //! budget is spent, finished blocks once, code line by line, the open tail when caught up.
 
-use sparkplug_core::markdown::{MarkdownStream, TailView, Update};
+use sparkplug_core::markdown::{BlockRenderer, MarkdownStream, TailView, Update};
 use web_sys::{Document, Element, Node};
 
 use super::code_block::StreamedCode;
+use super::engine::Engine;
 use super::{dom, scroll, DomError};
 use crate::live::now_ms;
 
@@ -13,13 +14,14 @@ use crate::live::now_ms;
 /// between slices keeps a frame short even when a whole answer arrives at once.
 const SLICE_BYTES: usize = 2048;
 
-/// Draws one streamed answer into a container element.
-pub struct AnswerRenderer {
+/// Draws one streamed answer into a container element, its blocks rendered by `R` (the
+/// markdown engine module in the app).
+pub struct AnswerRenderer<R = Engine> {
     document: Document,
     container: Element,
     /// Always the container's last child: the open block, redrawn while it grows.
     tail: Element,
-    stream: MarkdownStream,
+    stream: MarkdownStream<R>,
     /// Text received but not yet given to the stream, from `consumed` on.
     backlog: String,
     consumed: usize,
@@ -36,6 +38,13 @@ pub struct AnswerRenderer {
 impl AnswerRenderer {
     /// Empties `container` and prepares it for a new answer.
     pub fn replace_contents(container: &Element) -> Result<Self, DomError> {
+        Self::with_renderer(container, Engine)
+    }
+}
+
+impl<R: BlockRenderer> AnswerRenderer<R> {
+    /// [`AnswerRenderer::replace_contents`] with another block renderer.
+    pub fn with_renderer(container: &Element, renderer: R) -> Result<Self, DomError> {
         let document = container
             .owner_document()
             .ok_or_else(|| DomError("the answer is not in a document".into()))?;
@@ -47,7 +56,7 @@ impl AnswerRenderer {
             document,
             container: container.clone(),
             tail,
-            stream: MarkdownStream::new(),
+            stream: MarkdownStream::with_renderer(renderer),
             backlog: String::new(),
             consumed: 0,
             updates: Vec::new(),
@@ -74,6 +83,10 @@ impl AnswerRenderer {
     pub fn work(&mut self, deadline_ms: f64) -> Result<bool, DomError> {
         if self.done {
             return Ok(true);
+        }
+        // Text waits in the backlog until the renderer can draw it.
+        if !self.stream.renderer().ready() {
+            return Ok(false);
         }
         // Read before changing anything: layout is still clean from the last frame.
         let follow = scroll::near_bottom(&self.container);
@@ -105,6 +118,24 @@ impl AnswerRenderer {
             scroll::to_bottom(&self.container);
         }
         Ok(caught_up && (self.done || !self.text_ended))
+    }
+
+    /// Draws the whole queued text over the next frames, each within the frame budget; stops
+    /// early if the container is given to another answer.
+    pub fn draw_over_frames(mut self)
+    where
+        R: 'static,
+    {
+        leptos::prelude::request_animation_frame(move || {
+            if self.tail.parent_node().is_none() {
+                return;
+            }
+            match self.work(now_ms() + super::FRAME_BUDGET_MS) {
+                Ok(true) => {}
+                Ok(false) => self.draw_over_frames(),
+                Err(error) => web_sys::console::error_1(&error.to_string().into()),
+            }
+        });
     }
 
     /// Drops the drawn part of the backlog once it is most of it (amortised O(1) per byte).
@@ -195,6 +226,7 @@ fn slice_end(text: &str, start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sparkplug_core::markdown::Pulldown;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -209,7 +241,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn finished_blocks_stay_put_code_streams_by_line_and_the_tail_is_redrawn() {
         let root = container();
-        let mut renderer = AnswerRenderer::replace_contents(&root).unwrap();
+        let mut renderer = AnswerRenderer::with_renderer(&root, Pulldown).unwrap();
         renderer.push("# Title\n\nSome <b>text</b>\n\n```js\nlet a = 1;\nlet b");
         assert!(renderer.work(f64::INFINITY).unwrap());
         assert!(
@@ -247,7 +279,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn a_spent_budget_leaves_the_rest_for_the_next_frame() {
         let root = container();
-        let mut renderer = AnswerRenderer::replace_contents(&root).unwrap();
+        let mut renderer = AnswerRenderer::with_renderer(&root, Pulldown).unwrap();
         let line = "console.log('a fairly long line of code to fill the slices');\n";
         let body: String = line.repeat(200);
         renderer.push(&format!("```js\n{body}```\n"));

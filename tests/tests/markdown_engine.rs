@@ -1,0 +1,163 @@
+//! The markdown engine is a wasm module of its own: the page does not load it, the app
+//! imports it after start and renders answers with it; without it answers still arrive whole,
+//! shown as their plain markdown source.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{ensure, Context, Result};
+use serde_json::{json, Value};
+use sparkplug_e2e::{dist_dir, test_config, Harness};
+
+const ENGINE: &str = "sparkplug-markdown";
+const PROMPT: &str = "Write a Minesweeper clone in a single HTML file";
+
+/// Resource names the page fetched (the last path segment of each).
+async fn fetched(h: &Harness) -> Result<Vec<String>> {
+    let names = h
+        .js(
+            "return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop());",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(names)?)
+}
+
+/// Streams the Minesweeper answer unthrottled and returns the answer's text once it is all
+/// on the page, with the answer's length from the status.
+async fn stream_answer(h: &Harness) -> Result<(String, u64)> {
+    h.js(
+        "const m = document.querySelector('[data-test=model]'); m.value = arguments[0]; m.dispatchEvent(new Event('change'));
+         const p = document.querySelector('[data-test=prompt]'); p.value = arguments[1]; p.dispatchEvent(new Event('input'));",
+        vec![json!("demo-max"), json!(PROMPT)],
+    )
+    .await?;
+    h.click("send").await?;
+    let chars = h
+        .wait_for("the run to end", Duration::from_secs(30), async |h| {
+            let chars = h.attr("status", "data-chars").await?;
+            let busy = h.attr("send", "disabled").await?.is_some();
+            Ok(chars.filter(|_| !busy))
+        })
+        .await?;
+    let chars: u64 = chars.parse().context("data-chars is a number")?;
+    let text = h.text("answer").await?;
+    Ok((text, chars))
+}
+
+#[tokio::test]
+async fn the_engine_loads_after_start_and_renders_the_answer() -> Result<()> {
+    Harness::start("markdown_engine_loads", test_config())
+        .await?
+        .run(async |h| {
+            let html = std::fs::read_to_string(dist_dir().join("index.html"))?;
+            ensure!(
+                !html.contains(ENGINE),
+                "index.html must not load the engine itself"
+            );
+            h.open("/").await?;
+            let names = h
+                .wait_for(
+                    "the engine to be fetched",
+                    Duration::from_secs(10),
+                    async |h| {
+                        let names = fetched(h).await?;
+                        Ok(names
+                            .iter()
+                            .any(|n| n == &format!("{ENGINE}_bg.wasm"))
+                            .then_some(names))
+                    },
+                )
+                .await?;
+            ensure!(
+                names.iter().any(|n| n == &format!("{ENGINE}.js")),
+                "the engine's glue was imported: {names:?}"
+            );
+            let (text, chars) = stream_answer(h).await?;
+            let rendered: Value = h
+                .js(
+                    "const a = document.querySelector('[data-test=answer]');
+                     return { blocks: a.querySelectorAll('.code-block').length,
+                              highlighted: a.querySelectorAll('.tok-kw, .tok-tag').length,
+                              plain: a.querySelectorAll('.raw-html').length };",
+                    vec![],
+                )
+                .await?;
+            ensure!(
+                rendered["blocks"].as_u64() >= Some(1)
+                    && rendered["highlighted"].as_u64() > Some(0),
+                "markdown rendered with code blocks and highlighting: {rendered}"
+            );
+            ensure!(
+                rendered["plain"] == json!(0),
+                "nothing fell back to plain text: {rendered}"
+            );
+            ensure!(
+                text.contains("State lives in a flat cells array") && !text.contains("**State**"),
+                "the list's markdown is rendered, not shown ({chars} chars)"
+            );
+            Ok(())
+        })
+        .await
+}
+
+/// A copy of the built app without the engine: links to every file but the engine's.
+fn dist_without_engine() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("sparkplug-no-engine-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let dist = dist_dir().canonicalize()?;
+    for entry in std::fs::read_dir(&dist)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(ENGINE) {
+            continue;
+        }
+        link(&entry.path(), &dir.join(&name))?;
+    }
+    Ok(dir)
+}
+
+fn link(from: &Path, to: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(from, to)
+        .with_context(|| format!("linking {} to {}", from.display(), to.display()))
+}
+
+#[tokio::test]
+async fn without_the_engine_the_whole_answer_shows_as_plain_text() -> Result<()> {
+    let dist = dist_without_engine()?;
+    let mut config = test_config();
+    config.dist_dir = dist.clone();
+    let result = Harness::start("markdown_engine_missing", config)
+        .await?
+        .run(async |h| {
+            h.open("/").await?;
+            let (text, _) = stream_answer(h).await?;
+            let plain: Value = h
+                .js(
+                    "const a = document.querySelector('[data-test=answer]');
+                     return { plain: a.querySelectorAll('.raw-html').length,
+                              blocks: a.querySelectorAll('.code-block').length };",
+                    vec![],
+                )
+                .await?;
+            ensure!(
+                plain["plain"].as_u64() > Some(0),
+                "the answer fell back to plain text: {plain}"
+            );
+            ensure!(
+                text.contains("- **State** lives in a flat `cells` array"),
+                "prose is shown as its markdown source"
+            );
+            ensure!(
+                plain["blocks"].as_u64() == Some(1) && text.contains("</html>"),
+                "the code block still streams whole, line by line: {plain}"
+            );
+            Ok(())
+        })
+        .await;
+    std::fs::remove_dir_all(&dist).ok();
+    result
+}
