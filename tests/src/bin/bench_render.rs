@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
-use sparkplug_e2e::{dist_dir, test_config, Config, Harness};
+use sparkplug_e2e::{copy_dir, dist_dir, test_config, Config, Harness};
 
 /// Rates in tokens/s; 0 is the unthrottled `demo-max`.
 const RATES: [u32; 4] = [1000, 5000, 20000, 0];
@@ -408,20 +408,6 @@ fn prepare_dist(dist: &Path) -> Result<PathBuf> {
     std::fs::write(served.join("bench-baseline.html"), BASELINE_HTML)?;
     std::fs::write(served.join("bench-baseline.js"), BASELINE_JS)?;
     Ok(served)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target)?;
-        }
-    }
-    Ok(())
 }
 
 /// Gzipped sizes (level 9) of what the page downloads at start: the wasm, JS and CSS that
