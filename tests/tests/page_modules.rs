@@ -1,5 +1,6 @@
 //! Each page downloads only its own wasm module (the app, the kiosk, the embed), checked
-//! in the browser's resource timing; a module that fails to load is said so on the page.
+//! in the browser's resource timing, with its stylesheets applied; a module that fails to
+//! load is said so on the page.
 
 use std::time::Duration;
 
@@ -63,6 +64,18 @@ async fn each_page_fetches_only_its_own_module() -> Result<()> {
                     "{path} fetched {file} {times} times: {fetched:?}"
                 );
             }
+            let styles = h
+                .js(
+                    "const links = [...document.querySelectorAll('link[rel=stylesheet]')];
+                     return [links.length, links.filter(l => !l.sheet?.cssRules.length).map(l => l.href)];",
+                    vec![],
+                )
+                .await?;
+            let (linked, unapplied) = (styles[0].as_u64().unwrap_or(0), &styles[1]);
+            ensure!(
+                linked > 0 && unapplied.as_array().is_some_and(Vec::is_empty),
+                "{path}: {linked} stylesheets, not applied: {unapplied}"
+            );
             for (_, _, other) in PAGES.iter().filter(|(_, _, m)| *m != module) {
                 let foreign: Vec<_> = fetched
                     .iter()
