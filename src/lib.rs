@@ -12,22 +12,20 @@ mod net;
 mod render;
 mod sandbox;
 
-/// Mounts the page for the URL's path on the body: the kiosk at `/kiosk`, the embed at
-/// `/embed`, else the app.
-pub fn start() {
+/// Starts the app page (`/`): the `sparkplug` module.
+pub fn start_app() {
     console_error_panic_hook::set_once();
-    let path = web_sys::window()
-        .and_then(|w| w.location().pathname().ok())
-        .unwrap_or_default();
-    match path.trim_end_matches('/') {
-        "/kiosk" => {
-            leptos::mount::mount_to_body(kiosk::Kiosk);
-        }
-        "/embed" => {
-            leptos::mount::mount_to_body(embed::Embed);
-        }
-        _ => {
-            leptos::mount::mount_to_body(app::App);
-        }
-    }
+    leptos::mount::mount_to_body(app::App);
+}
+
+/// Starts the kiosk page (`/kiosk`): the `sparkplug-kiosk` module.
+pub fn start_kiosk() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(kiosk::Kiosk);
+}
+
+/// Starts the embed page (`/embed`): the `sparkplug-embed` module.
+pub fn start_embed() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(embed::Embed);
 }

@@ -1,5 +1,6 @@
-//! The Sparkplug web app's entry point: Trunk builds this binary to wasm and the page starts it.
+//! The app page's module (`sparkplug`): Trunk builds this binary to wasm and `index.html`
+//! loads it on every path but `/kiosk` and `/embed`.
 
 fn main() {
-    sparkplug::start();
+    sparkplug::start_app();
 }

@@ -36,6 +36,21 @@ pub fn fixtures_dir() -> PathBuf {
     workspace_root().join("../shared/fixtures")
 }
 
+/// Copies the directory `from` and everything in it to `to` (a build to alter for a test).
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
 /// A server config for tests: loopback, any free port, the built app.
 pub fn test_config() -> Config {
     Config {

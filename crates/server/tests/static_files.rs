@@ -1,4 +1,5 @@
-//! The app's files: content types, the single-page-app fallback, compression, health.
+//! The app's files: content types, the single-page-app fallback, compression, caching,
+//! health.
 
 mod common;
 
@@ -21,6 +22,12 @@ fn dist() -> TempDir {
             .as_bytes(),
     );
     write("style.css", b"body { color: black; }");
+    write("base-a1b1eea2e51ba4ca.css", b"body { margin: 0; }");
+    write(
+        "sparkplug-kiosk.js",
+        b"export default async function init() {}",
+    );
+    write("sparkplug-kiosk_bg.wasm", b"\0asm\x01\0\0\0");
     dir
 }
 
@@ -72,6 +79,42 @@ async fn static_files_are_compressed_when_accepted() {
     assert_eq!(response.headers()["content-encoding"], "gzip");
     let response = get(&server, "/app.js", "identity").await;
     assert!(response.headers().get("content-encoding").is_none());
+}
+
+#[tokio::test]
+async fn files_with_fixed_names_are_revalidated_and_hashed_ones_are_not() {
+    let dist = dist();
+    let server = serve(|c| c.dist_dir = dist.path().to_owned()).await;
+    for path in [
+        "/",
+        "/kiosk",
+        "/index.html",
+        "/sparkplug-kiosk.js",
+        "/sparkplug-kiosk_bg.wasm",
+    ] {
+        let response = get(&server, path, "gzip").await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["cache-control"], "no-cache", "{path}");
+    }
+    let hashed = get(&server, "/base-a1b1eea2e51ba4ca.css", "gzip").await;
+    assert_eq!(hashed.status(), 200);
+    assert!(hashed.headers().get("cache-control").is_none());
+}
+
+#[tokio::test]
+async fn revalidating_an_unchanged_module_is_a_304() {
+    let dist = dist();
+    let server = serve(|c| c.dist_dir = dist.path().to_owned()).await;
+    let first = get(&server, "/sparkplug-kiosk_bg.wasm", "gzip").await;
+    let modified = first.headers()["last-modified"].clone();
+    let again = reqwest::Client::new()
+        .get(url(&server, "/sparkplug-kiosk_bg.wasm"))
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["cache-control"], "no-cache");
 }
 
 #[tokio::test]
