@@ -14,6 +14,11 @@ use crate::live::now_ms;
 /// between slices keeps a frame short even when a whole answer arrives at once.
 const SLICE_BYTES: usize = 2048;
 
+/// Redrawing the open block costs O(its size): a long list without a blank line grows with
+/// every frame. So the tail is redrawn only once this many times its last cost has passed,
+/// which keeps it under a fifth of the time however big the block (small ones: every frame).
+const TAIL_SPACING: f64 = 4.0;
+
 /// Draws one streamed answer into a container element, its blocks rendered by `R` (the
 /// markdown engine module in the app).
 pub struct AnswerRenderer<R = Engine> {
@@ -29,6 +34,9 @@ pub struct AnswerRenderer<R = Engine> {
     code: Option<StreamedCode>,
     /// New text reached the stream since the tail was last drawn.
     tail_stale: bool,
+    /// How long the last tail redraw took, and when it ended (ms).
+    tail_cost: f64,
+    tail_drawn_at: f64,
     /// The text has ended (it may still be in the backlog).
     text_ended: bool,
     /// The stream was finished and everything is drawn.
@@ -62,6 +70,8 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
             updates: Vec::new(),
             code: None,
             tail_stale: false,
+            tail_cost: 0.0,
+            tail_drawn_at: f64::NEG_INFINITY,
             text_ended: false,
             done: false,
         })
@@ -110,7 +120,8 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
             self.done = true;
             changed = true;
         }
-        if caught_up && self.tail_stale {
+        let tail_due = self.done || now_ms() - self.tail_drawn_at >= TAIL_SPACING * self.tail_cost;
+        if caught_up && self.tail_stale && tail_due {
             self.draw_tail()?;
             changed = true;
         }
@@ -194,6 +205,7 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
 
     /// Redraws the unfinished end: the open block, or the open code block's last line.
     fn draw_tail(&mut self) -> Result<(), DomError> {
+        let started = now_ms();
         self.tail_stale = false;
         let view = self.stream.tail();
         let partial_line = match &view {
@@ -207,6 +219,8 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
         if let TailView::Markdown(ops) = &view {
             dom::build(&self.document, &self.tail, ops)?;
         }
+        self.tail_drawn_at = now_ms();
+        self.tail_cost = self.tail_drawn_at - started;
         Ok(())
     }
 }
@@ -274,6 +288,24 @@ mod tests {
             "TitleSome <b>text</b>let a = 1;\nlet b = 2;\nAfter"
         );
         assert!(!root.text_content().unwrap().contains("old answer"));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_costly_tail_waits_its_turn_but_the_end_is_always_drawn() {
+        let root = container();
+        let mut renderer = AnswerRenderer::with_renderer(&root, Pulldown).unwrap();
+        renderer.push("- one\n- two");
+        assert!(renderer.work(f64::INFINITY).unwrap());
+        assert_eq!(root.text_content().unwrap(), "onetwo");
+        // As if that redraw had taken a very long time: the next is not due yet.
+        renderer.tail_cost = 1e9;
+        renderer.push("\n- three");
+        assert!(renderer.work(f64::INFINITY).unwrap());
+        assert_eq!(root.text_content().unwrap(), "onetwo", "redraw postponed");
+        renderer.end_of_text();
+        assert!(renderer.work(f64::INFINITY).unwrap());
+        assert_eq!(root.text_content().unwrap(), "onetwothree");
+        assert_eq!(root.query_selector_all("li").unwrap().length(), 3);
     }
 
     #[wasm_bindgen_test]
