@@ -2,12 +2,12 @@
 //! imports it after start and renders answers with it; without it answers still arrive whole,
 //! shown as their plain markdown source.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value};
-use sparkplug_e2e::{dist_dir, test_config, Harness};
+use sparkplug_e2e::{copy_dir, dist_dir, test_config, Harness};
 
 const ENGINE: &str = "sparkplug-markdown";
 const PROMPT: &str = "Write a Minesweeper clone in a single HTML file";
@@ -101,28 +101,17 @@ async fn the_engine_loads_after_start_and_renders_the_answer() -> Result<()> {
         .await
 }
 
-/// A copy of the built app without the engine: links to every file but the engine's.
+/// A copy of the built app without the engine's files.
 fn dist_without_engine() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("sparkplug-no-engine-{}", std::process::id()));
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
     }
-    std::fs::create_dir_all(&dir)?;
-    let dist = dist_dir().canonicalize()?;
-    for entry in std::fs::read_dir(&dist)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with(ENGINE) {
-            continue;
-        }
-        link(&entry.path(), &dir.join(&name))?;
+    copy_dir(&dist_dir(), &dir)?;
+    for file in [format!("{ENGINE}.js"), format!("{ENGINE}_bg.wasm")] {
+        std::fs::remove_file(dir.join(&file)).with_context(|| format!("removing {file}"))?;
     }
     Ok(dir)
-}
-
-fn link(from: &Path, to: &Path) -> Result<()> {
-    std::os::unix::fs::symlink(from, to)
-        .with_context(|| format!("linking {} to {}", from.display(), to.display()))
 }
 
 #[tokio::test]
