@@ -39,8 +39,6 @@ use sparkplug_core::share::SharedRun;
 
 #[component]
 pub fn App() -> impl IntoView {
-    // Fetched once the page is up, so the first answer never waits for it.
-    Effect::new(|_| crate::render::engine::load());
     let prompt = RwSignal::new(String::from(
         "Write a Minesweeper clone in a single HTML file",
     ));

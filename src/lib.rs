@@ -16,6 +16,8 @@ mod sandbox;
 pub fn start_app() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
+    // Fetched once the page is up, so the first answer never waits for it.
+    render::engine::load();
 }
 
 /// Starts the kiosk page (`/kiosk`): the `sparkplug-kiosk` module.
@@ -28,4 +30,5 @@ pub fn start_kiosk() {
 pub fn start_embed() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(embed::Embed);
+    render::engine::load();
 }

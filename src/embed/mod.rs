@@ -32,8 +32,6 @@ struct Setup {
 
 #[component]
 pub fn Embed() -> impl IntoView {
-    // Fetched once the page is up, so the first answer never waits for it.
-    Effect::new(|_| crate::render::engine::load());
     let setup = RwSignal::new(None::<Result<Setup, String>>);
     spawn_local(async move {
         let loaded = load().await;
