@@ -7,6 +7,8 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
@@ -245,6 +247,78 @@ impl Harness {
         )
         .await
         .map(drop)
+    }
+
+    /// Picks `model` and `prompt` straight in the form (firing the events a user's edits
+    /// fire), then presses Send.
+    pub async fn ask(&self, model: &str, prompt: &str) -> Result<()> {
+        self.js(
+            "const m = document.querySelector('[data-test=model]'); m.value = arguments[0]; m.dispatchEvent(new Event('change'));
+             const p = document.querySelector('[data-test=prompt]'); p.value = arguments[1]; p.dispatchEvent(new Event('input'));",
+            vec![json!(model), json!(prompt)],
+        )
+        .await?;
+        self.click("send").await
+    }
+
+    /// Waits until the run has ended and its answer is on the page (the status carries the
+    /// answer's length then, and Send is enabled again); returns that length in characters.
+    pub async fn wait_for_answer(&self, timeout: Duration) -> Result<u64> {
+        let chars = self
+            .wait_for("the run to end", timeout, async |h| {
+                let chars = h.attr("status", "data-chars").await?;
+                let busy = h.attr("send", "disabled").await?.is_some();
+                Ok(chars.filter(|_| !busy))
+            })
+            .await?;
+        chars.parse().context("the status's data-chars is a number")
+    }
+
+    /// Waits until the status says the run finished well (not stopped or failed).
+    pub async fn wait_for_done(&self, timeout: Duration) -> Result<()> {
+        self.wait_for("the answer", timeout, async |h| {
+            let status = h.attr("status", "class").await?.unwrap_or_default();
+            Ok(status.contains("done").then_some(()))
+        })
+        .await
+    }
+
+    /// Clicks the first code block's Edit and waits for the editor's content to exist.
+    pub async fn open_editor(&self) -> Result<()> {
+        self.click("edit-code").await?;
+        self.wait_for("the editor", Duration::from_secs(10), async |h| {
+            let v = h
+                .js("return !!document.querySelector('[data-test=code-editor]')?.shadowRoot?.querySelector('.cm-content');", vec![])
+                .await?;
+            Ok(v.as_bool().unwrap_or(false).then_some(()))
+        })
+        .await
+    }
+
+    /// Key presses into the open editor (in its shadow root), each with Control held if
+    /// `ctrl`. Sent as actions to the focused editor: WebDriver's send-keys would move the
+    /// caret to the end first.
+    pub async fn press_in_editor(&self, keys: &str, ctrl: bool) -> Result<()> {
+        self.js(
+            "document.querySelector('[data-test=code-editor]').shadowRoot.querySelector('.cm-content').focus();",
+            vec![],
+        )
+        .await?;
+        let control = char::from(Key::Control);
+        let mut actions = KeyActions::new("keyboard".into());
+        for key in keys.chars() {
+            if ctrl {
+                actions = actions.then(KeyAction::Down { value: control });
+            }
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+            if ctrl {
+                actions = actions.then(KeyAction::Up { value: control });
+            }
+        }
+        self.browser.perform_actions(actions).await?;
+        Ok(())
     }
 
     /// Polls `check` every 20 ms until it returns Some, or fails after `timeout`.

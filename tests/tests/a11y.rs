@@ -61,19 +61,8 @@ async fn audit_every_view(h: &Harness) -> Result<()> {
     h.choose_listed_model("demo-1000").await?;
     h.type_into("prompt", PROMPT).await?;
     h.click("send").await?;
-    h.wait_for("the answer", Duration::from_secs(60), async |h| {
-        let status = h.attr("status", "class").await?.unwrap_or_default();
-        Ok(status.contains("done").then_some(()))
-    })
-    .await?;
-    h.click("edit-code").await?;
-    h.wait_for("the editor", Duration::from_secs(10), async |h| {
-        let v = h
-            .js("return !!document.querySelector('[data-test=code-editor]')?.shadowRoot?.querySelector('.cm-content');", vec![])
-            .await?;
-        Ok(v.as_bool().unwrap_or(false).then_some(()))
-    })
-    .await?;
+    h.wait_for_done(Duration::from_secs(60)).await?;
+    h.open_editor().await?;
     problems.extend(audit(h).await?.into_iter().map(|p| format!("answer: {p}")));
     h.click("open-shortcuts").await?;
     problems.extend(audit(h).await?.into_iter().map(|p| format!("dialog: {p}")));

@@ -39,11 +39,7 @@ async fn blocks_and_the_whole_page_download_with_the_right_names_and_text() -> R
         h.choose_listed_model("demo-1000").await?;
         h.type_into("prompt", PROMPT).await?;
         h.click("send").await?;
-        h.wait_for("the answer", Duration::from_secs(60), async |h| {
-            let status = h.attr("status", "class").await?.unwrap_or_default();
-            Ok(status.contains("done").then_some(()))
-        })
-        .await?;
+        h.wait_for_done(Duration::from_secs(60)).await?;
         let code = h
             .js(
                 "return document.querySelector('.code-block .code-body').textContent;",

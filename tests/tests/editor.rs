@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, ensure, Result};
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use serde_json::json;
 use sparkplug_e2e::{test_config, Harness};
@@ -46,31 +45,6 @@ async fn editor_value(h: &Harness) -> Result<String> {
         )
         .await?;
     Ok(v.as_str().unwrap_or_default().to_string())
-}
-
-/// Key presses into the editor (in its shadow root), with Control held if `ctrl`. Sent as
-/// actions to the focused editor: WebDriver's send-keys would move the caret to the end first.
-async fn press(h: &Harness, keys: &str, ctrl: bool) -> Result<()> {
-    h.js(
-        "document.querySelector('[data-test=code-editor]').shadowRoot.querySelector('.cm-content').focus();",
-        vec![],
-    )
-    .await?;
-    let control = char::from(Key::Control);
-    let mut actions = KeyActions::new("keyboard".into());
-    for key in keys.chars() {
-        if ctrl {
-            actions = actions.then(KeyAction::Down { value: control });
-        }
-        actions = actions
-            .then(KeyAction::Down { value: key })
-            .then(KeyAction::Up { value: key });
-        if ctrl {
-            actions = actions.then(KeyAction::Up { value: control });
-        }
-    }
-    h.browser.perform_actions(actions).await?;
-    Ok(())
 }
 
 async fn finished(h: &Harness) -> Result<bool> {
@@ -119,12 +93,12 @@ async fn editor_opens_on_edit_and_follows_the_stream_without_moving_the_cursor()
         );
         // The cursor starts at the top; text streams in at the end while the user types.
         let before = editor_value(h).await?;
-        press(h, "X", false).await?;
+        h.press_in_editor("X", false).await?;
         h.wait_for("more streamed text in the editor", Duration::from_secs(20), async |h| {
             Ok((editor_value(h).await?.len() > before.len() + 40).then_some(()))
         })
         .await?;
-        press(h, "Y", false).await?;
+        h.press_in_editor("Y", false).await?;
         h.wait_for("the run to finish", Duration::from_secs(90), async |h| {
             Ok(finished(h).await?.then_some(()))
         })
@@ -142,7 +116,7 @@ async fn editor_opens_on_edit_and_follows_the_stream_without_moving_the_cursor()
             &edited[..edited.len().min(60)],
             &code[..code.len().min(60)]
         );
-        press(h, "zz", true).await?;
+        h.press_in_editor("zz", true).await?;
         let undone = editor_value(h).await?;
         ensure!(undone == code, "undo takes back the typing and keeps the streamed text");
         Ok(())
@@ -164,14 +138,14 @@ async fn ctrl_enter_runs_the_edited_code_and_one_editor_is_open_at_a_time() -> R
         .await?;
         open_editor(h).await?;
         // Replace the code with a void element, so the HTML mode's tag closing adds nothing.
-        press(h, "a", true).await?;
-        press(h, "<img src=data:, onerror=console.log(\"edited-run\")>", false).await?;
+        h.press_in_editor("a", true).await?;
+        h.press_in_editor("<img src=data:, onerror=console.log(\"edited-run\")>", false).await?;
         let typed = editor_value(h).await?;
         ensure!(
             typed == "<img src=data:, onerror=console.log(\"edited-run\")>",
             "typed: {typed:?}"
         );
-        press(h, &char::from(Key::Enter).to_string(), true).await?;
+        h.press_in_editor(&char::from(Key::Enter).to_string(), true).await?;
         let ran = h
             .wait_for("the edited code's console output", Duration::from_secs(20), async |h| {
                 Ok(h.text("console").await?.contains("edited-run").then_some(()))

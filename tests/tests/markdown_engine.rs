@@ -23,26 +23,12 @@ async fn fetched(h: &Harness) -> Result<Vec<String>> {
     Ok(serde_json::from_value(names)?)
 }
 
-/// Streams the Minesweeper answer unthrottled and returns the answer's text once it is all
-/// on the page, with the answer's length from the status.
+/// Streams the Minesweeper answer unthrottled; returns the answer's text once it is all on
+/// the page, and its length from the status.
 async fn stream_answer(h: &Harness) -> Result<(String, u64)> {
-    h.js(
-        "const m = document.querySelector('[data-test=model]'); m.value = arguments[0]; m.dispatchEvent(new Event('change'));
-         const p = document.querySelector('[data-test=prompt]'); p.value = arguments[1]; p.dispatchEvent(new Event('input'));",
-        vec![json!("demo-max"), json!(PROMPT)],
-    )
-    .await?;
-    h.click("send").await?;
-    let chars = h
-        .wait_for("the run to end", Duration::from_secs(30), async |h| {
-            let chars = h.attr("status", "data-chars").await?;
-            let busy = h.attr("send", "disabled").await?.is_some();
-            Ok(chars.filter(|_| !busy))
-        })
-        .await?;
-    let chars: u64 = chars.parse().context("data-chars is a number")?;
-    let text = h.text("answer").await?;
-    Ok((text, chars))
+    h.ask("demo-max", PROMPT).await?;
+    let chars = h.wait_for_answer(Duration::from_secs(30)).await?;
+    Ok((h.text("answer").await?, chars))
 }
 
 #[tokio::test]

@@ -47,27 +47,6 @@ const value = (id) => document.querySelector(`[data-test=${id}]`)?.getAttribute(
 })();
 "#;
 
-/// Sets the model and prompt the way a user does, then presses Send.
-async fn send(h: &Harness, model: &str, prompt: &str) -> Result<()> {
-    h.js(
-        "const m = document.querySelector('[data-test=model]'); m.value = arguments[0]; m.dispatchEvent(new Event('change'));
-         const p = document.querySelector('[data-test=prompt]'); p.value = arguments[1]; p.dispatchEvent(new Event('input'));",
-        vec![json!(model), json!(prompt)],
-    )
-    .await?;
-    h.click("send").await
-}
-
-/// Waits for the run to end (the status carries the answer's length) and Send to return.
-async fn wait_for_end(h: &Harness, timeout: Duration) -> Result<()> {
-    h.wait_for("the run to end", timeout, async |h| {
-        let chars = h.attr("status", "data-chars").await?;
-        let busy = h.attr("send", "disabled").await?.is_some();
-        Ok(chars.filter(|_| !busy).map(drop))
-    })
-    .await
-}
-
 async fn number(h: &Harness, id: &str) -> Result<f64> {
     let raw = h.attr(id, "data-value").await?.unwrap_or_default();
     raw.parse()
@@ -82,8 +61,8 @@ async fn meter_reads_the_rate(name: &str, rate: f64, prompt: &str, settle_ms: f6
     h.run(async |h| {
         h.open("/").await?;
         h.js(INSTRUMENT, vec![]).await?;
-        send(h, &format!("demo-{rate}"), prompt).await?;
-        wait_for_end(h, Duration::from_secs(90)).await?;
+        h.ask(&format!("demo-{rate}"), prompt).await?;
+        h.wait_for_answer(Duration::from_secs(90)).await?;
         let seen = h
             .js("return [window.__samples, window.__stream];", vec![])
             .await?;
@@ -211,8 +190,8 @@ async fn markup_in_an_answer_is_shown_as_text_and_never_runs() -> Result<()> {
         .run(async |h| {
             h.open("/").await?;
             h.js("window.alert = () => { window.__pwned = 'alert'; };", vec![]).await?;
-            send(h, "test/fixture/hostile.sse", "anything").await?;
-            wait_for_end(h, Duration::from_secs(20)).await?;
+            h.ask("test/fixture/hostile.sse", "anything").await?;
+            h.wait_for_answer(Duration::from_secs(20)).await?;
             let found = h
                 .js(
                     "const a = document.querySelector('[data-test=answer]');
@@ -247,12 +226,12 @@ async fn code_blocks_have_labels_copy_and_highlighting_and_the_page_announces_co
     h.run(async |h| {
         h.open("/").await?;
         // A paced profile: unthrottled, the whole answer can be painted before the check.
-        send(h, "demo-1000", MINESWEEPER).await?;
+        h.ask("demo-1000", MINESWEEPER).await?;
         ensure!(
             h.attr("answer", "aria-busy").await?.as_deref() == Some("true"),
             "busy while streaming"
         );
-        wait_for_end(h, Duration::from_secs(30)).await?;
+        h.wait_for_answer(Duration::from_secs(30)).await?;
         ensure!(h.attr("answer", "aria-busy").await?.as_deref() == Some("false"), "not busy when done");
         let announced = h.text("announce").await?;
         ensure!(announced == "Answer complete", "announced {announced:?}");
@@ -311,7 +290,7 @@ async fn the_answer_follows_the_stream_until_the_reader_scrolls_up() -> Result<(
     let h = Harness::start("render_follow", test_config()).await?;
     h.run(async |h| {
         h.open("/").await?;
-        send(h, "demo-1000", "/long").await?;
+        h.ask("demo-1000", "/long").await?;
         // Wait until the answer overflows its box several times over.
         h.wait_for("a long answer", Duration::from_secs(30), async |h| {
             let (_, _, height) = scroll_state(h).await?;

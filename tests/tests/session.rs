@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use serde_json::{json, Value};
 use sparkplug_e2e::{test_config, Harness};
@@ -41,30 +40,6 @@ async fn ask(h: &Harness, prompt: &str, n: usize) -> Result<Vec<Value>> {
     Ok(body["messages"].as_array().cloned().unwrap_or_default())
 }
 
-/// Key presses into the editor, with Control held if `ctrl`.
-async fn press(h: &Harness, keys: &str, ctrl: bool) -> Result<()> {
-    h.js(
-        "document.querySelector('[data-test=code-editor]').shadowRoot.querySelector('.cm-content').focus();",
-        vec![],
-    )
-    .await?;
-    let control = char::from(Key::Control);
-    let mut actions = KeyActions::new("keyboard".into());
-    for key in keys.chars() {
-        if ctrl {
-            actions = actions.then(KeyAction::Down { value: control });
-        }
-        actions = actions
-            .then(KeyAction::Down { value: key })
-            .then(KeyAction::Up { value: key });
-        if ctrl {
-            actions = actions.then(KeyAction::Up { value: control });
-        }
-    }
-    h.browser.perform_actions(actions).await?;
-    Ok(())
-}
-
 fn roles(messages: &[Value]) -> Vec<&str> {
     messages
         .iter()
@@ -91,17 +66,10 @@ async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> R
 
         // The demo answers a follow-up with a small JS snippet: break it in the editor, run
         // it, and ask for a fix.
-        h.click("edit-code").await?;
-        h.wait_for("the editor", Duration::from_secs(10), async |h| {
-            let v = h
-                .js("return !!document.querySelector('[data-test=code-editor]')?.shadowRoot?.querySelector('.cm-content');", vec![])
-                .await?;
-            Ok(v.as_bool().unwrap_or(false).then_some(()))
-        })
-        .await?;
-        press(h, "a", true).await?;
-        press(h, "nope()", false).await?;
-        press(h, &char::from(Key::Enter).to_string(), true).await?;
+        h.open_editor().await?;
+        h.press_in_editor("a", true).await?;
+        h.press_in_editor("nope()", false).await?;
+        h.press_in_editor(&char::from(Key::Enter).to_string(), true).await?;
         h.wait_for("the run's error", Duration::from_secs(20), async |h| {
             let error = h
                 .js("return document.querySelector('[data-test=console] li.error')?.textContent ?? '';", vec![])
