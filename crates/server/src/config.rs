@@ -107,20 +107,15 @@ pub struct KioskConfig {
 }
 
 impl Default for KioskConfig {
+    /// The app's own defaults, so a kiosk without a `[kiosk]` section races what the page
+    /// would without a server.
     fn default() -> Self {
+        let defaults = sparkplug_core::attract::KioskSettings::default();
         Self {
-            models: ["demo-1000", "demo-147", "demo-52"]
-                .map(String::from)
-                .to_vec(),
-            prompts: [
-                "Write FizzBuzz in Python",
-                "Teach me basic SQL with an example",
-                "Implement an LRU cache in JavaScript",
-            ]
-            .map(String::from)
-            .to_vec(),
-            idle_seconds: 120.0,
-            pause_seconds: 8.0,
+            models: defaults.models,
+            prompts: defaults.prompts,
+            idle_seconds: defaults.idle_seconds,
+            pause_seconds: defaults.pause_seconds,
         }
     }
 }
