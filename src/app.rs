@@ -7,7 +7,7 @@ use std::rc::Rc;
 use leptos::html::{Div, Pre};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sparkplug_core::conversation::{fix_it_prompt, Conversation};
+use sparkplug_core::conversation::{fix_it_prompt, Conversation, Turn};
 use sparkplug_core::endpoints::{Endpoints, DEMO_ID};
 use sparkplug_core::explain::{explain_outcome, StatusLine};
 use sparkplug_core::history::Session;
@@ -35,6 +35,7 @@ use crate::live::now_ms;
 use crate::live::text_sink::TextSink;
 use crate::net::stream::stream_into_run;
 use crate::render::renderer::AnswerRenderer;
+use crate::render::transcript;
 use sparkplug_core::share::SharedRun;
 
 #[component]
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
     // The whole answer once it has ended, where the run panel finds the code to run.
     let (answer_text, set_answer_text) = signal(String::new());
     let answer: NodeRef<Div> = NodeRef::new();
+    let transcript: NodeRef<Div> = NodeRef::new();
     // Code the editor asks the run panel to run.
     let (run_request, set_run_request) = signal(None::<Runnable>);
     crate::editor::listen(answer, set_run_request);
@@ -104,6 +106,18 @@ pub fn App() -> impl IntoView {
         let text = prompt.get_untracked();
         if streaming.get_untracked() || text.trim().is_empty() {
             return;
+        }
+        // A follow-up: the answer on the page becomes the chat's previous turn.
+        let previous = conversation.with_value(|chat| {
+            let turns = chat.turns();
+            turns.last().map(|turn| (turns.len(), turn.prompt.clone()))
+        });
+        if let (Some((number, asked)), Some(div), Some(earlier)) =
+            (previous, answer.get_untracked(), transcript.get_untracked())
+        {
+            if let Err(error) = transcript::archive(&earlier, &div, number, &asked) {
+                web_sys::console::error_1(&error.to_string().into());
+            }
         }
         let Some(renderer) = answer
             .get_untracked()
@@ -197,6 +211,16 @@ pub fn App() -> impl IntoView {
         if let Some(div) = answer.get_untracked() {
             draw_answer(&div, &shared.answer);
         }
+        if let Some(earlier) = transcript.get_untracked() {
+            transcript::clear(&earlier);
+        }
+        // What is shown is what a follow-up continues: a new chat of the shared turn.
+        conversation.set_value(Conversation::from_turns(vec![Turn {
+            prompt: shared.prompt.clone(),
+            answer: shared.answer.clone(),
+        }]));
+        set_turns.set(1);
+        history.start_new();
         set_snapshot.set(shared.receipt.snapshot());
         set_answer_chars.set(Some(shared.answer.chars().count()));
         // The run panel may offer its code, but only a click runs it.
@@ -206,6 +230,9 @@ pub fn App() -> impl IntoView {
         ));
     };
     let new_chat = move |()| {
+        if let Some(earlier) = transcript.get_untracked() {
+            transcript::clear(&earlier);
+        }
         conversation.set_value(Conversation::new());
         set_turns.set(0);
         history.start_new();
@@ -218,6 +245,12 @@ pub fn App() -> impl IntoView {
         prompt.set(last.prompt);
         if let Some(div) = answer.get_untracked() {
             draw_answer(&div, &last.answer);
+        }
+        if let Some(earlier) = transcript.get_untracked() {
+            let before_last = &session.turns[..session.turns.len().saturating_sub(1)];
+            if let Err(error) = transcript::restore(&earlier, before_last) {
+                web_sys::console::error_1(&error.to_string().into());
+            }
         }
         set_answer_chars.set(Some(last.answer.chars().count()));
         set_answer_text.set(last.answer);
@@ -284,7 +317,13 @@ pub fn App() -> impl IntoView {
                         tool_calls=tool_calls
                         skipped=skipped
                     />
-                    <Answer node=answer streaming=streaming status=status answer_chars=answer_chars />
+                    <Answer
+                        node=answer
+                        streaming=streaming
+                        status=status
+                        answer_chars=answer_chars
+                        transcript=transcript
+                    />
                     <RunPanel answer=answer answer_text=answer_text streaming=streaming requests=run_request />
                     <DownloadPage answer_text=answer_text />
                     <ChatBar

@@ -1,5 +1,5 @@
-//! The answer area: the container the renderer draws into, its "Jump to latest" button, the
-//! status line, and a polite announcement when the answer is complete.
+//! The answer area: the chat's earlier turns, the container the renderer draws into, its
+//! "Jump to latest" button, the status line, and a polite announcement when it is complete.
 
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -23,6 +23,9 @@ pub fn Answer(
     status: ReadSignal<StatusLine>,
     /// The answer's length in characters once the run ended, for scripts and tests.
     answer_chars: ReadSignal<Option<usize>>,
+    /// Where the chat's earlier turns go (render/transcript.rs); pages without a chat omit it.
+    #[prop(optional)]
+    transcript: Option<NodeRef<Div>>,
 ) -> impl IntoView {
     // Whether the reader is at the end; the renderer follows the stream only then.
     let at_end = RwSignal::new(true);
@@ -47,6 +50,17 @@ pub fn Answer(
     };
     view! {
         <section class="panel answer-panel" aria-label="Answer">
+            {transcript
+                .map(|node| {
+                    view! {
+                        <div
+                            class="transcript"
+                            data-test="transcript"
+                            node_ref=node
+                            on:click=move |event| code_block::on_answer_click(&event)
+                        ></div>
+                    }
+                })}
             <div
                 class="answer"
                 data-test="answer"

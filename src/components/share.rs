@@ -64,7 +64,7 @@ pub fn draw_answer(container: &web_sys::HtmlDivElement, text: &str) {
     if let Ok(mut renderer) = AnswerRenderer::replace_contents(container) {
         renderer.push(text);
         renderer.end_of_text();
-        renderer.draw_over_frames();
+        renderer.draw_over_frames(|| {});
     }
 }
 

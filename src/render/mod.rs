@@ -6,6 +6,7 @@ mod dom;
 pub mod engine;
 pub mod renderer;
 pub mod scroll;
+pub mod transcript;
 
 /// Rendering work allowed per frame: half of a 60 Hz frame, leaving the rest for style,
 /// layout and paint, so even a whole answer arriving at once never makes a long task.

@@ -131,19 +131,19 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
         Ok(caught_up && (self.done || !self.text_ended))
     }
 
-    /// Draws the whole queued text over the next frames, each within the frame budget; stops
-    /// early if the container is given to another answer.
-    pub fn draw_over_frames(mut self)
+    /// Draws the whole queued text over the next frames, each within the frame budget, then
+    /// calls `done`; stops early (without `done`) if the answer is taken away or replaced.
+    pub fn draw_over_frames(mut self, done: impl FnOnce() + 'static)
     where
         R: 'static,
     {
         leptos::prelude::request_animation_frame(move || {
-            if self.tail.parent_node().is_none() {
+            if !self.container.contains(Some(&self.tail)) {
                 return;
             }
             match self.work(now_ms() + super::FRAME_BUDGET_MS) {
-                Ok(true) => {}
-                Ok(false) => self.draw_over_frames(),
+                Ok(true) => done(),
+                Ok(false) => self.draw_over_frames(done),
                 Err(error) => web_sys::console::error_1(&error.to_string().into()),
             }
         });

@@ -40,6 +40,22 @@ async fn ask(h: &Harness, prompt: &str, n: usize) -> Result<Vec<Value>> {
     Ok(body["messages"].as_array().cloned().unwrap_or_default())
 }
 
+/// The chat's earlier turns on the page: each one's title, whether it is open, and what its
+/// answer holds.
+async fn transcript(h: &Harness) -> Result<Vec<Value>> {
+    let v = h
+        .js(
+            "return [...document.querySelectorAll('[data-test=turn]')].map(t => ({
+               title: t.querySelector('summary').textContent, open: t.open,
+               text: t.querySelector('.turn-answer').textContent,
+               blocks: t.querySelectorAll('.code-block').length,
+               actions: [...t.querySelectorAll('.code-actions button')].map(b => b.className) }));",
+            vec![],
+        )
+        .await?;
+    Ok(v.as_array().cloned().unwrap_or_default())
+}
+
 fn roles(messages: &[Value]) -> Vec<&str> {
     messages
         .iter()
@@ -63,6 +79,24 @@ async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> R
         let earlier = second[1]["content"].as_str().unwrap_or_default();
         ensure!(earlier.contains("```html"), "the earlier answer comes back: {earlier:.80}");
         ensure!(h.text("chat-turns").await?.starts_with("2 turns"), "two turns shown");
+        // The first answer moved above the new one, closed, with only Copy on its code.
+        let turns = transcript(h).await?;
+        ensure!(turns.len() == 1, "one earlier turn: {turns:?}");
+        ensure!(
+            turns[0]["title"] == json!(format!("1. {PROMPT}")) && turns[0]["open"] == json!(false),
+            "{turns:?}"
+        );
+        ensure!(
+            turns[0]["blocks"] == json!(1)
+                && turns[0]["actions"] == json!(["code-copy"])
+                && turns[0]["text"].as_str().is_some_and(|t| t.contains("<!DOCTYPE html>")),
+            "the first answer, whole: {:.300}",
+            turns[0]
+        );
+        ensure!(
+            !h.text("answer").await?.contains("<!DOCTYPE html>"),
+            "the current answer holds only the follow-up's"
+        );
 
         // The demo answers a follow-up with a small JS snippet: break it in the editor, run
         // it, and ask for a fix.
@@ -87,9 +121,12 @@ async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> R
             "the edited code and its error: {asked}"
         );
 
+        ensure!(transcript(h).await?.len() == 2, "the follow-up joined the transcript");
         h.click("new-chat").await?;
+        ensure!(transcript(h).await?.is_empty(), "a new chat clears the transcript");
         let fresh = ask(h, "Write a clock", 3).await?;
         ensure!(roles(&fresh) == ["user"], "a new chat starts over: {:?}", roles(&fresh));
+        ensure!(transcript(h).await?.is_empty(), "a first prompt has no earlier turn");
         Ok(())
     })
     .await
@@ -150,6 +187,23 @@ async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted
         ensure!(
             h.text("answer").await?.contains("offline demo model"),
             "the last answer of that chat is shown"
+        );
+        let turns = h
+            .wait_for(
+                "the earlier turn drawn",
+                Duration::from_secs(5),
+                async |h| {
+                    let turns = transcript(h).await?;
+                    let drawn = turns.len() == 1 && turns[0]["blocks"] == json!(1);
+                    Ok(drawn.then_some(turns))
+                },
+            )
+            .await?;
+        ensure!(
+            turns[0]["title"] == json!(format!("1. {PROMPT}"))
+                && turns[0]["actions"] == json!(["code-copy"]),
+            "the reopened chat's first turn: {:.300}",
+            turns[0]
         );
         h.js(CATCH_REQUESTS, vec![]).await?;
         h.choose_listed_model("demo-1000").await?;
