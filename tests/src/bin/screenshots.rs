@@ -1,5 +1,6 @@
 //! `cargo run -p sparkplug-e2e --bin screenshots`: takes the README's screenshots from the
-//! real app in headless Chromium (a run mid-stream, one finished, the kiosk) into `docs/`.
+//! real app in headless Chromium (a run mid-stream, one finished, a follow-up under the chat's
+//! earlier turn, the kiosk) into `docs/`.
 
 use std::time::Duration;
 
@@ -34,6 +35,17 @@ async fn main() -> Result<()> {
         .await?;
         h.js("window.scrollTo(0, 0);", vec![json!(null)]).await?;
         save(h, &docs.join("screenshot-done.png")).await?;
+
+        // A follow-up: the first answer becomes the chat's earlier turn above the new one.
+        h.type_into("prompt", "Make the board bigger").await?;
+        h.click("send").await?;
+        h.wait_for_answer(Duration::from_secs(30)).await?;
+        h.js(
+            "document.querySelector('[data-test=transcript]').scrollIntoView(); window.scrollBy(0, -80);",
+            vec![],
+        )
+        .await?;
+        save(h, &docs.join("screenshot-chat.png")).await?;
 
         // The kiosk mid-race: its attract loop starts by itself.
         h.browser.goto(&format!("{}/kiosk", h.base)).await?;
