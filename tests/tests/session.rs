@@ -184,10 +184,18 @@ async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted
                 .then_some(()))
         })
         .await?;
-        ensure!(
-            h.text("answer").await?.contains("offline demo model"),
-            "the last answer of that chat is shown"
-        );
+        // The answer is drawn over the next frames, once the markdown engine is there.
+        h.wait_for(
+            "the last answer of that chat",
+            Duration::from_secs(10),
+            async |h| {
+                Ok(h.text("answer")
+                    .await?
+                    .contains("offline demo model")
+                    .then_some(()))
+            },
+        )
+        .await?;
         let turns = h
             .wait_for(
                 "the earlier turn drawn",

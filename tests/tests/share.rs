@@ -98,10 +98,13 @@ async fn a_share_link_restores_the_run_without_running_it() -> Result<()> {
         h.browser.goto("about:blank").await?;
         h.browser.goto(&link).await?;
         wait_for_shared(h).await?;
-        ensure!(
-            shown(h).await? == original,
-            "restored the same prompt, answer and figures"
-        );
+        // The answer is drawn over the next frames, once the markdown engine is there.
+        h.wait_for(
+            "the same prompt, answer and figures",
+            Duration::from_secs(10),
+            async |h| Ok((shown(h).await? == original).then_some(())),
+        )
+        .await?;
         ensure!(
             h.attr("shared-banner", "data-model").await?.as_deref() == Some("demo-1000"),
             "the model is named"
@@ -156,8 +159,12 @@ async fn a_run_too_big_for_a_link_round_trips_as_a_dropped_file() -> Result<()> 
         )
         .await?;
         wait_for_shared(h).await?;
-        let restored = shown(h).await?;
-        ensure!(restored.answer.len() == original.answer.len(), "the whole answer is back");
+        let restored = h
+            .wait_for("the whole answer", Duration::from_secs(10), async |h| {
+                let restored = shown(h).await?;
+                Ok((restored.answer.len() == original.answer.len()).then_some(restored))
+            })
+            .await?;
         ensure!(restored == original, "restored the same prompt, answer and figures");
         ensure!(chat_requests(h).await? == 0, "opening a file sends no chat request");
 
