@@ -249,6 +249,17 @@ impl Harness {
         .map(drop)
     }
 
+    /// The paths of everything the page has fetched so far (its resource timing entries).
+    pub async fn fetched(&self) -> Result<Vec<String>> {
+        let paths = self
+            .js(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);",
+                vec![],
+            )
+            .await?;
+        Ok(serde_json::from_value(paths)?)
+    }
+
     /// Picks `model` and `prompt` straight in the form (firing the events a user's edits
     /// fire), then presses Send.
     pub async fn ask(&self, model: &str, prompt: &str) -> Result<()> {

@@ -12,13 +12,7 @@ const PROMPT: &str = "Write a Minesweeper clone in a single HTML file";
 
 /// Whether the page has fetched the editor bundle.
 async fn bundle_loaded(h: &Harness) -> Result<bool> {
-    let v = h
-        .js(
-            "return performance.getEntriesByType('resource').some(e => e.name.endsWith('/editor.js'));",
-            vec![],
-        )
-        .await?;
-    Ok(v.as_bool().unwrap_or(false))
+    Ok(h.fetched().await?.iter().any(|p| p == "/editor.js"))
 }
 
 /// Clicks the first block's Edit button; returns ms until the editor's content is on the page.

@@ -12,17 +12,6 @@ use sparkplug_e2e::{copy_dir, dist_dir, test_config, Harness};
 const ENGINE: &str = "sparkplug-markdown";
 const PROMPT: &str = "Write a Minesweeper clone in a single HTML file";
 
-/// Resource names the page fetched (the last path segment of each).
-async fn fetched(h: &Harness) -> Result<Vec<String>> {
-    let names = h
-        .js(
-            "return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop());",
-            vec![],
-        )
-        .await?;
-    Ok(serde_json::from_value(names)?)
-}
-
 /// Streams the Minesweeper answer unthrottled; returns the answer's text once it is all on
 /// the page, and its length from the status.
 async fn stream_answer(h: &Harness) -> Result<(String, u64)> {
@@ -42,22 +31,22 @@ async fn the_engine_loads_after_start_and_renders_the_answer() -> Result<()> {
                 "index.html must not load the engine itself"
             );
             h.open("/").await?;
-            let names = h
+            let paths = h
                 .wait_for(
                     "the engine to be fetched",
                     Duration::from_secs(10),
                     async |h| {
-                        let names = fetched(h).await?;
-                        Ok(names
+                        let paths = h.fetched().await?;
+                        Ok(paths
                             .iter()
-                            .any(|n| n == &format!("{ENGINE}_bg.wasm"))
-                            .then_some(names))
+                            .any(|p| p == &format!("/{ENGINE}_bg.wasm"))
+                            .then_some(paths))
                     },
                 )
                 .await?;
             ensure!(
-                names.iter().any(|n| n == &format!("{ENGINE}.js")),
-                "the engine's glue was imported: {names:?}"
+                paths.iter().any(|p| p == &format!("/{ENGINE}.js")),
+                "the engine's glue was imported: {paths:?}"
             );
             let (text, chars) = stream_answer(h).await?;
             let rendered: Value = h

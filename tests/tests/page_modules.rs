@@ -34,29 +34,13 @@ async fn open(h: &Harness, path: &str, mounted: &str) -> Result<()> {
     .await
 }
 
-/// The paths of everything this page has fetched so far.
-async fn fetched(h: &Harness) -> Result<Vec<String>> {
-    let paths = h
-        .js(
-            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);",
-            vec![],
-        )
-        .await?;
-    Ok(paths
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p.as_str().map(str::to_owned))
-        .collect())
-}
-
 #[tokio::test]
 async fn each_page_fetches_only_its_own_module() -> Result<()> {
     let h = Harness::start("page_modules", test_config()).await?;
     h.run(async |h| {
         for (path, mounted, module) in PAGES {
             open(h, path, mounted).await?;
-            let fetched = fetched(h).await?;
+            let fetched = h.fetched().await?;
             for file in [format!("/{module}.js"), format!("/{module}_bg.wasm")] {
                 let times = fetched.iter().filter(|p| **p == file).count();
                 ensure!(
