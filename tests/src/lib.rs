@@ -33,9 +33,9 @@ pub fn dist_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("dist"))
 }
 
-/// The shared recorded streams beside the repository.
+/// The recorded streams and test data inside the repository (`tests/fixtures/`).
 pub fn fixtures_dir() -> PathBuf {
-    workspace_root().join("../shared/fixtures")
+    workspace_root().join("tests/fixtures")
 }
 
 /// Copies the directory `from` and everything in it to `to` (a build to alter for a test).

@@ -14,7 +14,7 @@ use sparkplug_core::{ApiFormat, StreamDecoder, StreamEvent};
 const NETWORK_CHUNK: usize = 1460;
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
 /// Every recorded body whose expected file says `openai-chat`, each closed by a blank line

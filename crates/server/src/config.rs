@@ -80,7 +80,7 @@ impl Default for Config {
             embed_hosts: Vec::new(),
             pyodide_dir: PathBuf::from(".tools/npm/node_modules/pyodide"),
             enable_test_models: false,
-            fixtures_dir: PathBuf::from("../shared/fixtures/streams"),
+            fixtures_dir: PathBuf::from("tests/fixtures/streams"),
             upstreams: Vec::new(),
             upstream_idle_timeout: Duration::from_secs(30),
             record_dir: None,

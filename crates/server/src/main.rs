@@ -95,7 +95,7 @@ struct Cli {
     #[arg(long, env = "SPARKPLUG_ENABLE_TEST_MODELS")]
     enable_test_models: bool,
 
-    /// Recordings that test/fixture/<path> replays. [default: ../shared/fixtures/streams] [toml: fixtures_dir]
+    /// Recordings that test/fixture/<path> replays. [default: tests/fixtures/streams] [toml: fixtures_dir]
     #[arg(long, env = "SPARKPLUG_FIXTURES_DIR", value_name = "DIR")]
     fixtures_dir: Option<PathBuf>,
 

@@ -22,7 +22,7 @@ use sparkplug_server::{Running, UpstreamConfig, UpstreamFormat};
 const PLAIN: &str = "openai-chat/openai-python_gpt-4o_plain-text_include-usage.sse";
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/streams")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/streams")
 }
 
 fn upstream(name: &str, addr: std::net::SocketAddr, key_env: Option<&str>) -> UpstreamConfig {

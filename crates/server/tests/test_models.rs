@@ -9,7 +9,7 @@ use common::*;
 use serde_json::json;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/streams")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/streams")
 }
 
 const PLAIN: &str = "openai-chat/openai-python_gpt-4o_plain-text_include-usage.sse";

@@ -1,5 +1,5 @@
 //! Shared helpers for the integration tests: where the fixtures live and how to read them.
-//! Fixtures are read in place at run time and never copied into the repository.
+//! Fixtures live in the repository under `tests/fixtures/` (sources in its SOURCES.md).
 
 #![allow(dead_code)] // each test binary uses its own subset of these helpers
 
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use sparkplug_core::ApiFormat;
 
 pub fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
 pub fn read_json(relative: &str) -> serde_json::Value {
