@@ -7,15 +7,17 @@ use std::rc::Rc;
 use leptos::html::{Div, Pre};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sparkplug_core::conversation::{fix_it_prompt, Conversation, Turn};
-use sparkplug_core::endpoints::{Endpoints, DEMO_ID};
-use sparkplug_core::explain::{explain_outcome, StatusLine};
-use sparkplug_core::history::Session;
-use sparkplug_core::meter::MeterSnapshot;
-use sparkplug_core::reduce::ToolCall;
-use sparkplug_core::request::{auth_headers, chat_path, chat_request, Answerer, ChatMessage};
+use sparkplug_core::pages::conversation::{fix_it_prompt, Conversation, Turn};
+use sparkplug_core::pages::history::Session;
+use sparkplug_core::provider::endpoints::{Endpoints, DEMO_ID};
+use sparkplug_core::provider::request::{
+    auth_headers, chat_path, chat_request, Answerer, ChatMessage,
+};
+use sparkplug_core::run::explain::{explain_outcome, StatusLine};
+use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::{tool_calls_text, LiveRun, Outcome, SideChannels};
 use sparkplug_core::sandbox::runnable::Runnable;
+use sparkplug_core::stream::reduce::ToolCall;
 use web_sys::AbortController;
 
 use crate::browser::storage;
@@ -36,7 +38,7 @@ use crate::live::text_sink::TextSink;
 use crate::net::stream::stream_into_run;
 use crate::render::renderer::AnswerRenderer;
 use crate::render::transcript;
-use sparkplug_core::share::SharedRun;
+use sparkplug_core::pages::share::SharedRun;
 
 #[component]
 pub fn App() -> impl IntoView {

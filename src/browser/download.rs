@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use leptos::prelude::{document, set_timeout};
-use sparkplug_core::download::File;
+use sparkplug_core::pages::download::File;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 

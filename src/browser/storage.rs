@@ -1,7 +1,7 @@
 //! Saving settings in this browser's localStorage. Endpoints and API keys go under separate
 //! entries so keys can be forgotten in one step and never travel with anything else.
 
-use sparkplug_core::endpoints::{Endpoints, KeyRing};
+use sparkplug_core::provider::endpoints::{Endpoints, KeyRing};
 
 const ENDPOINTS: &str = "sparkplug.endpoints.v1";
 const KEYS: &str = "sparkplug.keys.v1";

@@ -3,7 +3,7 @@
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use sparkplug_core::explain::{StatusLine, Tone};
+use sparkplug_core::run::explain::{StatusLine, Tone};
 
 use crate::render::{code_block, scroll};
 

@@ -3,7 +3,7 @@
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use sparkplug_core::download;
+use sparkplug_core::pages::download;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlDivElement};

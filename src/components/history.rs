@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sparkplug_core::conversation::Turn;
-use sparkplug_core::history::{newest_first, title_from, Session};
+use sparkplug_core::pages::conversation::Turn;
+use sparkplug_core::pages::history::{newest_first, title_from, Session};
 
 use crate::browser::idb;
 

@@ -2,7 +2,7 @@
 //! client-observed rates side by side, then time to first token, tokens, elapsed, averages.
 
 use leptos::prelude::*;
-use sparkplug_core::meter::MeterSnapshot;
+use sparkplug_core::run::meter::MeterSnapshot;
 
 /// The sparkline's drawing box (the SVG stretches it to the panel's width).
 const SPARK_WIDTH: f64 = 120.0;

@@ -2,8 +2,8 @@
 //! Ctrl/Cmd+Enter sends.
 
 use leptos::prelude::*;
-use sparkplug_core::endpoints::Endpoints;
-use sparkplug_core::models::ModelInfo;
+use sparkplug_core::provider::endpoints::Endpoints;
+use sparkplug_core::provider::models::ModelInfo;
 
 #[component]
 pub fn Prompt(

@@ -3,7 +3,7 @@
 
 use leptos::html::{Div, Ol};
 use leptos::prelude::*;
-use sparkplug_core::explain::{StatusLine, Tone};
+use sparkplug_core::run::explain::{StatusLine, Tone};
 use sparkplug_core::sandbox::runnable::Runnable;
 use sparkplug_core::sandbox::watchdog::{limit_ms_from_seconds, DEFAULT_LIMIT_MS};
 use wasm_bindgen::closure::Closure;

@@ -2,8 +2,8 @@
 //! remove it, and forget every key at once. Keys are typed into password fields only.
 
 use leptos::prelude::*;
-use sparkplug_core::decode::ApiFormat;
-use sparkplug_core::endpoints::{Endpoint, Endpoints, KeyRing, DEMO_ID, PRESETS};
+use sparkplug_core::provider::endpoints::{Endpoint, Endpoints, KeyRing, DEMO_ID, PRESETS};
+use sparkplug_core::provider::ApiFormat;
 
 use crate::browser::storage;
 

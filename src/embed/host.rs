@@ -3,7 +3,7 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use sparkplug_core::embed::{parse_command, Command, Event, HostPolicy};
+use sparkplug_core::pages::embed::{parse_command, Command, Event, HostPolicy};
 
 /// Sends one event to the framing page. The target origin is `*` because the server's
 /// `Referrer-Policy: no-referrer` hides the parent's origin; events carry nothing the host

@@ -8,9 +8,11 @@ mod run;
 use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sparkplug_core::embed::{Command, EmbedConfig, Event, HeightReport, HostPolicy, RunMode, View};
-use sparkplug_core::explain::StatusLine;
-use sparkplug_core::meter::MeterSnapshot;
+use sparkplug_core::pages::embed::{
+    Command, EmbedConfig, Event, HeightReport, HostPolicy, RunMode, View,
+};
+use sparkplug_core::run::explain::StatusLine;
+use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::ApiFormat;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -194,7 +196,7 @@ fn EmbedRun(setup: Setup) -> impl IntoView {
                 data-test="embed-prompt"
                 aria-label="Prompt"
                 rows="2"
-                maxlength=sparkplug_core::embed::MAX_PROMPT_CHARS.to_string()
+                maxlength=sparkplug_core::pages::embed::MAX_PROMPT_CHARS.to_string()
                 prop:value=move || prompt.get()
                 on:input=move |e| prompt.set(event_target_value(&e))
             ></textarea>

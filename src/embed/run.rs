@@ -5,12 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use sparkplug_core::embed::{Event, Throttle, RATE_INTERVAL_MS};
-use sparkplug_core::explain::{explain_outcome, StatusLine};
-use sparkplug_core::meter::MeterSnapshot;
-use sparkplug_core::reduce::ToolCall;
-use sparkplug_core::request::{chat_path, chat_request, Answerer, ChatMessage};
+use sparkplug_core::pages::embed::{Event, Throttle, RATE_INTERVAL_MS};
+use sparkplug_core::provider::request::{chat_path, chat_request, Answerer, ChatMessage};
+use sparkplug_core::run::explain::{explain_outcome, StatusLine};
+use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
+use sparkplug_core::stream::reduce::ToolCall;
 use sparkplug_core::ApiFormat;
 use web_sys::{AbortController, Element};
 

@@ -2,7 +2,7 @@
 //! first token, finish time), its place once done, and its code growing in a `<pre>`.
 
 use leptos::prelude::*;
-use sparkplug_core::race::seconds;
+use sparkplug_core::pages::kiosk::race::seconds;
 
 use super::race::LaneView;
 

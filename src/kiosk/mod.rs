@@ -10,7 +10,7 @@ use leptos::ev;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sparkplug_core::attract::{Attract, KioskSettings, Mode, Step};
+use sparkplug_core::pages::kiosk::attract::{Attract, KioskSettings, Mode, Step};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 

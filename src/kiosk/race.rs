@@ -6,10 +6,10 @@ use std::rc::Rc;
 
 use leptos::html::Pre;
 use leptos::prelude::*;
-use sparkplug_core::decode::ApiFormat;
-use sparkplug_core::meter::MeterSnapshot;
-use sparkplug_core::race::{Lane, Race};
-use sparkplug_core::request::{chat_path, chat_request, Answerer, ChatMessage};
+use sparkplug_core::pages::kiosk::race::{Lane, Race};
+use sparkplug_core::provider::request::{chat_path, chat_request, Answerer, ChatMessage};
+use sparkplug_core::provider::ApiFormat;
+use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::{LiveRun, Outcome};
 use web_sys::AbortController;
 

@@ -5,11 +5,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::request_animation_frame;
-use sparkplug_core::meter::MeterSnapshot;
+use sparkplug_core::run::meter::MeterSnapshot;
 
 use crate::render::renderer::AnswerRenderer;
-use sparkplug_core::reduce::ToolCall;
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
+use sparkplug_core::stream::reduce::ToolCall;
 
 /// What the view learns each frame.
 pub trait FrameTarget: 'static {

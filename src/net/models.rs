@@ -1,9 +1,9 @@
 //! Fetching an endpoint's model list; the body is parsed by the core. The API key goes in
 //! a header only, never in the URL.
 
-use sparkplug_core::decode::ApiFormat;
-use sparkplug_core::models::{parse_model_list, ModelInfo};
-use sparkplug_core::request::{auth_headers, models_path};
+use sparkplug_core::provider::models::{parse_model_list, ModelInfo};
+use sparkplug_core::provider::request::{auth_headers, models_path};
+use sparkplug_core::provider::ApiFormat;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};

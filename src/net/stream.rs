@@ -161,7 +161,7 @@ fn js_message(error: &JsValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sparkplug_core::decode::ApiFormat;
+    use sparkplug_core::provider::ApiFormat;
     use sparkplug_core::run::{LiveRun, Outcome};
     use wasm_bindgen_test::*;
 

@@ -3,7 +3,7 @@
 //!
 //! Only Copy stays on their code blocks: Run, Edit and Download act on the current answer.
 
-use sparkplug_core::conversation::Turn;
+use sparkplug_core::pages::conversation::Turn;
 use web_sys::{Document, Element};
 
 use super::renderer::AnswerRenderer;

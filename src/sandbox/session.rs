@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::{set_interval_with_handle, IntervalHandle, Set, WriteSignal};
-use sparkplug_core::explain::{StatusLine, Tone};
+use sparkplug_core::run::explain::{StatusLine, Tone};
 use sparkplug_core::sandbox::console::{lines_for, Console, Line};
 use sparkplug_core::sandbox::protocol::{self, Message};
 use sparkplug_core::sandbox::runnable::Runnable;

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use sparkplug_core::decode::ApiFormat;
-use sparkplug_core::detect::detect_format;
-use sparkplug_core::reduce::{reduce_body, Chunking};
+use sparkplug_core::provider::detect::detect_format;
+use sparkplug_core::provider::ApiFormat;
+use sparkplug_core::stream::reduce::{reduce_body, Chunking};
 
 const USAGE: &str = "usage: cargo xtask inspect-stream [--format openai-chat|openai-responses|anthropic|ollama|auto] [--chunks whole|bytes:N|random:SEED] FILE";
 

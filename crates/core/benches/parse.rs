@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use serde_json::Value;
-use sparkplug_core::sse::SseParser;
+use sparkplug_core::stream::sse::SseParser;
 use sparkplug_core::{ApiFormat, StreamDecoder, StreamEvent};
 
 /// About one TCP segment: what a browser's fetch reader tends to hand over at a time.

@@ -1,31 +1,22 @@
-//! Sparkplug's logic that is not DOM: bytes from a provider in, typed stream events out,
-//! plus the maths behind the meter. Pure Rust with no web-sys, so it is tested natively.
+//! Sparkplug's logic that is not DOM, tested natively. Bytes flow one way through it:
+//! `provider` (requests, formats) → `stream` (framing, events) → `run` (meter) → `markdown`.
+//!
+//! - [`provider`]: each API format's request, decoder, model list and error bodies, and the
+//!   user's endpoints.
+//! - [`stream`]: SSE/NDJSON framing and the typed [`StreamEvent`]s every decoder produces.
+//! - [`run`]: one streamed answer as it happens, the meter, the token estimate and the status
+//!   line that explains how it ended.
+//! - [`markdown`]: the streamed block splitter, the renderer and the code highlighter.
+//! - [`sandbox`]: running an answer's code in the sandboxed runner frame.
+//! - [`pages`]: the models behind the pages: chat, history, share, downloads, embed, kiosk.
 
-pub mod attract;
-pub mod conversation;
-pub mod decode;
-pub mod detect;
-pub mod download;
-pub mod embed;
-pub mod endpoints;
-pub mod estimate;
-pub mod event;
-pub mod explain;
-pub mod highlight;
-pub mod history;
 pub mod markdown;
-pub mod meter;
-pub mod models;
-pub mod ndjson;
-pub mod race;
-pub mod reduce;
-pub mod request;
+pub mod pages;
+pub mod provider;
 pub mod run;
 pub mod sandbox;
-pub mod share;
-pub mod sse;
 pub mod stream;
 
-pub use decode::ApiFormat;
-pub use event::{ProviderError, ServerTiming, StreamEvent, Usage};
+pub use provider::ApiFormat;
+pub use stream::event::{ProviderError, ServerTiming, StreamEvent, Usage};
 pub use stream::{StreamDecoder, StreamEnd};

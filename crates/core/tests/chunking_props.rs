@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sparkplug_core::reduce::{reduce_body, Chunking, Reduction};
+use sparkplug_core::stream::reduce::{reduce_body, Chunking, Reduction};
 use sparkplug_core::StreamDecoder;
 
 fn recordings() -> &'static [(common::Recording, Reduction)] {

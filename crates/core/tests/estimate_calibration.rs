@@ -4,8 +4,8 @@
 mod common;
 
 use serde_json::Value;
-use sparkplug_core::estimate::{estimate_tokens, TokenEstimator};
-use sparkplug_core::reduce::{reduce_body, Chunking};
+use sparkplug_core::run::estimate::{estimate_tokens, TokenEstimator};
+use sparkplug_core::stream::reduce::{reduce_body, Chunking};
 
 /// Mean of |estimate − truth| / truth.
 fn mean_relative_error(pairs: &[(String, u64, u64)]) -> f64 {

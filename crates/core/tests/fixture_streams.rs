@@ -4,8 +4,8 @@
 mod common;
 
 use serde_json::Value;
-use sparkplug_core::detect::detect_format;
-use sparkplug_core::reduce::{reduce_body, Chunking, Reduction};
+use sparkplug_core::provider::detect::detect_format;
+use sparkplug_core::stream::reduce::{reduce_body, Chunking, Reduction};
 use sparkplug_core::{ApiFormat, StreamDecoder, StreamEnd, StreamEvent};
 
 fn decode_whole(format: ApiFormat, body: &[u8]) -> (Vec<StreamEvent>, StreamEnd) {

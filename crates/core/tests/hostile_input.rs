@@ -5,7 +5,7 @@ mod common;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use sparkplug_core::meter::Meter;
+use sparkplug_core::run::meter::Meter;
 use sparkplug_core::{ApiFormat, StreamDecoder, StreamEvent};
 
 /// Decodes `body` in `chunk`-sized pieces and drives a meter with the result.

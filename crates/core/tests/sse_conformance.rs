@@ -5,7 +5,7 @@ mod common;
 
 use base64::Engine;
 use serde_json::Value;
-use sparkplug_core::sse::{EndOfInput, SseEvent, SseParser};
+use sparkplug_core::stream::sse::{EndOfInput, SseEvent, SseParser};
 
 struct Outcome {
     events: Vec<SseEvent>,

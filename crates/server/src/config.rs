@@ -110,7 +110,7 @@ impl Default for KioskConfig {
     /// The app's own defaults, so a kiosk without a `[kiosk]` section races what the page
     /// would without a server.
     fn default() -> Self {
-        let defaults = sparkplug_core::attract::KioskSettings::default();
+        let defaults = sparkplug_core::pages::kiosk::attract::KioskSettings::default();
         Self {
             models: defaults.models,
             prompts: defaults.prompts,

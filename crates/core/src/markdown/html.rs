@@ -44,7 +44,7 @@ pub fn code_line_html(out: &mut String, ops: &[Op]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::highlight::TokenClass;
+    use crate::markdown::highlight::TokenClass;
     use proptest::prelude::*;
 
     /// Undoes `escape_into` (the browser's parser does the same for these references).

@@ -1,6 +1,7 @@
 //! Streamed markdown: an incremental block splitter, a safe renderer to typed DOM operations,
 //! escaped HTML for code lines, and the stream that joins them to the code highlighter.
 
+pub mod highlight;
 pub mod html;
 mod line;
 pub mod link;

@@ -3,7 +3,7 @@
 
 use super::split::{BlockSplitter, Split, Tail};
 use super::tree::{code_label, push_highlighted, BlockRenderer, Code, Op, Pulldown};
-use crate::highlight::{Highlighter, Language};
+use crate::markdown::highlight::{Highlighter, Language};
 
 /// One change to the rendered answer, in document order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +117,7 @@ impl<R: BlockRenderer> MarkdownStream<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::highlight::TokenClass;
+    use crate::markdown::highlight::TokenClass;
     use crate::markdown::Element;
 
     #[test]

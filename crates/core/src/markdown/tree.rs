@@ -4,7 +4,7 @@
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::link::safe_href;
-use crate::highlight::{Highlighter, Language, TokenClass};
+use crate::markdown::highlight::{Highlighter, Language, TokenClass};
 
 /// The elements a rendered block may contain.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@
 use thiserror::Error;
 
 use super::tree::{Align, Element, Op};
-use crate::highlight::TokenClass;
+use crate::markdown::highlight::TokenClass;
 use crate::sandbox::runnable::CodeBlock;
 
 /// Output from the engine that does not follow the grammar (a version mismatch or a bug):

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::request::{ChatMessage, Role};
+use crate::provider::request::{ChatMessage, Role};
 
 /// One prompt and the answer it got (empty while it streams, or if it never came).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -1,6 +1,11 @@
 //! Provider wire formats: which one a body speaks, and the per-format decoders that turn
 //! one framed message (an SSE data payload or an NDJSON line) into typed stream events.
 
+pub mod detect;
+pub mod endpoints;
+pub mod models;
+pub mod request;
+
 mod anthropic;
 mod ollama;
 mod openai_chat;
@@ -13,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::event::{ProviderError, StreamEvent};
+use crate::stream::event::{ProviderError, StreamEvent};
 
 /// The streaming formats Sparkplug understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

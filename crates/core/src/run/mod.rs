@@ -1,10 +1,14 @@
 //! One streamed answer as it happens: bytes go in, the decoder's events update the text
 //! waiting for the next frame, the meter and the outcome. No DOM here.
 
-use crate::decode::ApiFormat;
-use crate::event::{ProviderError, StreamEvent};
-use crate::meter::{Meter, MeterSnapshot};
-use crate::reduce::{merge_tool_delta, ToolCall};
+pub mod estimate;
+pub mod explain;
+pub mod meter;
+
+use crate::provider::ApiFormat;
+use crate::run::meter::{Meter, MeterSnapshot};
+use crate::stream::event::{ProviderError, StreamEvent};
+use crate::stream::reduce::{merge_tool_delta, ToolCall};
 use crate::stream::{StreamDecoder, StreamEnd};
 
 /// Why the transport (the browser's fetch) did not complete normally.

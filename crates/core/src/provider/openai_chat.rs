@@ -8,7 +8,7 @@ use super::{
     is_done_sentinel, parse_or_report, provider_error, push_text, reasoning_delta, refusal_delta,
     text_delta,
 };
-use crate::event::{ServerTiming, StreamEvent, Usage};
+use crate::stream::event::{ServerTiming, StreamEvent, Usage};
 
 /// Stateless: every chunk stands alone (usage is cumulative, tool calls carry their index).
 #[derive(Debug, Default)]
@@ -287,7 +287,7 @@ mod tests {
         let events = decode(r#"{"error":{"message":"bad","type":"server_error","code":null}}"#);
         assert_eq!(
             events,
-            [StreamEvent::Error(crate::event::ProviderError {
+            [StreamEvent::Error(crate::stream::event::ProviderError {
                 message: "bad".into(),
                 kind: Some("server_error".into())
             })]

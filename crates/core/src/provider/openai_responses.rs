@@ -8,7 +8,7 @@ use super::{
     is_done_sentinel, parse_or_report, provider_error, push_text, reasoning_delta, refusal_delta,
     text_delta,
 };
-use crate::event::{ProviderError, StreamEvent, Usage};
+use crate::stream::event::{ProviderError, StreamEvent, Usage};
 
 /// Tool calls are numbered in the order they appear; arguments find their call by output index.
 #[derive(Debug, Default)]

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::meter::MeterSnapshot;
+use crate::run::meter::MeterSnapshot;
 
 /// The fragment's prefix: `#share=1.` then the payload; the digit is the format version.
 pub const FRAGMENT_PREFIX: &str = "share=";

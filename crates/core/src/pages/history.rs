@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::conversation::Turn;
+use crate::pages::conversation::Turn;
 
 /// How long a title made from a prompt may be, in characters.
 const TITLE_CHARS: usize = 60;

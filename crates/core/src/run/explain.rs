@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::event::ProviderError;
 use crate::run::{Failure, Outcome, TransportError};
+use crate::stream::event::ProviderError;
 
 /// How a status line should look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::decode::ApiFormat;
+use crate::provider::ApiFormat;
 
 /// The id of our own server's demo endpoint, which needs no key and cannot be removed.
 pub const DEMO_ID: &str = "demo";

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{parse_or_report, provider_error, push_text, reasoning_delta, text_delta};
-use crate::event::{StreamEvent, Usage};
+use crate::stream::event::{StreamEvent, Usage};
 
 /// Keeps the usage seen so far: `message_delta` often repeats only the output count, and
 /// every emitted `Usage` should be the whole current picture.
@@ -128,7 +128,7 @@ impl AnthropicDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::ProviderError;
+    use crate::stream::event::ProviderError;
 
     fn decode_all(messages: &[&str]) -> Vec<StreamEvent> {
         let mut decoder = AnthropicDecoder::default();

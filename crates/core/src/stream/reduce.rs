@@ -7,8 +7,8 @@ use std::str::FromStr;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::decode::ApiFormat;
-use crate::event::{StreamEvent, Usage};
+use crate::provider::ApiFormat;
+use crate::stream::event::{StreamEvent, Usage};
 use crate::stream::StreamDecoder;
 
 /// What a whole stream amounted to.
@@ -203,7 +203,7 @@ pub fn reduce_body(format: ApiFormat, body: &[u8], chunking: Chunking) -> Reduct
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::ProviderError;
+    use crate::stream::event::ProviderError;
 
     #[test]
     fn chunking_parses_and_rejects() {

@@ -1,7 +1,7 @@
 //! A kiosk race: the same prompt on several models at once, each lane's finish time taken
 //! from its meter, the finish order, and the one-line summary shown at the end.
 
-use crate::meter::MeterSnapshot;
+use crate::run::meter::MeterSnapshot;
 
 /// How one lane of a race stands.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::attract::percent_decode;
-use crate::meter::MeterSnapshot;
-use crate::models::ModelInfo;
+use crate::pages::kiosk::attract::percent_decode;
+use crate::provider::models::ModelInfo;
+use crate::run::meter::MeterSnapshot;
 use crate::run::Outcome;
 
 /// The message protocol's version: every command and event carries it as `v`.

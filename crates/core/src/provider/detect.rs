@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::decode::ApiFormat;
+use crate::provider::ApiFormat;
 
 /// How far into the body the guess looks; the first message always fits in practice.
 const LOOK_AHEAD: usize = 16 * 1024;

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::estimate::TokenEstimator;
-use crate::event::{ServerTiming, Usage};
+use crate::run::estimate::TokenEstimator;
+use crate::stream::event::{ServerTiming, Usage};
 
 /// The live rate's sliding window.
 const LIVE_WINDOW_MS: f64 = 1000.0;

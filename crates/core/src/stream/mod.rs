@@ -1,10 +1,15 @@
 //! The one entry point the app feeds response bytes into: frames them (SSE or NDJSON, by
 //! format), decodes each message, and at the end says whether the stream finished or was cut.
 
-use crate::decode::{ApiFormat, Decoder};
-use crate::event::StreamEvent;
-use crate::ndjson::NdjsonSplitter;
-use crate::sse::{EndOfInput, SseEvent, SseParser};
+pub mod event;
+pub mod ndjson;
+pub mod reduce;
+pub mod sse;
+
+use crate::provider::{ApiFormat, Decoder};
+use crate::stream::event::StreamEvent;
+use crate::stream::ndjson::NdjsonSplitter;
+use crate::stream::sse::{EndOfInput, SseEvent, SseParser};
 
 /// Bytes in, [`StreamEvent`]s out, for one response body.
 #[derive(Debug)]

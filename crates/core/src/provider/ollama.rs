@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{parse_or_report, provider_error, push_text, reasoning_delta, text_delta};
-use crate::event::{ServerTiming, StreamEvent, Usage};
+use crate::stream::event::{ServerTiming, StreamEvent, Usage};
 
 /// Ollama sends each tool call whole and unnumbered, so calls are numbered here.
 #[derive(Debug, Default)]
@@ -115,7 +115,7 @@ fn arguments_text(arguments: Option<Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::ProviderError;
+    use crate::stream::event::ProviderError;
 
     fn decode_all(lines: &[&str]) -> Vec<StreamEvent> {
         let mut decoder = OllamaDecoder::default();

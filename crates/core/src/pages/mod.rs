@@ -1,0 +1,9 @@
+//! What each page of the app holds, without the DOM: the chat and its history, share links,
+//! downloads, the embed's parameters and messages, and the kiosk's race and attract loop.
+
+pub mod conversation;
+pub mod download;
+pub mod embed;
+pub mod history;
+pub mod kiosk;
+pub mod share;
