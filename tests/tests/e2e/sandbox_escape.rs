@@ -2,12 +2,11 @@
 //! responsive, still on its page, its stored key unread and unsent, no popup open, and no
 //! request at a second loopback server (another origin) that every attempt aims at.
 
-mod sandbox_support;
 
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context, Result};
-use sandbox_support::{
+use crate::sandbox_support::{
     console, console_dump, console_line, fence, get_head, run_block, set_limit, show_answer,
     Answers, LeakServer,
 };

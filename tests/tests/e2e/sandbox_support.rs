@@ -1,7 +1,5 @@
 //! Shared pieces of the sandbox tests: answers served as fixture streams, a second loopback
 //! server that records any request reaching it, and readers for the console and the pixels.
-// Each test file uses its own subset of these helpers.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};

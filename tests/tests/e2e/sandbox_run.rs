@@ -3,12 +3,11 @@
 //! in a screenshot), and Python from the local Pyodide with its progress bar, warm reuse,
 //! clear offline import errors, the output cap and its time limit.
 
-mod sandbox_support;
 
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Result};
-use sandbox_support::{
+use crate::sandbox_support::{
     console, console_dump, console_line, fence, near, pixel, run_block, set_limit, show_answer,
     Answers,
 };

@@ -1,0 +1,19 @@
+//! The end-to-end tests: our real server and a release build of the app in headless
+//! Chromium. One test binary, one module per area, so they link once.
+
+mod a11y;
+mod download;
+mod editor;
+mod embed;
+mod endpoints;
+mod first_stream;
+mod kiosk;
+mod markdown_engine;
+mod page_modules;
+mod provider_streams;
+mod render;
+mod sandbox_escape;
+mod sandbox_run;
+mod sandbox_support;
+mod session;
+mod share;
