@@ -7,7 +7,15 @@ use sparkplug_core::provider::detect::detect_format;
 use sparkplug_core::provider::ApiFormat;
 use sparkplug_core::stream::reduce::{reduce_body, Chunking};
 
-const USAGE: &str = "usage: cargo xtask inspect-stream [--format openai-chat|openai-responses|anthropic|ollama|auto] [--chunks whole|bytes:N|random:SEED] FILE";
+pub const USAGE: &str = "\
+inspect-stream [--format openai-chat|openai-responses|anthropic|ollama|auto]
+               [--chunks whole|bytes:N|random:SEED] FILE
+                        reduce a recorded stream to one JSON object";
+
+/// The usage line for errors.
+fn usage() -> String {
+    crate::command_usage(USAGE)
+}
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let mut format = "auto".to_string();
@@ -16,16 +24,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
-            "--format" => format = rest.next().ok_or(USAGE)?.clone(),
-            "--chunks" => chunks = rest.next().ok_or(USAGE)?.clone(),
+            "--format" => format = rest.next().ok_or_else(usage)?.clone(),
+            "--chunks" => chunks = rest.next().ok_or_else(usage)?.clone(),
             flag if flag.starts_with("--") => {
-                return Err(format!("unknown option `{flag}`\n{USAGE}"))
+                return Err(format!("unknown option `{flag}`\n{}", usage()))
             }
             path if file.is_none() => file = Some(PathBuf::from(path)),
-            _ => return Err(USAGE.into()),
+            _ => return Err(usage()),
         }
     }
-    let file = file.ok_or(USAGE)?;
+    let file = file.ok_or_else(usage)?;
     let body = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let format = if format == "auto" {
         detect_format(&body).ok_or_else(|| {
@@ -37,11 +45,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         format
             .parse::<ApiFormat>()
-            .map_err(|e| format!("{e}\n{USAGE}"))?
+            .map_err(|e| format!("{e}\n{}", usage()))?
     };
     let chunking = chunks
         .parse::<Chunking>()
-        .map_err(|e| format!("{e}\n{USAGE}"))?;
+        .map_err(|e| format!("{e}\n{}", usage()))?;
     let reduction = reduce_body(format, &body, chunking);
     let json = serde_json::to_string_pretty(&reduction).map_err(|e| e.to_string())?;
     println!("{json}");

@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's one entry point for setting up a machine, serving the app,
 //! running every test, benchmarking and inspecting recorded streams.
 
+mod bench;
 mod build;
 mod cmd;
 mod inspect;
@@ -11,93 +12,84 @@ mod test;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: cargo xtask <command>
+/// One xtask command: its name, its usage text (printed for `--help`) and what runs it.
+struct Task {
+    name: &'static str,
+    usage: &'static str,
+    run: fn(&[String]) -> Result<(), String>,
+}
 
-commands:
-  setup                 install what is missing (wasm target, Trunk, wasm-bindgen-cli,
-                        wasm-opt, Chromium, ChromeDriver, npm and pip packages)
-  serve [--port P]      setup, build the app in release mode, serve it with the demo
-                        models at http://127.0.0.1:P (default 8080)
-  test                  setup, then native, wasm (headless Chromium) and end-to-end tests
-  bench [render|server|parse|kiosk]
-                        benchmarks that print numbers (all of them by default)
-  inspect-stream [--format openai-chat|openai-responses|anthropic|ollama|auto]
-                 [--chunks whole|bytes:N|random:SEED] FILE
-                        reduce a recorded stream to one JSON object
-";
+const TASKS: [Task; 5] = [
+    Task {
+        name: "setup",
+        usage: setup::USAGE,
+        run: setup::run_command,
+    },
+    Task {
+        name: "serve",
+        usage: serve::USAGE,
+        run: serve::run,
+    },
+    Task {
+        name: "test",
+        usage: test::USAGE,
+        run: test::run,
+    },
+    Task {
+        name: "bench",
+        usage: bench::USAGE,
+        run: bench::run,
+    },
+    Task {
+        name: "inspect-stream",
+        usage: inspect::USAGE,
+        run: inspect::run,
+    },
+];
+
+/// One command's usage text, as `--help` and a wrong argument print it.
+pub fn command_usage(usage: &str) -> String {
+    let mut text = String::from("usage: cargo xtask …\n");
+    for line in usage.lines() {
+        text.push_str("  ");
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+fn usage() -> String {
+    let mut text = String::from("usage: cargo xtask <command> [--help]\n\ncommands:\n");
+    for task in &TASKS {
+        text.push_str(task.usage);
+        text.push('\n');
+    }
+    text
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = args.split_first() else {
-        eprint!("{USAGE}");
+        eprint!("{}", usage());
         return ExitCode::from(2);
     };
-    let result = match command.as_str() {
-        "setup" => setup::run(),
-        "serve" => serve::run(rest),
-        "test" => test::run(rest),
-        "bench" => bench(rest),
-        "inspect-stream" => inspect::run(rest),
-        "-h" | "--help" | "help" => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    if matches!(command.as_str(), "-h" | "--help" | "help") {
+        print!("{}", usage());
+        return ExitCode::SUCCESS;
+    }
+    let Some(task) = TASKS.iter().find(|t| t.name == command) else {
+        eprint!("xtask: unknown command `{command}`\n\n{}", usage());
+        return ExitCode::from(2);
     };
-    match result {
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{}", command_usage(task.usage));
+        return ExitCode::SUCCESS;
+    }
+    match (task.run)(rest) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("xtask: {message}");
             ExitCode::FAILURE
         }
     }
-}
-
-fn bench(args: &[String]) -> Result<(), String> {
-    let which = args.first().map(String::as_str).unwrap_or("all");
-    let known = ["render", "server", "parse", "kiosk", "all"];
-    if !known.contains(&which) {
-        return Err(format!("unknown benchmark `{which}` (one of {known:?})"));
-    }
-    setup::run()?;
-    if matches!(which, "parse" | "all") {
-        cmd::run(cmd::cargo().args(["bench", "-p", "sparkplug-core"]))?;
-    }
-    if matches!(which, "server" | "all") {
-        // The load generator runs the server as its own process, so the server's peak
-        // memory is measured alone.
-        cmd::run(cmd::cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "sparkplug-server",
-            "--bin",
-            "sparkplug-server",
-            "--example",
-            "load",
-        ]))?;
-        cmd::run(
-            std::process::Command::new(paths::root().join("target/release/examples/load"))
-                .args(["--streams", "200", "--rate", "1000", "--duration", "10"])
-                .current_dir(paths::root()),
-        )?;
-    }
-    let browser_benches: Vec<&str> = ["render", "kiosk"]
-        .into_iter()
-        .filter(|b| which == *b || which == "all")
-        .collect();
-    if !browser_benches.is_empty() {
-        // One release build of the app serves every browser benchmark.
-        build::app_release()?;
-    }
-    for bench in browser_benches {
-        cmd::run(
-            cmd::cargo()
-                .args(["run", "--release", "-p", "sparkplug-e2e", "--bin"])
-                .arg(format!("bench-{bench}"))
-                .env("SPARKPLUG_DIST", paths::dist()),
-        )?;
-    }
-    Ok(())
 }

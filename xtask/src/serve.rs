@@ -3,6 +3,10 @@
 
 use crate::{build, cmd, paths, setup};
 
+pub const USAGE: &str = "\
+serve [--port P]        setup, build the app in release mode, serve it with the demo
+                        models at http://127.0.0.1:P (default 8080)";
+
 pub fn run(args: &[String]) -> Result<(), String> {
     let port = parse_port(args)?;
     setup::run()?;
@@ -25,6 +29,6 @@ fn parse_port(args: &[String]) -> Result<u16, String> {
         [flag, value] if flag == "--port" => value
             .parse()
             .map_err(|_| format!("--port takes a number from 1 to 65535, not `{value}`")),
-        _ => Err("usage: cargo xtask serve [--port P]".into()),
+        _ => Err(crate::command_usage(USAGE)),
     }
 }

@@ -10,6 +10,18 @@ use crate::{cmd, paths};
 
 const TRUNK_SERIES: &str = "0.21";
 
+pub const USAGE: &str = "\
+setup                   install what is missing (wasm target, Trunk, wasm-bindgen-cli,
+                        wasm-opt, Chromium, ChromeDriver, npm and pip packages)";
+
+/// `cargo xtask setup`: takes no arguments.
+pub fn run_command(args: &[String]) -> Result<(), String> {
+    match args {
+        [] => run(),
+        _ => Err(crate::command_usage(USAGE)),
+    }
+}
+
 pub fn run() -> Result<(), String> {
     let started = Instant::now();
     eprintln!("setup: checking tools; anything missing is installed");

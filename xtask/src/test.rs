@@ -5,14 +5,20 @@ use std::time::Instant;
 
 use crate::{build, cmd, paths, setup};
 
+pub const USAGE: &str = "\
+test                    setup, then formatting and lints (rustfmt, clippy -D warnings,
+                        native and wasm32), native, wasm (headless Chromium) and
+                        end-to-end tests";
+
 pub fn run(args: &[String]) -> Result<(), String> {
     if !args.is_empty() {
-        return Err("usage: cargo xtask test".into());
+        return Err(crate::command_usage(USAGE));
     }
     let started = Instant::now();
     setup::run()?;
     let mut failed = Vec::new();
 
+    phase("formatting and lints", &mut failed, lints);
     phase("native tests", &mut failed, || {
         cmd::run(
             cmd::cargo()
@@ -65,6 +71,33 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("failed: {}", failed.join(", ")))
     }
+}
+
+/// rustfmt's check, then clippy with warnings as errors: natively for every crate but the
+/// app, and for wasm32 for the app (its code only builds for the browser).
+fn lints() -> Result<(), String> {
+    cmd::run(cmd::cargo().args(["fmt", "--all", "--check"]))?;
+    cmd::run(cmd::cargo().args([
+        "clippy",
+        "--workspace",
+        "--exclude",
+        "sparkplug",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    cmd::run(cmd::cargo().args([
+        "clippy",
+        "-p",
+        "sparkplug",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
 }
 
 /// Runs one phase and records its failure without stopping the others, so one red phase

@@ -2,14 +2,13 @@
 //! responsive, still on its page, its stored key unread and unsent, no popup open, and no
 //! request at a second loopback server (another origin) that every attempt aims at.
 
-
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Context, Result};
 use crate::sandbox_support::{
     console, console_dump, console_line, fence, get_head, run_block, set_limit, show_answer,
     Answers, LeakServer,
 };
+use anyhow::{ensure, Context, Result};
 use serde_json::json;
 use sparkplug_e2e::Harness;
 

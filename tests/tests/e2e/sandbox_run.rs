@@ -3,14 +3,13 @@
 //! in a screenshot), and Python from the local Pyodide with its progress bar, warm reuse,
 //! clear offline import errors, the output cap and its time limit.
 
-
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Result};
 use crate::sandbox_support::{
     console, console_dump, console_line, fence, near, pixel, run_block, set_limit, show_answer,
     Answers,
 };
+use anyhow::{ensure, Result};
 use serde_json::json;
 use sparkplug_e2e::Harness;
 
