@@ -169,6 +169,20 @@ impl Harness {
             .with_context(|| format!("running script: {script}"))
     }
 
+    /// Lets the page draw `n` animation frames (about n/60 s): the window for a check that
+    /// something does *not* happen, counted on the page's own clock instead of a sleep.
+    pub async fn frames(&self, n: u32) -> Result<()> {
+        self.browser
+            .execute_async(
+                "const [n, done] = arguments; let left = n; \
+                 (function tick() { if (left-- <= 0) done(); else requestAnimationFrame(tick); })();",
+                vec![Value::from(n)],
+            )
+            .await
+            .context("waiting for animation frames")?;
+        Ok(())
+    }
+
     /// The element with `data-test="<id>"`, as a CSS selector.
     pub fn sel(id: &str) -> String {
         format!("[data-test=\"{id}\"]")

@@ -185,7 +185,7 @@ async fn esc_stops_the_stream_and_question_mark_lists_the_shortcuts() -> Result<
             })
             .await?;
         let kept = h.text("answer").await?.len();
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        h.frames(30).await?;
         ensure!(
             h.text("answer").await?.len() == kept,
             "nothing more arrives after {status:?}"

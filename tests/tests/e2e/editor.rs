@@ -97,15 +97,21 @@ async fn editor_opens_on_edit_and_follows_the_stream_without_moving_the_cursor()
             Ok(finished(h).await?.then_some(()))
         })
         .await?;
-        // The last frame's text reaches the editor in the observer's microtask.
-        tokio::time::sleep(Duration::from_millis(200)).await;
         let code = h
             .js("return document.querySelector('.code-block .code-body').textContent;", vec![])
             .await?;
         let code = code.as_str().unwrap_or_default();
-        let edited = editor_value(h).await?;
+        let want = format!("XY{code}");
+        // The last frame's text reaches the editor in the observer's microtask.
+        let mut edited = String::new();
+        h.wait_for("the last text in the editor", Duration::from_secs(5), async |h| {
+            edited = editor_value(h).await?;
+            Ok((edited.len() >= want.len()).then_some(()))
+        })
+        .await
+        .ok();
         ensure!(
-            edited == format!("XY{code}"),
+            edited == want,
             "typed text stays where the cursor was and the stream is all there: {:?} vs {:?}",
             &edited[..edited.len().min(60)],
             &code[..code.len().min(60)]

@@ -123,7 +123,7 @@ async fn allowed_host_runs_the_embed_and_hears_every_event() -> Result<()> {
     h.run(async |h| {
         open_host(h, &format!("{allowed}/")).await?;
         // Click-to-run is the default: nothing streams until asked.
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        h.frames(30).await?;
         ensure!(
             of_type(&events(h).await?, "stream-start").is_empty(),
             "the embed started without being asked"
@@ -218,7 +218,7 @@ async fn command_from_a_disallowed_host_is_ignored() -> Result<()> {
             vec![],
         )
         .await?;
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        h.frames(120).await?;
         let all = events(h).await?;
         ensure!(
             of_type(&all, "stream-start").is_empty() && of_type(&all, "rate").is_empty(),
@@ -244,7 +244,7 @@ async fn autorun_waits_until_the_embed_is_scrolled_into_view() -> Result<()> {
     let (h, allowed, _) = start("embed_autorun").await?;
     h.run(async |h| {
         open_host(h, &format!("{allowed}/below")).await?;
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        h.frames(60).await?;
         ensure!(
             of_type(&events(h).await?, "stream-start").is_empty(),
             "the embed ran below the fold"

@@ -88,7 +88,7 @@ async fn stop_ends_the_stream_and_keeps_the_partial_answer() -> Result<()> {
             })
             .await?;
         let at_stop = answer_len(h).await?;
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        h.frames(36).await?;
         let later = answer_len(h).await?;
         ensure!(at_stop > 0, "partial text kept ({status})");
         ensure!(

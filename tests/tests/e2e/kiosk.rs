@@ -161,7 +161,7 @@ async fn the_attract_loop_runs_when_idle_and_yields_to_a_key() -> Result<()> {
         .await?;
         ensure!(mode(h).await? == "visitor", "the visitor has it");
         let frozen = races(h).await?;
-        tokio::time::sleep(Duration::from_millis(1000)).await;
+        h.frames(60).await?;
         ensure!(
             races(h).await? <= frozen + 1,
             "no preset races while the visitor is here (at most the one stopped mid-way)"

@@ -340,21 +340,21 @@ async fn the_answer_follows_the_stream_until_the_reader_scrolls_up() -> Result<(
             "the jump button is on screen and on top: {seen}"
         );
         let (_, _, height_then) = scroll_state(h).await?;
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        let (_, top, height) = scroll_state(h).await?;
-        ensure!(
-            height > height_then,
-            "the answer kept growing ({height_then} → {height})"
-        );
+        let top = h
+            .wait_for("the answer to grow", Duration::from_secs(10), async |h| {
+                let (_, top, height) = scroll_state(h).await?;
+                Ok((height > height_then + 100.0).then_some(top))
+            })
+            .await?;
         ensure!(top < 1.0, "the reader's position is kept: scrollTop {top}");
 
         h.click("jump-latest").await?;
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        let (gap, _, _) = scroll_state(h).await?;
-        ensure!(
-            gap < 60.0,
-            "following again after the jump: {gap:.0} px from the end"
-        );
+        h.wait_for(
+            "the page to follow the end again (within 60 px)",
+            Duration::from_secs(5),
+            async |h| Ok((scroll_state(h).await?.0 < 60.0).then_some(())),
+        )
+        .await?;
         ensure!(
             h.attr("jump-latest", "hidden").await?.is_some(),
             "the button hides again"

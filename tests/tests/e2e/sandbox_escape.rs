@@ -327,7 +327,7 @@ async fn hostile_code_leaves_the_app_and_its_keys_alone() -> Result<()> {
                 Ok(h.text("run-status").await?.starts_with("Page loaded").then_some(()))
             })
             .await?;
-            tokio::time::sleep(Duration::from_millis(800)).await;
+            h.frames(48).await?;
             unharmed(h, &leak, name).await?;
         }
 
@@ -401,17 +401,21 @@ async fn hostile_code_leaves_the_app_and_its_keys_alone() -> Result<()> {
             .await?;
         ensure!(runners == json!(1), "one fresh runner after the kill, found {runners}");
         h.js(
-            "const f = document.createElement('iframe'); f.setAttribute('sandbox', 'allow-scripts'); f.src = arguments[0]; document.body.appendChild(f); window.__stale = f;",
+            "const f = document.createElement('iframe'); f.setAttribute('sandbox', 'allow-scripts'); f.src = arguments[0]; window.__staleLoaded = false; f.onload = () => { window.__staleLoaded = true; }; document.body.appendChild(f); window.__stale = f;",
             vec![old_src],
         )
         .await?;
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        h.wait_for("the stale frame to load", Duration::from_secs(10), async |h| {
+            let loaded = h.js("return window.__staleLoaded;", vec![]).await?;
+            Ok((loaded == json!(true)).then_some(()))
+        })
+        .await?;
         h.js(
             "window.__stale.contentWindow.postMessage(JSON.stringify({v: 1, type: 'run', nonce: 'stale0000', lang: 'html', code: '<script>console.log(\"STALE-OUTPUT\")<\\/script>', timeout_ms: 1000}), '*');",
             vec![],
         )
         .await?;
-        tokio::time::sleep(Duration::from_millis(800)).await;
+        h.frames(48).await?;
         let dump = console_dump(h).await?;
         ensure!(!dump.contains("STALE-OUTPUT"), "a stale frame was believed:\n{dump}");
         let status = h.text("run-status").await?;

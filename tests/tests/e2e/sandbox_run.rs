@@ -9,7 +9,7 @@ use crate::sandbox_support::{
     console, console_dump, console_line, fence, near, pixel, run_block, set_limit, show_answer,
     Answers,
 };
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use serde_json::json;
 use sparkplug_e2e::Harness;
 
@@ -117,17 +117,17 @@ async fn html_css_and_js_blocks_combine_into_one_drawn_page() -> Result<()> {
         let (left, top, width) = (at(0), at(1), at(2));
         ensure!(width > 200.0, "the preview is wide enough to test: {width}");
         // Inside the box: the script's green over the style's red. Beside it: the body's blue.
-        let mut inside = [0; 4];
-        let mut beside = [0; 4];
-        for _ in 0..20 {
-            inside = pixel(h, left + 60.0, top + 60.0).await?;
-            beside = pixel(h, left + 180.0, top + 60.0).await?;
-            if near(inside, [0, 255, 0]) && near(beside, [0, 0, 255]) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        anyhow::bail!("expected green box on blue, saw {inside:?} and {beside:?}")
+        let mut seen = ([0; 4], [0; 4]);
+        let drawn = h
+            .wait_for("the page's colours", Duration::from_secs(2), async |h| {
+                seen = (
+                    pixel(h, left + 60.0, top + 60.0).await?,
+                    pixel(h, left + 180.0, top + 60.0).await?,
+                );
+                Ok((near(seen.0, [0, 255, 0]) && near(seen.1, [0, 0, 255])).then_some(()))
+            })
+            .await;
+        drawn.with_context(|| format!("expected green box on blue, saw {seen:?}"))
     })
     .await
 }
