@@ -8,8 +8,10 @@
 //!   line that explains how it ended.
 //! - [`markdown`]: the streamed block splitter, the renderer and the code highlighter.
 //! - [`sandbox`]: running an answer's code in the sandboxed runner frame.
+//! - [`edit`]: fast-apply edits (search/replace blocks, unified diffs) parsed, applied, diffed.
 //! - [`pages`]: the models behind the pages: chat, history, share, downloads, embed, kiosk.
 
+pub mod edit;
 pub mod markdown;
 pub mod pages;
 pub mod provider;

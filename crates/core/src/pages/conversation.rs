@@ -69,8 +69,7 @@ impl Conversation {
 /// run's last `error`. The fence is longer than any backtick run in the code, so code that
 /// itself contains fences stays one block.
 pub fn fix_it_prompt(label: &str, code: &str, error: &str) -> String {
-    let longest = code.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest.max(2) + 1);
+    let fence = crate::edit::prompt::fence_for(code);
     let code = code.strip_suffix('\n').unwrap_or(code);
     let label = label.trim();
     format!(
