@@ -9,9 +9,11 @@
 //! - [`markdown`]: the streamed block splitter, the renderer and the code highlighter.
 //! - [`sandbox`]: running an answer's code in the sandboxed runner frame.
 //! - [`edit`]: fast-apply edits (search/replace blocks, unified diffs) parsed, applied, diffed.
+//! - [`iterate`]: the run-until-it-works loop (attempts, fixes, checks, time to green).
 //! - [`pages`]: the models behind the pages: chat, history, share, downloads, embed, kiosk.
 
 pub mod edit;
+pub mod iterate;
 pub mod markdown;
 pub mod pages;
 pub mod provider;

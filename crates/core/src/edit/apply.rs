@@ -4,12 +4,14 @@
 //! Matching is by whole lines because models quote whole lines; a missing or ambiguous match
 //! is a typed error naming the edit, so the caller can ask for the whole file instead.
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::{CodeFile, Edit};
 
 /// How an edit's search text was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum MatchKind {
     /// Character for character.
     Exact,
@@ -218,6 +220,13 @@ fn apply_one(text: &str, search: &str, replace: &str) -> Result<(String, MatchKi
             })
             .collect();
         match starts[..] {
+            [] if kind == MatchKind::Exact => {
+                // Models also quote part of a line (`getElementById('start')`): found
+                // character for character, once, it is as good as whole lines.
+                if let Some(result) = within_lines(text, search, replace) {
+                    return result;
+                }
+            }
             [] => continue,
             [at] => {
                 let new_lines: Vec<String> = if kind == MatchKind::Indentation {
@@ -234,6 +243,27 @@ fn apply_one(text: &str, search: &str, replace: &str) -> Result<(String, MatchKi
         }
     }
     Err(Miss::NotFound)
+}
+
+/// `search` found as a substring of `text` (its final newline optional, since a quoted part
+/// of a line ends where the line does not), or None when it is not there.
+fn within_lines(
+    text: &str,
+    search: &str,
+    replace: &str,
+) -> Option<Result<(String, MatchKind), Miss>> {
+    let trimmed = (search.strip_suffix('\n'), replace.strip_suffix('\n'));
+    let forms = [
+        (search, replace),
+        (trimmed.0.unwrap_or(search), trimmed.1.unwrap_or(replace)),
+    ];
+    forms
+        .into_iter()
+        .find_map(|(search, replace)| match text.matches(search).count() {
+            0 => None,
+            1 => Some(Ok((text.replacen(search, replace, 1), MatchKind::Exact))),
+            count => Some(Err(Miss::Ambiguous(count))),
+        })
 }
 
 fn join(lines: &[String], final_newline: bool) -> String {
@@ -332,6 +362,18 @@ mod tests {
             "function f() {\n    if (x && y) {\n        go();\n        stop();\n    }\n}\n"
         );
         assert_eq!(applied.matches, [MatchKind::Indentation]);
+    }
+
+    #[test]
+    fn part_of_a_line_is_found_once_or_reported_ambiguous() {
+        let files = page("go('start').onclick = f;\nstop();\n");
+        let applied = apply_edits(&files, &[edit(None, "go('start')\n", "go('run')\n")]).unwrap();
+        assert_eq!(applied.files[0].text, "go('run').onclick = f;\nstop();\n");
+        let twice = page("f(1); f(1);\n");
+        assert!(matches!(
+            apply_edits(&twice, &[edit(None, "f(1)", "g(1)")]),
+            Err(ApplyError::Ambiguous { count: 2, .. })
+        ));
     }
 
     #[test]
