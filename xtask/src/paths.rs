@@ -35,6 +35,11 @@ pub fn editor_bundle() -> PathBuf {
     tools().join("editor/editor.js")
 }
 
+/// The app's one stylesheet (esbuild's bundle of `style/app.css`), which `index.html` links.
+pub fn style_bundle() -> PathBuf {
+    tools().join("style/app.css")
+}
+
 pub fn dist() -> PathBuf {
     root().join("dist")
 }

@@ -57,8 +57,8 @@ async fn each_page_fetches_only_its_own_module() -> Result<()> {
                 .await?;
             let (linked, unapplied) = (styles[0].as_u64().unwrap_or(0), &styles[1]);
             ensure!(
-                linked > 0 && unapplied.as_array().is_some_and(Vec::is_empty),
-                "{path}: {linked} stylesheets, not applied: {unapplied}"
+                linked == 1 && unapplied.as_array().is_some_and(Vec::is_empty),
+                "{path}: {linked} stylesheets (one bundle expected), not applied: {unapplied}"
             );
             for (_, _, other) in PAGES.iter().filter(|(_, _, m)| *m != module) {
                 let foreign: Vec<_> = fetched
