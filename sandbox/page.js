@@ -1,6 +1,7 @@
 // The page hook: the runner puts it first in every page it shows. It sends the page's
 // console output (values formatted here, as text), uncaught errors, unhandled rejections,
-// blocked network requests and the page's load to the runner.
+// blocked network requests, the run's checks evaluated once the page has loaded, and the
+// page's load to the runner.
 (() => {
   'use strict';
   const MAX_SENT = 1001;
@@ -9,7 +10,18 @@
   // Taken now, before the page's own code can replace them.
   const parentWindow = window.parent;
   const post = (message) => parentWindow.postMessage(message, '*');
-  const hookUrl = document.currentScript ? document.currentScript.src : '';
+  const script = document.currentScript;
+  const hookUrl = script ? script.src : '';
+  // The run's secret and checks, taken before the page's code runs; removing the tag keeps
+  // the secret from the page, so only this hook can report checks and the load.
+  const token = script ? script.dataset.token || '' : '';
+  let checks = [];
+  try {
+    checks = JSON.parse((script && script.dataset.checks) || '[]');
+  } catch {
+    checks = [];
+  }
+  if (script) script.remove();
   let sent = 0;
 
   function send(message) {
@@ -213,5 +225,23 @@
     send({ sp: 'console', level: 'warn', text: 'Blocked by the sandbox (no network, no navigation): ' + what, line: event.lineNumber || null });
   });
 
-  addEventListener('load', () => post({ sp: 'loaded' }));
+  /** Each check, a JavaScript expression, evaluated in the page's global scope. */
+  function runChecks() {
+    checks.forEach((code, index) => {
+      let passed = false;
+      let detail = null;
+      try {
+        const value = (0, eval)(code);
+        passed = Boolean(value);
+        if (!passed) detail = 'it was ' + format(value, 0, [], false);
+      } catch (error) {
+        detail = error instanceof Error ? errorText(error, true) : 'threw ' + format(error, 0, [], false);
+      }
+      post({ sp: 'check', token, index, passed, detail });
+    });
+    post({ sp: 'loaded', token });
+  }
+
+  // Checks wait for the page's own load handlers and the tasks those queued.
+  addEventListener('load', () => setTimeout(() => setTimeout(runChecks, 0), 0));
 })();

@@ -64,7 +64,7 @@ function sparkplugPythonWorker(base) {
   });
 
   onmessage = async (event) => {
-    const { nonce, code } = event.data;
+    const { nonce, code, checks } = event.data;
     current = nonce;
     // Fresh globals per run, so one run's names never leak into the next.
     const globals = pyodide.globals.get('dict')();
@@ -75,12 +75,27 @@ function sparkplugPythonWorker(base) {
     } catch (e) {
       error = String((e && e.message) || e);
     }
+    // Checks run after a clean program, in its globals: an `assert`, or an expression that
+    // must be true.
+    const results = [];
+    if (error === null) {
+      for (const [index, check] of (checks || []).entries()) {
+        const source = /^\s*assert\b/.test(check) ? check : 'assert (' + check + ')';
+        try {
+          await pyodide.runPythonAsync(source, { globals, filename: '<check>' });
+          results.push({ index, passed: true, detail: null });
+        } catch (e) {
+          const lines = String((e && e.message) || e).trim().split('\n');
+          results.push({ index, passed: false, detail: lines[lines.length - 1] });
+        }
+      }
+    }
     try {
       pyodide.runPython('import sys\nsys.stdout.flush()\nsys.stderr.flush()');
     } catch {
       // The run may have replaced sys.stdout with something that cannot flush.
     }
     globals.destroy();
-    postMessage({ kind: 'result', nonce, error });
+    postMessage({ kind: 'result', nonce, error, checks: results });
   };
 }

@@ -11,6 +11,8 @@
   const HEARTBEAT_MS = 250;
   const NONCE = /^[A-Za-z0-9]{1,64}$/;
   const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug']);
+  const MAX_CHECKS = 50;
+  const MAX_CHECK_CHARS = 2000;
 
   const hash = location.hash.slice(1);
   const frameNonce = NONCE.test(hash) ? hash : '';
@@ -18,7 +20,7 @@
   const pyodideBase = new URL('/pyodide/', location.href).href;
   const note = document.getElementById('note');
 
-  /** The current run: { nonce, lines, startedAt, done, page }. */
+  /** The current run: { nonce, lines, startedAt, done, page, checks, token }. */
   let run = null;
   /** The Python worker, kept warm between runs: { worker, ready, job }. */
   let python = null;
@@ -48,6 +50,25 @@
     send('done', { elapsed_ms: performance.now() - current.startedAt }, current.nonce);
   }
 
+  /** Forwards one check's result; the index must be one of the run's checks. */
+  function checked(current, index, passed, detail) {
+    if (current !== run || !Number.isInteger(index) || index < 0 || index >= current.checks.length) return;
+    send('check', { index, passed: passed === true, detail: detail == null ? null : cut(detail) }, current.nonce);
+  }
+
+  /** A fresh secret per run: the hook's check results and load carry it, and the page's own
+   * code never sees it (the hook takes it and removes its script element before the page
+   * runs), so a page cannot pass its own checks or end its run early. */
+  function token() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  function attribute(text) {
+    return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  }
+
   function begin(current) {
     current.startedAt = performance.now();
     send('started', {}, current.nonce);
@@ -55,9 +76,11 @@
 
   // ---- pages ----
 
-  /** Puts the page hook first, on the doctype's line, so the page's line numbers hold. */
-  function instrument(html) {
-    const hook = '<script src="' + pageHook + '"></script>';
+  /** Puts the page hook first, on the doctype's line, so the page's line numbers hold. The
+   * hook's tag carries the run's checks and token. */
+  function instrument(html, current) {
+    const hook = '<script src="' + pageHook + '" data-token="' + current.token +
+      '" data-checks="' + attribute(JSON.stringify(current.checks)) + '"></script>';
     const doctype = /^\s*<!doctype[^>]*>/i.exec(html);
     return doctype ? doctype[0] + hook + html.slice(doctype[0].length) : hook + html;
   }
@@ -72,7 +95,7 @@
       const frame = document.createElement('iframe');
       frame.setAttribute('sandbox', 'allow-scripts');
       frame.setAttribute('title', 'Preview');
-      frame.srcdoc = instrument(code);
+      frame.srcdoc = instrument(code, current);
       current.page = frame;
       document.body.appendChild(frame);
     }, 0);
@@ -81,8 +104,10 @@
   /** A message from the shown page's hook (or from the page's own code: display only). */
   function fromPage(current, data) {
     if (!data || typeof data !== 'object') return;
-    if (data.sp === 'loaded') {
+    if (data.sp === 'loaded' && data.token === current.token) {
       finish(current);
+    } else if (data.sp === 'check' && data.token === current.token) {
+      checked(current, data.index, data.passed, data.detail);
     } else if (data.sp === 'console' && LEVELS.has(data.level)) {
       output(current, 'console', { level: data.level, text: cut(data.text), line: lineNumber(data.line) });
     } else if (data.sp === 'error') {
@@ -120,7 +145,7 @@
     note.hidden = false;
     note.textContent = 'Python: its output is in the console.';
     if (!python) python = startWorker();
-    python.job = { nonce: current.nonce, code };
+    python.job = { nonce: current.nonce, code, checks: current.checks };
     if (python.ready) runJob(python);
   }
 
@@ -158,6 +183,9 @@
       case 'result':
         if (current) {
           if (data.error) output(current, 'error', { message: cut(data.error), line: null });
+          for (const c of Array.isArray(data.checks) ? data.checks : []) {
+            checked(current, c.index, c.passed, c.detail);
+          }
           finish(current);
         }
         break;
@@ -174,11 +202,15 @@
     } catch {
       return;
     }
+    const checks = r && r.checks === undefined ? [] : r && r.checks;
+    const validChecks = Array.isArray(checks) && checks.length <= MAX_CHECKS &&
+      checks.every((c) => typeof c === 'string' && c.length <= MAX_CHECK_CHARS);
     const valid = r && r.v === VERSION && r.type === 'run' && typeof r.nonce === 'string' &&
-      NONCE.test(r.nonce) && typeof r.code === 'string' && (r.lang === 'html' || r.lang === 'python');
+      NONCE.test(r.nonce) && typeof r.code === 'string' && (r.lang === 'html' || r.lang === 'python') &&
+      validChecks;
     if (!valid) return;
     if (run && run.page) run.page.remove();
-    run = { nonce: r.nonce, lines: 0, startedAt: 0, done: false, page: null };
+    run = { nonce: r.nonce, lines: 0, startedAt: 0, done: false, page: null, checks, token: token() };
     if (r.lang === 'html') startPage(run, r.code);
     else startPython(run, r.code);
   }

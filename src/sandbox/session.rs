@@ -168,7 +168,7 @@ impl State {
             self.replace_frame(false)?;
         }
         let nonce = nonce::new().ok_or(SessionError::NoCrypto)?;
-        let request = protocol::run_message(&nonce, &runnable, limit_ms);
+        let request = protocol::run_message(&nonce, &runnable, limit_ms, &[]);
         let live = self
             .frame
             .as_mut()
@@ -235,7 +235,7 @@ impl State {
             }
             Message::Done { elapsed_ms } => self.done(elapsed_ms),
             Message::Heartbeat => {}
-            message @ (Message::Console { .. } | Message::Error { .. }) => {
+            message @ (Message::Console { .. } | Message::Error { .. } | Message::Check { .. }) => {
                 let Some(run) = self.run.as_mut() else {
                     return;
                 };

@@ -81,6 +81,19 @@ pub fn lines_for(message: Message, runnable: &Runnable) -> Vec<Line> {
                 location: line.map(|l| runnable.locate(l)),
             }],
         },
+        Message::Check {
+            index,
+            passed,
+            detail,
+        } => {
+            let verdict = if passed { "passed" } else { "failed" };
+            let detail = detail.map(|d| format!(": {d}")).unwrap_or_default();
+            vec![Line {
+                kind: if passed { Kind::Info } else { Kind::Error },
+                text: format!("Check {} {verdict}{detail}", index + 1),
+                location: None,
+            }]
+        }
         Message::Ready
         | Message::Started
         | Message::Heartbeat
@@ -198,6 +211,21 @@ mod tests {
         );
         assert_eq!(error[0].location.as_deref(), Some("js:3"));
         assert!(lines_for(Message::Heartbeat, &page).is_empty());
+        let check = |passed, detail: Option<&str>| Message::Check {
+            index: 1,
+            passed,
+            detail: detail.map(str::to_string),
+        };
+        let failed = lines_for(check(false, Some("got 80")), &page);
+        assert_eq!(
+            (failed[0].kind, failed[0].text.as_str()),
+            (Kind::Error, "Check 2 failed: got 80")
+        );
+        let passed = lines_for(check(true, None), &page);
+        assert_eq!(
+            (passed[0].kind, passed[0].text.as_str()),
+            (Kind::Info, "Check 2 passed")
+        );
     }
 
     #[test]

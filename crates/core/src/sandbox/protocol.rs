@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::runnable::Runnable;
+use crate::iterate::checks::Check;
 
 /// The protocol version both sides speak.
 pub const VERSION: u64 = 1;
@@ -15,13 +16,23 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Longest text kept from one console line or error; the rest is cut with a note.
 pub const MAX_TEXT_CHARS: usize = 10_000;
 
+/// Most checks one run carries, and the longest one; more or longer are the app's bug.
+pub const MAX_CHECKS: usize = 50;
+
 /// A nonce is 1–64 ASCII letters and digits (the app makes 32 hex digits).
 pub fn is_valid_nonce(nonce: &str) -> bool {
     (1..=64).contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// The `run` request: `{v, type: "run", nonce, lang, code, timeout_ms}`.
-pub fn run_message(nonce: &str, runnable: &Runnable, timeout_ms: u32) -> String {
+/// The `run` request: `{v, type: "run", nonce, lang, code, timeout_ms, checks}`. `checks`
+/// are evaluated after the code: JavaScript expressions in the loaded page, or Python
+/// statements after the program; each comes back as a `check` message.
+pub fn run_message(nonce: &str, runnable: &Runnable, timeout_ms: u32, checks: &[Check]) -> String {
+    let checks: Vec<&str> = checks
+        .iter()
+        .take(MAX_CHECKS)
+        .map(|c| c.code.as_str())
+        .collect();
     json!({
         "v": VERSION,
         "type": "run",
@@ -29,6 +40,7 @@ pub fn run_message(nonce: &str, runnable: &Runnable, timeout_ms: u32) -> String 
         "lang": runnable.lang(),
         "code": runnable.code(),
         "timeout_ms": timeout_ms,
+        "checks": checks,
     })
     .to_string()
 }
@@ -66,7 +78,15 @@ pub enum Message {
         total: u64,
         label: String,
     },
-    /// The code finished (for a page: its `load` event), `elapsed_ms` after `started`.
+    /// Check `index` (in the order the run request listed them) held or not; `detail` is
+    /// the thrown error or the falsy value.
+    Check {
+        index: u32,
+        passed: bool,
+        detail: Option<String>,
+    },
+    /// The code finished (for a page: its `load` event and its checks), `elapsed_ms` after
+    /// `started`.
     Done { elapsed_ms: f64 },
 }
 
@@ -115,6 +135,12 @@ enum Wire {
         #[serde(default)]
         label: String,
     },
+    Check {
+        index: u32,
+        passed: bool,
+        #[serde(default)]
+        detail: Option<String>,
+    },
     Done {
         elapsed_ms: f64,
     },
@@ -162,6 +188,20 @@ pub fn parse(text: &str) -> Result<Incoming, ProtocolError> {
             total,
             label: label.chars().take(200).collect(),
         },
+        Wire::Check {
+            index,
+            passed,
+            detail,
+        } => {
+            if index as usize >= MAX_CHECKS {
+                return Err(ProtocolError::Shape(format!("check index {index}")));
+            }
+            Message::Check {
+                index,
+                passed,
+                detail: detail.map(cap_text),
+            }
+        }
         Wire::Done { elapsed_ms } => Message::Done {
             elapsed_ms: if elapsed_ms.is_finite() {
                 elapsed_ms.max(0.0)
@@ -191,12 +231,17 @@ mod tests {
     #[test]
     fn the_run_request_carries_everything_the_runner_needs() {
         let runnable = Runnable::block("python", "print('hi')").expect("runnable");
-        let text = run_message("abc123", &runnable, 5000);
+        let checks = crate::iterate::checks::parse_checks(
+            "assert 1 + 1 == 2",
+            crate::iterate::checks::Author::User,
+        );
+        let text = run_message("abc123", &runnable, 5000, &checks);
         let value: Value = serde_json::from_str(&text).expect("json");
         assert_eq!(
             value,
             json!({"v": 1, "type": "run", "nonce": "abc123", "lang": "python",
-                   "code": "print('hi')", "timeout_ms": 5000})
+                   "code": "print('hi')", "timeout_ms": 5000,
+                   "checks": ["assert 1 + 1 == 2"]})
         );
     }
 
@@ -230,6 +275,22 @@ mod tests {
                     loaded: 10,
                     total: 10,
                     label: "x".into(),
+                },
+            ),
+            (
+                r#"{"v":1,"nonce":"n1","type":"check","index":2,"passed":false,"detail":"got 80"}"#,
+                Message::Check {
+                    index: 2,
+                    passed: false,
+                    detail: Some("got 80".into()),
+                },
+            ),
+            (
+                r#"{"v":1,"nonce":"n1","type":"check","index":0,"passed":true}"#,
+                Message::Check {
+                    index: 0,
+                    passed: true,
+                    detail: None,
                 },
             ),
             (
@@ -270,6 +331,14 @@ mod tests {
             ),
             (
                 r#"{"v":1,"nonce":"n","type":"console","level":"log","text":"x","line":-1}"#,
+                "Shape",
+            ),
+            (
+                r#"{"v":1,"nonce":"n","type":"check","index":50,"passed":true}"#,
+                "Shape",
+            ),
+            (
+                r#"{"v":1,"nonce":"n","type":"check","index":1,"passed":"yes"}"#,
                 "Shape",
             ),
         ];
