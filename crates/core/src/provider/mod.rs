@@ -1,6 +1,5 @@
-//! Provider API formats: one file per format implementing [`Format`] (request path, headers
-//! and body, stream decoder, model list, error body, how its streams start), and [`ApiFormat`]
-//! naming them. Adding a format is one file plus its `ApiFormat` variant.
+//! Provider API formats: one file per format implementing [`Format`] (requests, decoder, model
+//! list, error body, how its streams start); adding one is that file plus its [`ApiFormat`].
 
 pub mod detect;
 pub mod endpoints;

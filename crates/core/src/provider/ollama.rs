@@ -5,10 +5,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::models::ModelInfo;
-use super::openai_chat::bearer;
 use super::request::{Answerer, ChatMessage};
 use super::shared::{
-    has, nested_error, parse_or_report, provider_error, push_text, reasoning_delta, text_delta,
+    bearer, has, nested_error, parse_or_report, provider_error, push_text, reasoning_delta,
+    text_delta,
 };
 use super::{Decode, Format, Framing, Start};
 use crate::stream::event::{ProviderError, ServerTiming, StreamEvent, Usage};

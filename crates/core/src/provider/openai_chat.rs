@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use super::models::{data_list, ModelInfo};
 use super::request::{Answerer, ChatMessage};
 use super::shared::{
-    event_type, has, is_done_sentinel, nested_error, parse_or_report, provider_error, push_text,
-    reasoning_delta, refusal_delta, text_delta,
+    bearer, event_type, has, is_done_sentinel, nested_error, parse_or_report, provider_error,
+    push_text, reasoning_delta, refusal_delta, text_delta,
 };
 use super::{Decode, Format, Framing, Start};
 use crate::stream::event::{ProviderError, ServerTiming, StreamEvent, Usage};
@@ -62,7 +62,7 @@ impl Format for OpenAiChat {
     /// FastAPI-based servers' `{"detail": "..."}`.
     fn error_body(&self, body: &Value) -> Option<ProviderError> {
         nested_error(body)
-            .or_else(|| body.get("message").is_some().then(|| provider_error(body)))
+            .or_else(|| has(body, "message").then(|| provider_error(body)))
             .or_else(|| {
                 let detail = body.get("detail")?.as_str()?;
                 Some(ProviderError {
@@ -85,13 +85,6 @@ impl Format for OpenAiChat {
         let bare_error = event_type(message).is_none() && has(message, "error");
         chat_object || has(message, "choices") || bare_error
     }
-}
-
-/// `Authorization: Bearer <key>`, the header the OpenAI family and Ollama take.
-pub(super) fn bearer(api_key: Option<&str>) -> Vec<(String, String)> {
-    api_key
-        .map(|key| vec![("authorization".to_string(), format!("Bearer {key}"))])
-        .unwrap_or_default()
 }
 
 /// Stateless: every chunk stands alone (usage is cumulative, tool calls carry their index).

@@ -5,11 +5,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::models::{data_list, ModelInfo};
-use super::openai_chat::bearer;
 use super::request::{Answerer, ChatMessage};
 use super::shared::{
-    event_type, has, is_done_sentinel, nested_error, parse_or_report, provider_error, push_text,
-    reasoning_delta, refusal_delta, text_delta,
+    bearer, event_type, has, is_done_sentinel, nested_error, parse_or_report, provider_error,
+    push_text, reasoning_delta, refusal_delta, text_delta,
 };
 use super::{Decode, Format, Framing, Start};
 use crate::stream::event::{ProviderError, StreamEvent, Usage};

@@ -1,5 +1,5 @@
-//! What the format files share: reading a provider's error object (in a stream or an HTTP
-//! error body), reporting an unreadable message, pushing text events, clipping quoted text.
+//! What the format files share: the bearer header, reading a provider's error object (in a
+//! stream or an HTTP error body), reporting an unreadable message, pushing text events.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,6 +15,13 @@ pub(crate) fn clip(text: &str) -> String {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
     }
+}
+
+/// `Authorization: Bearer <key>`, the header the OpenAI family (and what guards an Ollama) takes.
+pub(super) fn bearer(api_key: Option<&str>) -> Vec<(String, String)> {
+    api_key
+        .map(|key| vec![("authorization".to_string(), format!("Bearer {key}"))])
+        .unwrap_or_default()
 }
 
 /// The `[DONE]` sentinel OpenAI-style streams end with.
