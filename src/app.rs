@@ -10,9 +10,7 @@ use leptos::task::spawn_local;
 use sparkplug_core::pages::conversation::{fix_it_prompt, Conversation, Turn};
 use sparkplug_core::pages::history::Session;
 use sparkplug_core::provider::endpoints::{Endpoints, DEMO_ID};
-use sparkplug_core::provider::request::{
-    auth_headers, chat_path, chat_request, Answerer, ChatMessage,
-};
+use sparkplug_core::provider::request::{Answerer, ChatMessage};
 use sparkplug_core::run::explain::{explain_outcome, StatusLine};
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::{tool_calls_text, LiveRun, Outcome, SideChannels};
@@ -149,12 +147,6 @@ pub fn App() -> impl IntoView {
 
         let endpoint = endpoints.with_untracked(|e| e.selected().clone());
         let key = keys.with_untracked(|k| k.get(&endpoint.id).map(str::to_string));
-        let headers = auth_headers(endpoint.format, key.as_deref());
-        let url = format!(
-            "{}{}",
-            endpoint.base_url.trim_end_matches('/'),
-            chat_path(endpoint.format)
-        );
         let answerer = if endpoint.id == DEMO_ID {
             Answerer::OurServer
         } else {
@@ -164,7 +156,13 @@ pub fn App() -> impl IntoView {
             .try_update_value(|chat| chat.ask(text.clone()))
             .unwrap_or_else(|| vec![ChatMessage::user(text)]);
         set_turns.set(conversation.with_value(|chat| chat.turns().len()));
-        let body = chat_request(endpoint.format, &endpoint.model, &messages, answerer);
+        let request = endpoint.format.chat_request(
+            &endpoint.base_url,
+            key.as_deref(),
+            &endpoint.model,
+            &messages,
+            answerer,
+        );
         let run = Rc::new(RefCell::new(LiveRun::new(endpoint.format, now_ms())));
         let source = ShareSource::new(
             run.clone(),
@@ -194,7 +192,7 @@ pub fn App() -> impl IntoView {
                 model: endpoint.model.clone(),
             },
         );
-        stream_into_run(run, url, headers, body, signal);
+        stream_into_run(run, request.url, request.headers, request.body, signal);
     };
 
     let stop = move |()| {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use sparkplug_core::pages::embed::{Event, Throttle, RATE_INTERVAL_MS};
-use sparkplug_core::provider::request::{chat_path, chat_request, Answerer, ChatMessage};
+use sparkplug_core::provider::request::{Answerer, ChatMessage};
 use sparkplug_core::run::explain::{explain_outcome, StatusLine};
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
@@ -50,9 +50,9 @@ pub fn start(prompt: &str, model: &str, answer: &Element, out: Outputs) -> Optio
     });
 
     let format = ApiFormat::OpenAiChat;
-    let url = format!("{API_BASE}{}", chat_path(format));
-    let body = chat_request(
-        format,
+    let request = format.chat_request(
+        API_BASE,
+        None,
         model,
         &[ChatMessage::user(prompt)],
         Answerer::OurServer,
@@ -68,7 +68,7 @@ pub fn start(prompt: &str, model: &str, answer: &Element, out: Outputs) -> Optio
             first_token_shown: Cell::new(false),
         },
     );
-    stream_into_run(run, url, Vec::new(), body, signal);
+    stream_into_run(run, request.url, request.headers, request.body, signal);
     Some(controller)
 }
 

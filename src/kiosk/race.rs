@@ -7,7 +7,7 @@ use std::rc::Rc;
 use leptos::html::Pre;
 use leptos::prelude::*;
 use sparkplug_core::pages::kiosk::race::{Lane, Race};
-use sparkplug_core::provider::request::{chat_path, chat_request, Answerer, ChatMessage};
+use sparkplug_core::provider::request::{Answerer, ChatMessage};
 use sparkplug_core::provider::ApiFormat;
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::{LiveRun, Outcome};
@@ -84,14 +84,20 @@ pub fn start(
 }
 
 fn post(prompt: &str, model: &str, run: Rc<RefCell<LiveRun>>, controller: &AbortController) {
-    let url = format!("{API_BASE}{}", chat_path(ApiFormat::OpenAiChat));
-    let body = chat_request(
-        ApiFormat::OpenAiChat,
+    let request = ApiFormat::OpenAiChat.chat_request(
+        API_BASE,
+        None,
         model,
         &[ChatMessage::user(prompt)],
         Answerer::OurServer,
     );
-    stream_into_run(run, url, Vec::new(), body, controller.signal());
+    stream_into_run(
+        run,
+        request.url,
+        request.headers,
+        request.body,
+        controller.signal(),
+    );
 }
 
 struct Running {

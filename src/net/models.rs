@@ -1,8 +1,7 @@
 //! Fetching an endpoint's model list; the body is parsed by the core. The API key goes in
 //! a header only, never in the URL.
 
-use sparkplug_core::provider::models::{parse_model_list, ModelInfo};
-use sparkplug_core::provider::request::{auth_headers, models_path};
+use sparkplug_core::provider::models::ModelInfo;
 use sparkplug_core::provider::ApiFormat;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -22,14 +21,14 @@ async fn fetch_list(
     api_key: Option<&str>,
 ) -> Option<Vec<ModelInfo>> {
     let window = web_sys::window()?;
+    let request = format.models_request(base_url, api_key);
     let headers = Headers::new().ok()?;
-    for (name, value) in auth_headers(format, api_key) {
-        headers.set(&name, &value).ok()?;
+    for (name, value) in &request.headers {
+        headers.set(name, value).ok()?;
     }
     let init = RequestInit::new();
     init.set_headers(&headers);
-    let url = format!("{}{}", base_url.trim_end_matches('/'), models_path(format));
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(&request.url, &init))
         .await
         .ok()?
         .dyn_into()
@@ -41,5 +40,5 @@ async fn fetch_list(
         .await
         .ok()?
         .as_string()?;
-    parse_model_list(&text).ok()
+    format.parse_models(&text).ok()
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use leptos::prelude::set_timeout;
 use sparkplug_core::markdown::html::code_line_html;
 use sparkplug_core::markdown::Op;
-use sparkplug_core::sandbox::runnable::Lang;
+use sparkplug_core::sandbox::Lang;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element, Event, HtmlElement, Text};

@@ -3,6 +3,7 @@
 
 pub mod highlight;
 pub mod html;
+pub mod lang;
 mod line;
 pub mod link;
 pub mod split;

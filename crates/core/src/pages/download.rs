@@ -1,6 +1,7 @@
 //! Names and contents for downloads: a code block saved under the extension its fence label
-//! implies, and a whole HTML/CSS/JS answer saved as the one runnable page the run panel runs.
+//! has in the language table, and a whole HTML/CSS/JS answer as the one page the run panel runs.
 
+use crate::markdown::lang::FenceLang;
 use crate::sandbox::runnable::Runnable;
 
 /// A file to offer for download.
@@ -11,31 +12,11 @@ pub struct File {
     pub text: String,
 }
 
-/// The extension and MIME type for a fence label; unknown labels are plain text.
-fn kind(label: &str) -> (&'static str, &'static str) {
-    match label.trim().to_ascii_lowercase().as_str() {
-        "html" | "htm" | "xhtml" => ("html", "text/html"),
-        "css" => ("css", "text/css"),
-        "js" | "javascript" | "mjs" | "jsx" => ("js", "text/javascript"),
-        "ts" | "typescript" | "tsx" => ("ts", "text/plain"),
-        "py" | "python" | "python3" => ("py", "text/x-python"),
-        "json" => ("json", "application/json"),
-        "rs" | "rust" => ("rs", "text/plain"),
-        "sh" | "bash" | "shell" | "zsh" => ("sh", "text/x-shellscript"),
-        "md" | "markdown" => ("md", "text/markdown"),
-        "svg" => ("svg", "image/svg+xml"),
-        "sql" => ("sql", "text/plain"),
-        "go" => ("go", "text/plain"),
-        "c" => ("c", "text/plain"),
-        "cpp" | "c++" => ("cpp", "text/plain"),
-        "java" => ("java", "text/plain"),
-        _ => ("txt", "text/plain"),
-    }
-}
-
 /// One code block (the `index`th of the answer, from 1) as a file.
 pub fn block(label: Option<&str>, index: usize, code: &str) -> File {
-    let (ext, mime) = kind(label.unwrap_or_default());
+    let (ext, mime) = label
+        .and_then(FenceLang::from_label)
+        .map_or(("txt", "text/plain"), |lang| (lang.extension, lang.mime));
     File {
         name: format!("sparkplug-block-{index}.{ext}"),
         mime,
@@ -68,6 +49,8 @@ mod tests {
             (Some(" python "), "py"),
             (Some("css"), "css"),
             (Some("rust"), "rs"),
+            (Some("node"), "js"),
+            (Some("cjs"), "cjs"),
             (Some("brainfuck"), "txt"),
             (None, "txt"),
         ];

@@ -1,12 +1,13 @@
 //! The `/embed` page's rules without the DOM: its URL parameters as a typed config, the host
 //! page's versioned commands (validated), the events it sends, and which hosts may command it.
 
+use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::pages::kiosk::attract::percent_decode;
 use crate::provider::models::ModelInfo;
 use crate::run::meter::MeterSnapshot;
+use crate::run::receipt::Receipt;
 use crate::run::Outcome;
 
 /// The message protocol's version: every command and event carries it as `v`.
@@ -114,7 +115,7 @@ impl EmbedConfig {
     /// Parses a page URL's query (`?prompt=…&model=…`). Unknown or repeated keys are
     /// errors, so a typo such as `them=dark` is reported instead of silently ignored.
     pub fn from_query(query: &str) -> Result<Self, ParamError> {
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
         let mut prompt = None;
         let mut model = None;
         let mut config = Self {
@@ -126,17 +127,13 @@ impl EmbedConfig {
             height: None,
             readonly: false,
         };
-        for pair in query.trim_start_matches('?').split('&') {
-            if pair.is_empty() {
-                continue;
+        for (key, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            if seen.iter().any(|k| *k == key) {
+                return Err(ParamError::Duplicate(key.into_owned()));
             }
-            let (key, raw) = pair.split_once('=').unwrap_or((pair, ""));
-            if seen.contains(&key) {
-                return Err(ParamError::Duplicate(percent_decode(key)));
-            }
-            seen.push(key);
-            let value = percent_decode(raw);
-            match key {
+            seen.push(key.clone().into_owned());
+            let value = value.into_owned();
+            match key.as_ref() {
                 "prompt" => prompt = Some(value),
                 "model" => model = Some(value),
                 "theme" => {
@@ -187,7 +184,7 @@ impl EmbedConfig {
                         ],
                     )?
                 }
-                other => return Err(ParamError::Unknown(percent_decode(other))),
+                other => return Err(ParamError::Unknown(other.to_owned())),
             }
         }
         config.prompt = checked_prompt(prompt.unwrap_or_default())
@@ -281,15 +278,58 @@ pub enum CommandError {
     BadPrompt,
 }
 
+/// What every command carries, read before the command itself so that each way a message
+/// can be wrong has its own error: the version first, then the type.
+#[derive(Deserialize)]
+struct CommandHead {
+    v: Option<Value>,
+    #[serde(rename = "type")]
+    kind: Option<Value>,
+}
+
+/// The command types, as `type` names them.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Kind {
+    Run,
+    Stop,
+    SetPrompt,
+}
+
+/// The prompt a `run` or `set-prompt` command carries; `null` or none is no prompt.
+#[derive(Deserialize)]
+struct Prompted {
+    #[serde(default)]
+    prompt: Option<Prompt>,
+}
+
+/// A prompt checked as the URL's is: not blank and not too long.
+#[derive(Deserialize)]
+#[serde(try_from = "String")]
+struct Prompt(String);
+
+impl TryFrom<String> for Prompt {
+    type Error = CommandError;
+
+    fn try_from(text: String) -> Result<Self, CommandError> {
+        checked_prompt(text)
+            .map(Prompt)
+            .map_err(|_| CommandError::BadPrompt)
+    }
+}
+
 /// Parses one message's JSON text (the host's object, serialised by the page) into a
 /// command. Anything not exactly a v1 command is an error, never a guess.
 pub fn parse_command(text: &str) -> Result<Command, CommandError> {
     if text.len() > MAX_COMMAND_BYTES {
         return Err(CommandError::TooLarge);
     }
-    let value: Value = serde_json::from_str(text).map_err(|_| CommandError::NotObject)?;
-    let object = value.as_object().ok_or(CommandError::NotObject)?;
-    match object.get("v") {
+    let message: Value = serde_json::from_str(text).map_err(|_| CommandError::NotObject)?;
+    if !message.is_object() {
+        return Err(CommandError::NotObject);
+    }
+    let head = CommandHead::deserialize(&message).map_err(|_| CommandError::NotObject)?;
+    match head.v {
         None => return Err(CommandError::MissingVersion),
         Some(v) if v.as_u64() == Some(PROTOCOL_VERSION) => {}
         Some(v) => {
@@ -298,26 +338,26 @@ pub fn parse_command(text: &str) -> Result<Command, CommandError> {
             ))
         }
     }
-    let kind = object
-        .get("type")
+    let name = head
+        .kind
+        .as_ref()
         .and_then(Value::as_str)
         .ok_or(CommandError::MissingType)?;
-    let prompt = || -> Result<Option<String>, CommandError> {
-        match object.get("prompt") {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => checked_prompt(text.clone())
-                .map(Some)
-                .map_err(|_| CommandError::BadPrompt),
-            Some(_) => Err(CommandError::BadPrompt),
-        }
+    let kind =
+        Kind::deserialize(name.into_deserializer()).map_err(|_: serde::de::value::Error| {
+            CommandError::UnknownType(name.chars().take(40).collect())
+        })?;
+    let prompt = || {
+        Prompted::deserialize(&message)
+            .map(|p| p.prompt.map(|Prompt(text)| text))
+            .map_err(|_| CommandError::BadPrompt)
     };
     match kind {
-        "run" => Ok(Command::Run { prompt: prompt()? }),
-        "stop" => Ok(Command::Stop),
-        "set-prompt" => prompt()?
+        Kind::Run => Ok(Command::Run { prompt: prompt()? }),
+        Kind::Stop => Ok(Command::Stop),
+        Kind::SetPrompt => prompt()?
             .map(|prompt| Command::SetPrompt { prompt })
             .ok_or(CommandError::BadPrompt),
-        other => Err(CommandError::UnknownType(other.chars().take(40).collect())),
     }
 }
 
@@ -353,33 +393,6 @@ impl HostPolicy {
     }
 }
 
-/// A run's final figures, as the `done` event carries them.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Stats {
-    pub ttft_ms: Option<f64>,
-    pub tokens: u64,
-    /// True when `tokens` is our estimate rather than the provider's usage figure.
-    pub tokens_are_estimate: bool,
-    /// From the first token to the last.
-    pub elapsed_ms: Option<f64>,
-    pub tokens_per_second: Option<f64>,
-    /// The provider's own figure, when it sent timing.
-    pub server_tokens_per_second: Option<f64>,
-}
-
-impl From<&MeterSnapshot> for Stats {
-    fn from(s: &MeterSnapshot) -> Self {
-        Self {
-            ttft_ms: s.ttft_ms,
-            tokens: s.tokens,
-            tokens_are_estimate: s.tokens_are_estimate,
-            elapsed_ms: s.elapsed_ms,
-            tokens_per_second: s.final_rate.or(s.avg_rate),
-            server_tokens_per_second: s.server_rate,
-        }
-    }
-}
-
 /// What the embed tells its host.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
@@ -399,7 +412,7 @@ pub enum Event {
     },
     Done {
         outcome: String,
-        stats: Stats,
+        stats: Receipt,
     },
     Error {
         message: String,
@@ -439,7 +452,7 @@ impl Event {
         };
         Self::Done {
             outcome: outcome.into(),
-            stats: Stats::from(snapshot),
+            stats: Receipt::from_snapshot(snapshot),
         }
     }
 
@@ -681,6 +694,25 @@ mod tests {
         assert_eq!(json["outcome"], "finished");
         assert_eq!(json["stats"]["tokens"], 450);
         assert_eq!(json["stats"]["tokens_per_second"], 998.5);
+        // The README documents these names to host pages.
+        let mut fields: Vec<&str> = json["stats"]
+            .as_object()
+            .expect("stats object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "elapsed_ms",
+                "server_tokens_per_second",
+                "tokens",
+                "tokens_are_estimate",
+                "tokens_per_second",
+                "ttft_ms"
+            ]
+        );
         let start = Event::StreamStart {
             model: "demo-1000".into(),
             prompt: "hi".into(),

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::run::meter::MeterSnapshot;
+use crate::run::receipt::Receipt;
 
 /// The fragment's prefix: `#share=1.` then the payload; the digit is the format version.
 pub const FRAGMENT_PREFIX: &str = "share=";
@@ -17,45 +17,6 @@ pub const FRAGMENT_LIMIT: usize = 16 * 1024;
 const INFLATED_LIMIT: usize = 4 * 1024 * 1024;
 /// Marks a downloaded `.json` file as ours, with the format version.
 const FILE_TAG: &str = "sparkplug-share/1";
-
-/// The final meter figures that make the speed receipt.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Receipt {
-    pub ttft_ms: Option<f64>,
-    pub tokens: u64,
-    pub tokens_are_estimate: bool,
-    pub elapsed_ms: Option<f64>,
-    pub final_rate: Option<f64>,
-    pub server_rate: Option<f64>,
-}
-
-impl Receipt {
-    pub fn from_snapshot(s: &MeterSnapshot) -> Self {
-        Self {
-            ttft_ms: s.ttft_ms,
-            tokens: s.tokens,
-            tokens_are_estimate: s.tokens_are_estimate,
-            elapsed_ms: s.elapsed_ms,
-            final_rate: s.final_rate,
-            server_rate: s.server_rate,
-        }
-    }
-
-    /// A meter snapshot showing these figures, for the meter view of a restored run.
-    pub fn snapshot(&self) -> MeterSnapshot {
-        MeterSnapshot {
-            ttft_ms: self.ttft_ms,
-            tokens: self.tokens,
-            tokens_are_estimate: self.tokens_are_estimate,
-            elapsed_ms: self.elapsed_ms,
-            avg_rate: self.final_rate,
-            final_rate: self.final_rate,
-            server_rate: self.server_rate,
-            ..MeterSnapshot::default()
-        }
-    }
-}
 
 /// Everything a shared run restores. Deliberately no endpoint URL or key: a link is
 /// pasted in public places, and a base URL can carry credentials too.
@@ -180,8 +141,8 @@ mod tests {
                 tokens: 512,
                 tokens_are_estimate: false,
                 elapsed_ms: Some(511.0),
-                final_rate: Some(1001.9),
-                server_rate: None,
+                tokens_per_second: Some(1001.9),
+                server_tokens_per_second: None,
             },
         }
     }
@@ -203,6 +164,38 @@ mod tests {
             SharedRun::from_fragment(&format!("#{fragment}")),
             Ok(shared)
         );
+    }
+
+    /// Made by the link code before the receipt was shared with the embed, whose receipt
+    /// spelled its rates `final_rate` and `server_rate`.
+    const OLD_LINK: &str = "share=1.NY8xa8QwDIX_ivGUQBrsgxSasUPnQocuAcc08tWcLRvZaWmO--9Vwp02Sd97errKTCnmKkf5Sb6CePPb9rpum_Ao3v_qd0LZyZgWCIwsENOTVkrxDHDJyWM1aCPw7iNbuuSwnsVOiSY5FzxCy6jF8gvEzDzP-fCc0CUSfj9CFs_Q6E7o53acUHBlYt_GtxOyYNoDEHyB31NeZa2umljkeFK6HzpZ0wWQ20GfHo2xBAZK9dFWjuZsKMCBg80FlkM7aN2rTjqPNhg6KH5L9y-dLEA_QPchriHcbv8";
+
+    #[test]
+    fn links_and_files_made_by_the_older_receipt_still_open() {
+        let expected = SharedRun {
+            endpoint_name: "Sparkplug demo (offline)".into(),
+            answer: "```python\nfor i in range(1, 16):\n    print(i)\n```\n".into(),
+            ..run("")
+        };
+        assert_eq!(SharedRun::from_fragment(OLD_LINK), Ok(expected.clone()));
+        let old_file = r#"{
+  "format": "sparkplug-share/1",
+  "run": {
+    "prompt": "Write FizzBuzz in Python",
+    "model": "demo-1000",
+    "endpoint_name": "Sparkplug demo (offline)",
+    "answer": "```python\nfor i in range(1, 16):\n    print(i)\n```\n",
+    "receipt": {
+      "ttft_ms": 201.5,
+      "tokens": 512,
+      "tokens_are_estimate": false,
+      "elapsed_ms": 511.0,
+      "final_rate": 1001.9,
+      "server_rate": null
+    }
+  }
+}"#;
+        assert_eq!(SharedRun::from_file(old_file), Ok(expected));
     }
 
     #[test]

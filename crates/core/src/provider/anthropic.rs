@@ -1,16 +1,127 @@
-//! Decoder for the Anthropic Messages stream: content blocks of text, thinking and tool use,
-//! usage split between `message_start` and `message_delta`, and in-band `error` events.
+//! The Anthropic Messages API: requests (system prompt apart, an output cap), the stream of
+//! content blocks (text, thinking, tool use) with usage split over two events, lists and errors.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::{parse_or_report, provider_error, push_text, reasoning_delta, text_delta};
-use crate::stream::event::{StreamEvent, Usage};
+use super::models::ModelInfo;
+use super::request::{Answerer, ChatMessage, Role};
+use super::shared::{
+    event_type, has, nested_error, parse_or_report, provider_error, push_text, reasoning_delta,
+    text_delta,
+};
+use super::{Decode, Format, Framing, Start};
+use crate::stream::event::{ProviderError, StreamEvent, Usage};
+
+/// Anthropic requires an output cap; this one leaves room for long code answers.
+const MAX_TOKENS: u32 = 8192;
+
+/// The stream's event types; no other format uses these names.
+const EVENTS: [&str; 7] = [
+    "message_start",
+    "message_delta",
+    "message_stop",
+    "content_block_start",
+    "content_block_delta",
+    "content_block_stop",
+    "ping",
+];
+
+/// The Anthropic Messages format.
+pub(super) struct Anthropic;
+
+impl Format for Anthropic {
+    fn name(&self) -> &'static str {
+        "anthropic"
+    }
+
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+
+    fn chat_path(&self) -> &'static str {
+        "/messages"
+    }
+
+    fn models_path(&self) -> &'static str {
+        "/models"
+    }
+
+    fn headers(&self, api_key: Option<&str>) -> Vec<(String, String)> {
+        let mut headers = vec![
+            ("anthropic-version".to_string(), "2023-06-01".to_string()),
+            // Anthropic refuses browser calls unless the caller opts in.
+            (
+                "anthropic-dangerous-direct-browser-access".to_string(),
+                "true".to_string(),
+            ),
+        ];
+        if let Some(key) = api_key {
+            headers.push(("x-api-key".to_string(), key.to_string()));
+        }
+        headers
+    }
+
+    /// System messages go in the top-level `system`, the other turns in `messages`.
+    fn chat_body(&self, model: &str, messages: &[ChatMessage], _: Answerer) -> Value {
+        let system: Vec<&str> = messages
+            .iter()
+            .filter(|m| m.role == Role::System)
+            .map(|m| m.content.as_str())
+            .collect();
+        let turns: Vec<&ChatMessage> = messages.iter().filter(|m| m.role != Role::System).collect();
+        let mut body = json!({
+            "model": model,
+            "max_tokens": MAX_TOKENS,
+            "messages": turns,
+            "stream": true,
+        });
+        if !system.is_empty() {
+            body["system"] = json!(system.join("\n\n"));
+        }
+        body
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::new(AnthropicDecoder::default())
+    }
+
+    /// A `data` list whose entries give a human name in `display_name`.
+    fn models(&self, list: &Value) -> Option<Vec<ModelInfo>> {
+        let items = list.get("data")?.as_array()?;
+        let models = items.iter().filter_map(|item| {
+            let mut model = ModelInfo::deserialize(item).ok()?;
+            if model.label.is_none() {
+                let display_name = item.get("display_name").and_then(Value::as_str);
+                model.label = display_name.map(str::to_owned);
+            }
+            Some(model)
+        });
+        Some(models.collect())
+    }
+
+    /// `{"type": "error", "error": {"type", "message"}}`.
+    fn error_body(&self, body: &Value) -> Option<ProviderError> {
+        nested_error(body)
+    }
+
+    /// Its event names are its own; its `error` event, unlike the Responses one, is unnumbered.
+    fn recognises(&self, start: Start<'_>) -> bool {
+        match start {
+            Start::EventName(name) => EVENTS.contains(&name),
+            Start::Message(message) => match event_type(message) {
+                Some("error") => !has(message, "sequence_number"),
+                Some(kind) => EVENTS.contains(&kind),
+                None => false,
+            },
+        }
+    }
+}
 
 /// Keeps the usage seen so far: `message_delta` often repeats only the output count, and
 /// every emitted `Usage` should be the whole current picture.
 #[derive(Debug, Default)]
-pub(crate) struct AnthropicDecoder {
+struct AnthropicDecoder {
     usage: Usage,
 }
 
@@ -58,8 +169,8 @@ struct WireUsage {
     output_tokens: Option<u64>,
 }
 
-impl AnthropicDecoder {
-    pub(crate) fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
+impl Decode for AnthropicDecoder {
+    fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
         let Some(event) = parse_or_report::<Event>(data, out) else {
             return;
         };
@@ -117,7 +228,9 @@ impl AnthropicDecoder {
             _ => {} // ping, content_block_stop, future event types
         }
     }
+}
 
+impl AnthropicDecoder {
     fn report_usage(&mut self, usage: WireUsage, out: &mut Vec<StreamEvent>) {
         self.usage.input_tokens = usage.input_tokens.or(self.usage.input_tokens);
         self.usage.output_tokens = usage.output_tokens.or(self.usage.output_tokens);
@@ -128,7 +241,7 @@ impl AnthropicDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::event::ProviderError;
+    use crate::provider::ApiFormat;
 
     fn decode_all(messages: &[&str]) -> Vec<StreamEvent> {
         let mut decoder = AnthropicDecoder::default();
@@ -137,6 +250,88 @@ mod tests {
             decoder.decode(m, &mut out);
         }
         out
+    }
+
+    #[test]
+    fn the_request_moves_system_out_sets_max_tokens_and_its_own_headers() {
+        let messages = [
+            ChatMessage {
+                role: Role::System,
+                content: "be brief".into(),
+            },
+            ChatMessage::user("hi"),
+        ];
+        let request = ApiFormat::Anthropic.chat_request(
+            "https://api.anthropic.com/v1",
+            Some(" k "),
+            "claude-opus-4-6",
+            &messages,
+            Answerer::Other,
+        );
+        assert_eq!(request.url, "https://api.anthropic.com/v1/messages");
+        let body: Value = serde_json::from_str(&request.body).expect("json");
+        assert_eq!(body["system"], "be brief");
+        assert_eq!(body["messages"].as_array().map(Vec::len), Some(1));
+        assert_eq!(body["messages"][0]["role"], "user");
+        assert_eq!(body["max_tokens"], MAX_TOKENS);
+        let header = |name: &str| {
+            request
+                .headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(header("x-api-key"), Some("k"));
+        assert_eq!(header("anthropic-version"), Some("2023-06-01"));
+        assert_eq!(header("authorization"), None, "never a bearer");
+        let keyless = ApiFormat::Anthropic.models_request("https://api.anthropic.com/v1", None);
+        assert_eq!(keyless.url, "https://api.anthropic.com/v1/models");
+        assert_eq!(keyless.headers.len(), 2, "version and browser opt-in only");
+    }
+
+    #[test]
+    fn the_model_list_takes_display_names_as_labels() {
+        let list = r#"{"data":[{"type":"model","id":"claude-opus-4-6","display_name":"Claude Opus 4.6","created_at":"2026-02-05T00:00:00Z"},{"type":"model"}],"has_more":false,"first_id":"claude-opus-4-6","last_id":"claude-opus-4-6"}"#;
+        let models = ApiFormat::Anthropic.parse_models(list).expect("a list");
+        assert_eq!(models.len(), 1);
+        assert_eq!(models[0].id, "claude-opus-4-6");
+        assert_eq!(models[0].label.as_deref(), Some("Claude Opus 4.6"));
+    }
+
+    #[test]
+    fn the_error_body_is_read_from_its_nested_error() {
+        let body =
+            r#"{"type":"error","error":{"type":"not_found_error","message":"model: claude-x"}}"#;
+        let error = Anthropic
+            .error_body(&serde_json::from_str(body).expect("json"))
+            .expect("an error");
+        assert_eq!(
+            error,
+            ProviderError {
+                message: "model: claude-x".into(),
+                kind: Some("not_found_error".into())
+            }
+        );
+        assert_eq!(
+            ApiFormat::Anthropic.error_message(body).as_deref(),
+            Some("model: claude-x")
+        );
+    }
+
+    #[test]
+    fn recognises_its_event_names_and_its_unnumbered_error() {
+        let claims = |json: &str| {
+            let message: Value = serde_json::from_str(json).expect("json");
+            Anthropic.recognises(Start::Message(&message))
+        };
+        assert!(Anthropic.recognises(Start::EventName("message_start")));
+        assert!(!Anthropic.recognises(Start::EventName("response.created")));
+        assert!(claims(r#"{"type":"content_block_delta","index":0}"#));
+        assert!(claims(
+            r#"{"type":"error","error":{"type":"overloaded_error"}}"#
+        ));
+        assert!(!claims(r#"{"type":"error","sequence_number":1}"#));
+        assert!(!claims(r#"{"error":{"message":"x"}}"#));
     }
 
     #[test]

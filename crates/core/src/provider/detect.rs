@@ -1,26 +1,12 @@
 //! Guesses a body's wire format from its first bytes, for `--format auto` and recordings
-//! whose origin is unknown. Looks at SSE event names and the first JSON payload's keys.
+//! whose origin is unknown: each format says whether an SSE event name or first message is its.
 
-use serde::Deserialize;
+use serde_json::Value;
 
-use crate::provider::ApiFormat;
+use crate::provider::{ApiFormat, Framing, Start};
 
 /// How far into the body the guess looks; the first message always fits in practice.
 const LOOK_AHEAD: usize = 16 * 1024;
-
-/// The keys that tell the formats apart; everything else is ignored.
-#[derive(Deserialize)]
-struct Probe {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    object: Option<String>,
-    choices: Option<serde::de::IgnoredAny>,
-    model: Option<serde::de::IgnoredAny>,
-    done: Option<bool>,
-    error: Option<serde::de::IgnoredAny>,
-    /// Every Responses event is numbered; Anthropic's are not.
-    sequence_number: Option<serde::de::IgnoredAny>,
-}
 
 /// The format `head` (the start of a body) looks like, or `None` if nothing gives it away.
 pub fn detect_format(head: &[u8]) -> Option<ApiFormat> {
@@ -30,81 +16,38 @@ pub fn detect_format(head: &[u8]) -> Option<ApiFormat> {
     if text.starts_with('{') {
         // NDJSON: the first line is a whole JSON object.
         let first = text.lines().next().unwrap_or_default();
-        return serde_json::from_str::<Probe>(first)
-            .ok()
-            .and_then(from_ndjson);
+        let message = serde_json::from_str::<Value>(first).ok()?;
+        return claimant(Framing::Ndjson, Start::Message(&message));
     }
     for line in text.lines() {
-        if let Some(name) = field_value(line, "event") {
-            if let Some(format) = from_type(name) {
-                return Some(format);
-            }
+        let format = if let Some(name) = field_value(line, "event") {
+            claimant(Framing::Sse, Start::EventName(name))
         } else if let Some(data) = field_value(line, "data") {
-            if data.trim() == "[DONE]" {
-                continue;
-            }
-            if let Some(format) = serde_json::from_str::<Probe>(data)
+            // Payloads that are not JSON (`[DONE]`, keep-alives) give nothing away.
+            serde_json::from_str::<Value>(data)
                 .ok()
-                .and_then(from_sse_data)
-            {
-                return Some(format);
-            }
+                .and_then(|message| claimant(Framing::Sse, Start::Message(&message)))
+        } else {
+            None
+        };
+        if format.is_some() {
+            return format;
         }
     }
     None
 }
 
+/// The format of this framing that claims `start`.
+fn claimant(framing: Framing, start: Start<'_>) -> Option<ApiFormat> {
+    ApiFormat::ALL.into_iter().find(|format| {
+        let spec = format.spec();
+        spec.framing() == framing && spec.recognises(start)
+    })
+}
+
 fn field_value<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     let value = line.strip_prefix(name)?.strip_prefix(':')?;
     Some(value.strip_prefix(' ').unwrap_or(value))
-}
-
-/// Anthropic and Responses name their events; the names do not overlap.
-fn from_type(kind: &str) -> Option<ApiFormat> {
-    const ANTHROPIC: [&str; 7] = [
-        "message_start",
-        "message_delta",
-        "message_stop",
-        "content_block_start",
-        "content_block_delta",
-        "content_block_stop",
-        "ping",
-    ];
-    if kind.starts_with("response.") {
-        Some(ApiFormat::OpenAiResponses)
-    } else if ANTHROPIC.contains(&kind) {
-        Some(ApiFormat::Anthropic)
-    } else {
-        None
-    }
-}
-
-fn from_sse_data(probe: Probe) -> Option<ApiFormat> {
-    match probe.kind.as_deref() {
-        // Both formats have an `error` event; only Responses numbers its events.
-        Some("error") if probe.sequence_number.is_some() => {
-            return Some(ApiFormat::OpenAiResponses)
-        }
-        Some("error") => return Some(ApiFormat::Anthropic),
-        Some(kind) => {
-            if let Some(format) = from_type(kind) {
-                return Some(format);
-            }
-        }
-        None => {}
-    }
-    let chat_object = probe
-        .object
-        .as_deref()
-        .is_some_and(|o| o.starts_with("chat.completion") || o == "text_completion");
-    // Anthropic and Responses payloads always carry a `type`; a bare `{"error": …}` is OpenAI's.
-    let chat_error = probe.kind.is_none() && probe.error.is_some();
-    (chat_object || probe.choices.is_some() || chat_error).then_some(ApiFormat::OpenAiChat)
-}
-
-fn from_ndjson(probe: Probe) -> Option<ApiFormat> {
-    (probe.done.is_some() || probe.model.is_some() || probe.error.is_some())
-        .then_some(ApiFormat::Ollama)
 }
 
 #[cfg(test)]
@@ -154,6 +97,34 @@ mod tests {
         ];
         for (body, expected) in cases {
             assert_eq!(detect_format(body.as_bytes()), expected, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn no_start_is_claimed_by_two_formats_of_one_framing() {
+        let messages = [
+            r#"{"object":"chat.completion.chunk","choices":[]}"#,
+            r#"{"error":{"message":"x"}}"#,
+            r#"{"type":"error","error":{}}"#,
+            r#"{"type":"error","sequence_number":2}"#,
+            r#"{"type":"message_start","message":{}}"#,
+            r#"{"type":"response.created","response":{}}"#,
+            r#"{"model":"llama3.2","done":false}"#,
+        ];
+        let claims = |framing: Framing, start: Start<'_>| {
+            ApiFormat::ALL
+                .into_iter()
+                .filter(|f| f.spec().framing() == framing && f.spec().recognises(start))
+                .count()
+        };
+        for text in messages {
+            let message: Value = serde_json::from_str(text).expect("json");
+            let sse = claims(Framing::Sse, Start::Message(&message));
+            let ndjson = claims(Framing::Ndjson, Start::Message(&message));
+            assert!(sse <= 1 && ndjson <= 1 && sse + ndjson >= 1, "{text}");
+        }
+        for name in ["message_start", "response.created", "ping"] {
+            assert_eq!(claims(Framing::Sse, Start::EventName(name)), 1, "{name}");
         }
     }
 

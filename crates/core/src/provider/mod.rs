@@ -1,5 +1,5 @@
-//! Provider wire formats: which one a body speaks, and the per-format decoders that turn
-//! one framed message (an SSE data payload or an NDJSON line) into typed stream events.
+//! Provider API formats: one file per format implementing [`Format`] (requests, decoder, model
+//! list, error body, how its streams start); adding one is that file plus its [`ApiFormat`].
 
 pub mod detect;
 pub mod endpoints;
@@ -10,6 +10,7 @@ mod anthropic;
 mod ollama;
 mod openai_chat;
 mod openai_responses;
+mod shared;
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,22 +19,69 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::provider::models::{ModelInfo, ModelListError};
+use crate::provider::request::{join_url, Answerer, ChatMessage, ChatRequest, ModelsRequest};
 use crate::stream::event::{ProviderError, StreamEvent};
 
-/// The streaming formats Sparkplug understands.
+/// Everything Sparkplug knows about one provider API format.
+pub trait Format: Sync {
+    /// The format's identifier in saved settings and on the command line (`openai-chat`, …).
+    fn name(&self) -> &'static str;
+    /// How the response body frames its messages.
+    fn framing(&self) -> Framing;
+    /// The path under the endpoint's base URL that streams a chat.
+    fn chat_path(&self) -> &'static str;
+    /// The path under the base URL that lists the endpoint's models.
+    fn models_path(&self) -> &'static str;
+    /// Headers besides `content-type`, carrying `api_key` (trimmed, never empty) if there is one.
+    fn headers(&self, api_key: Option<&str>) -> Vec<(String, String)>;
+    /// The streaming request body, asking for usage in the stream where the format allows.
+    fn chat_body(&self, model: &str, messages: &[ChatMessage], answerer: Answerer) -> Value;
+    /// A decoder for one response body, holding whatever per-stream state the format needs.
+    fn decoder(&self) -> Box<dyn Decode>;
+    /// The models a model-list body names, or `None` when it is not this format's list.
+    fn models(&self, list: &Value) -> Option<Vec<ModelInfo>>;
+    /// The provider's error in a JSON HTTP error body, or `None` when it has none.
+    fn error_body(&self, body: &Value) -> Option<ProviderError>;
+    /// Whether the start of a body gives this format away, for [`detect::detect_format`].
+    fn recognises(&self, start: Start<'_>) -> bool;
+}
+
+/// Turns one framed message (an SSE data payload or an NDJSON line) into stream events.
+pub trait Decode: fmt::Debug + Send {
+    fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>);
+}
+
+/// How a format's response body is cut into messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// Server-sent events: each event's `data` is one message.
+    Sse,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// What a body starts with, as format detection shows it to each format.
+#[derive(Debug, Clone, Copy)]
+pub enum Start<'a> {
+    /// An SSE `event:` line's name.
+    EventName(&'a str),
+    /// The first message that is JSON: an SSE data payload or the first NDJSON line.
+    Message(&'a Value),
+}
+
+/// The streaming formats Sparkplug understands: the identifier saved with an endpoint.
+/// Serialised as its [`Format::name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
 pub enum ApiFormat {
     /// OpenAI Chat Completions and the compatible family (Groq, Cerebras, DeepSeek, vLLM, …).
-    #[serde(rename = "openai-chat")]
     OpenAiChat,
     /// OpenAI Responses API.
-    #[serde(rename = "openai-responses")]
     OpenAiResponses,
     /// Anthropic Messages API.
-    #[serde(rename = "anthropic")]
     Anthropic,
     /// Ollama native NDJSON (`/api/chat`, `/api/generate`).
-    #[serde(rename = "ollama")]
     Ollama,
 }
 
@@ -45,20 +93,83 @@ impl ApiFormat {
         ApiFormat::Ollama,
     ];
 
-    /// The name used on the command line and in serialized settings.
-    pub fn name(self) -> &'static str {
+    /// The format's implementation.
+    pub fn spec(self) -> &'static dyn Format {
         match self {
-            ApiFormat::OpenAiChat => "openai-chat",
-            ApiFormat::OpenAiResponses => "openai-responses",
-            ApiFormat::Anthropic => "anthropic",
-            ApiFormat::Ollama => "ollama",
+            ApiFormat::OpenAiChat => &openai_chat::OpenAiChat,
+            ApiFormat::OpenAiResponses => &openai_responses::OpenAiResponses,
+            ApiFormat::Anthropic => &anthropic::Anthropic,
+            ApiFormat::Ollama => &ollama::Ollama,
         }
     }
+
+    /// The name used on the command line and in serialized settings.
+    pub fn name(self) -> &'static str {
+        self.spec().name()
+    }
+
+    /// The request that streams `messages` from `model` at the endpoint `base_url`.
+    pub fn chat_request(
+        self,
+        base_url: &str,
+        api_key: Option<&str>,
+        model: &str,
+        messages: &[ChatMessage],
+        answerer: Answerer,
+    ) -> ChatRequest {
+        let spec = self.spec();
+        ChatRequest {
+            url: join_url(base_url, spec.chat_path()),
+            headers: spec.headers(usable_key(api_key)),
+            body: spec.chat_body(model, messages, answerer).to_string(),
+        }
+    }
+
+    /// The request for the model list of the endpoint at `base_url`.
+    pub fn models_request(self, base_url: &str, api_key: Option<&str>) -> ModelsRequest {
+        let spec = self.spec();
+        ModelsRequest {
+            url: join_url(base_url, spec.models_path()),
+            headers: spec.headers(usable_key(api_key)),
+        }
+    }
+
+    /// Reads the body of a model-list response.
+    pub fn parse_models(self, body: &str) -> Result<Vec<ModelInfo>, ModelListError> {
+        let list: Value = serde_json::from_str(body)?;
+        self.spec()
+            .models(&list)
+            .ok_or(ModelListError::UnknownShape(self))
+    }
+
+    /// The provider's message in an HTTP error body, or the start of the body when it is not
+    /// this format's JSON error; `None` for an empty body.
+    pub fn error_message(self, body: &str) -> Option<String> {
+        let body = body.trim();
+        if body.is_empty() {
+            return None;
+        }
+        let error = serde_json::from_str::<Value>(body)
+            .ok()
+            .and_then(|json| self.spec().error_body(&json));
+        Some(error.map_or_else(|| shared::clip(body), |e| e.message))
+    }
+}
+
+/// A key that is only blanks is no key.
+fn usable_key(api_key: Option<&str>) -> Option<&str> {
+    api_key.map(str::trim).filter(|k| !k.is_empty())
 }
 
 impl fmt::Display for ApiFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+impl From<ApiFormat> for &'static str {
+    fn from(format: ApiFormat) -> Self {
+        format.name()
     }
 }
 
@@ -78,116 +189,12 @@ impl FromStr for ApiFormat {
     }
 }
 
-/// The decoder for one format, with whatever per-stream state that format needs.
-#[derive(Debug)]
-pub(crate) enum Decoder {
-    OpenAiChat(openai_chat::OpenAiChatDecoder),
-    OpenAiResponses(openai_responses::ResponsesDecoder),
-    Anthropic(anthropic::AnthropicDecoder),
-    Ollama(ollama::OllamaDecoder),
-}
+impl TryFrom<String> for ApiFormat {
+    type Error = UnknownFormat;
 
-impl Decoder {
-    pub(crate) fn new(format: ApiFormat) -> Self {
-        match format {
-            ApiFormat::OpenAiChat => Decoder::OpenAiChat(Default::default()),
-            ApiFormat::OpenAiResponses => Decoder::OpenAiResponses(Default::default()),
-            ApiFormat::Anthropic => Decoder::Anthropic(Default::default()),
-            ApiFormat::Ollama => Decoder::Ollama(Default::default()),
-        }
+    fn try_from(name: String) -> Result<Self, Self::Error> {
+        name.parse()
     }
-
-    /// Decodes one message payload, pushing the events it carries onto `out`.
-    pub(crate) fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
-        match self {
-            Decoder::OpenAiChat(d) => d.decode(data, out),
-            Decoder::OpenAiResponses(d) => d.decode(data, out),
-            Decoder::Anthropic(d) => d.decode(data, out),
-            Decoder::Ollama(d) => d.decode(data, out),
-        }
-    }
-}
-
-/// The `[DONE]` sentinel OpenAI-style streams end with.
-fn is_done_sentinel(data: &str) -> bool {
-    data.trim() == "[DONE]"
-}
-
-/// Parses a payload as `T`, or reports it as [`StreamEvent::Malformed`] and returns `None`.
-fn parse_or_report<'a, T: Deserialize<'a>>(data: &'a str, out: &mut Vec<StreamEvent>) -> Option<T> {
-    match serde_json::from_str(data) {
-        Ok(value) => Some(value),
-        Err(err) => {
-            out.push(StreamEvent::Malformed {
-                excerpt: excerpt(data),
-                reason: err.to_string(),
-            });
-            None
-        }
-    }
-}
-
-/// At most this many bytes of a malformed payload are kept for display.
-const EXCERPT_MAX: usize = 200;
-
-fn excerpt(data: &str) -> String {
-    if data.len() <= EXCERPT_MAX {
-        return data.to_owned();
-    }
-    let mut end = EXCERPT_MAX;
-    while !data.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &data[..end])
-}
-
-/// Reads an in-band error in any of the shapes providers use: a bare string, or an object
-/// with `message` and a `type` or `code`.
-fn provider_error(value: &Value) -> ProviderError {
-    let text = |v: &Value| match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    };
-    match value {
-        Value::String(message) => ProviderError {
-            message: message.clone(),
-            kind: None,
-        },
-        Value::Object(map) => ProviderError {
-            message: map
-                .get("message")
-                .and_then(text)
-                .unwrap_or_else(|| value.to_string()),
-            kind: map
-                .get("type")
-                .and_then(text)
-                .or_else(|| map.get("code").and_then(text)),
-        },
-        other => ProviderError {
-            message: other.to_string(),
-            kind: None,
-        },
-    }
-}
-
-/// Pushes a text-like event unless the piece is empty (many chunks carry `""` or nothing).
-fn push_text(piece: Option<String>, make: fn(String) -> StreamEvent, out: &mut Vec<StreamEvent>) {
-    if let Some(text) = piece.filter(|t| !t.is_empty()) {
-        out.push(make(text));
-    }
-}
-
-fn text_delta(text: String) -> StreamEvent {
-    StreamEvent::TextDelta { text }
-}
-
-fn reasoning_delta(text: String) -> StreamEvent {
-    StreamEvent::ReasoningDelta { text }
-}
-
-fn refusal_delta(text: String) -> StreamEvent {
-    StreamEvent::RefusalDelta { text }
 }
 
 #[cfg(test)]
@@ -201,31 +208,82 @@ mod tests {
             let json = serde_json::to_string(&format).unwrap();
             assert_eq!(json, format!("\"{}\"", format.name()));
             assert_eq!(serde_json::from_str::<ApiFormat>(&json).unwrap(), format);
+            let value = serde_json::Value::String(format.name().into());
+            assert_eq!(serde_json::from_value::<ApiFormat>(value).unwrap(), format);
         }
         assert_eq!(
             "openai".parse::<ApiFormat>(),
             Err(UnknownFormat("openai".to_owned()))
         );
+        let err = serde_json::from_str::<ApiFormat>("\"openai\"").unwrap_err();
+        assert!(err.to_string().contains("unknown API format"), "{err}");
     }
 
     #[test]
-    fn excerpt_cuts_on_a_char_boundary() {
-        let long = "é".repeat(150); // 300 bytes
-        let cut = excerpt(&long);
-        assert!(cut.ends_with('…'));
-        assert_eq!(cut.chars().count(), 101);
-    }
-
-    #[test]
-    fn provider_error_reads_strings_objects_and_numeric_codes() {
-        let e = provider_error(&serde_json::json!("boom"));
-        assert_eq!((e.message.as_str(), e.kind), ("boom", None));
-        let e = provider_error(&serde_json::json!({"message": "slow down", "code": 429}));
+    fn every_format_claims_its_own_name_paths_and_framing() {
+        let names: Vec<&str> = ApiFormat::ALL.iter().map(|f| f.name()).collect();
         assert_eq!(
-            (e.message.as_str(), e.kind.as_deref()),
-            ("slow down", Some("429"))
+            names,
+            ["openai-chat", "openai-responses", "anthropic", "ollama"]
         );
-        let e = provider_error(&serde_json::json!({"type": "overloaded_error"}));
-        assert_eq!(e.message, r#"{"type":"overloaded_error"}"#);
+        for format in ApiFormat::ALL {
+            let spec = format.spec();
+            assert!(spec.chat_path().starts_with('/'), "{format}");
+            assert!(spec.models_path().starts_with('/'), "{format}");
+            let expected = if format == ApiFormat::Ollama {
+                Framing::Ndjson
+            } else {
+                Framing::Sse
+            };
+            assert_eq!(spec.framing(), expected, "{format}");
+        }
+    }
+
+    #[test]
+    fn requests_join_the_base_url_once_and_carry_the_key_only_in_a_header() {
+        let messages = [ChatMessage::user("hi")];
+        let request = ApiFormat::OpenAiChat.chat_request(
+            "https://api.example.com/v1/",
+            Some(" sk-test "),
+            "m",
+            &messages,
+            Answerer::Other,
+        );
+        assert_eq!(request.url, "https://api.example.com/v1/chat/completions");
+        assert_eq!(
+            request.headers,
+            [("authorization".to_string(), "Bearer sk-test".to_string())]
+        );
+        assert!(!request.body.contains("sk-test"));
+        let blank = ApiFormat::OpenAiChat.models_request("/v1", Some("  "));
+        assert_eq!(blank.url, "/v1/models");
+        assert!(blank.headers.is_empty(), "a blank key is no key");
+        let ollama = ApiFormat::Ollama.models_request("http://127.0.0.1:11434", None);
+        assert_eq!(ollama.url, "http://127.0.0.1:11434/api/tags");
+    }
+
+    #[test]
+    fn a_list_of_another_shape_or_not_json_is_an_error() {
+        assert!(matches!(
+            ApiFormat::Ollama.parse_models(r#"{"data":[]}"#),
+            Err(ModelListError::UnknownShape(ApiFormat::Ollama))
+        ));
+        assert!(matches!(
+            ApiFormat::OpenAiChat.parse_models("<html>"),
+            Err(ModelListError::NotJson(_))
+        ));
+    }
+
+    #[test]
+    fn error_bodies_that_are_not_the_formats_json_are_quoted_short() {
+        for format in ApiFormat::ALL {
+            assert_eq!(format.error_message("  "), None);
+            assert_eq!(
+                format.error_message("upstream connect error").as_deref(),
+                Some("upstream connect error")
+            );
+            let long = format.error_message(&"é".repeat(1000)).unwrap();
+            assert!(long.ends_with('…') && long.chars().count() < 300, "{long}");
+        }
     }
 }

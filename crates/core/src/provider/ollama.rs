@@ -1,15 +1,88 @@
-//! Decoder for Ollama's native NDJSON lines (`/api/chat` and `/api/generate`), including the
-//! final `done: true` line with its counts and nanosecond durations, and `{"error": …}` lines.
+//! Ollama's native API: `/api/chat` requests, NDJSON lines (`/api/chat` and `/api/generate`)
+//! with the final `done: true` line's counts and nanosecond durations, `/api/tags`, errors.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::{parse_or_report, provider_error, push_text, reasoning_delta, text_delta};
-use crate::stream::event::{ServerTiming, StreamEvent, Usage};
+use super::models::ModelInfo;
+use super::request::{Answerer, ChatMessage};
+use super::shared::{
+    bearer, has, nested_error, parse_or_report, provider_error, push_text, reasoning_delta,
+    text_delta,
+};
+use super::{Decode, Format, Framing, Start};
+use crate::stream::event::{ProviderError, ServerTiming, StreamEvent, Usage};
+
+/// Ollama's native format.
+pub(super) struct Ollama;
+
+/// An entry of `/api/tags`.
+#[derive(Deserialize)]
+struct Tag {
+    name: String,
+}
+
+impl Format for Ollama {
+    fn name(&self) -> &'static str {
+        "ollama"
+    }
+
+    fn framing(&self) -> Framing {
+        Framing::Ndjson
+    }
+
+    fn chat_path(&self) -> &'static str {
+        "/api/chat"
+    }
+
+    fn models_path(&self) -> &'static str {
+        "/api/tags"
+    }
+
+    /// Ollama itself takes no key; one set for it goes to whatever guards it, as a bearer.
+    fn headers(&self, api_key: Option<&str>) -> Vec<(String, String)> {
+        bearer(api_key)
+    }
+
+    fn chat_body(&self, model: &str, messages: &[ChatMessage], _: Answerer) -> Value {
+        json!({
+            "model": model,
+            "messages": messages,
+            "stream": true,
+        })
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::new(OllamaDecoder::default())
+    }
+
+    /// `{"models": [{"name": ...}, ...]}`.
+    fn models(&self, list: &Value) -> Option<Vec<ModelInfo>> {
+        let tags = list.get("models")?.as_array()?;
+        let models = tags
+            .iter()
+            .filter_map(|tag| Tag::deserialize(tag).ok())
+            .map(|tag| ModelInfo::named(tag.name));
+        Some(models.collect())
+    }
+
+    /// `{"error": "model 'x' not found"}`.
+    fn error_body(&self, body: &Value) -> Option<ProviderError> {
+        nested_error(body)
+    }
+
+    /// Every line names its model and whether it is the last; an error line has `error`.
+    fn recognises(&self, start: Start<'_>) -> bool {
+        let Start::Message(line) = start else {
+            return false;
+        };
+        ["done", "model", "error"].iter().any(|key| has(line, key))
+    }
+}
 
 /// Ollama sends each tool call whole and unnumbered, so calls are numbered here.
 #[derive(Debug, Default)]
-pub(crate) struct OllamaDecoder {
+struct OllamaDecoder {
     next_tool: u32,
 }
 
@@ -51,8 +124,8 @@ struct Function {
     arguments: Option<Value>,
 }
 
-impl OllamaDecoder {
-    pub(crate) fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
+impl Decode for OllamaDecoder {
+    fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
         let Some(line) = parse_or_report::<Line>(data, out) else {
             return;
         };
@@ -115,7 +188,67 @@ fn arguments_text(arguments: Option<Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::event::ProviderError;
+    use crate::provider::ApiFormat;
+
+    #[test]
+    fn the_request_posts_to_api_chat() {
+        let request = ApiFormat::Ollama.chat_request(
+            "http://127.0.0.1:11434/",
+            None,
+            "qwen2.5-coder",
+            &[ChatMessage::user("x")],
+            Answerer::Other,
+        );
+        assert_eq!(request.url, "http://127.0.0.1:11434/api/chat");
+        assert!(request.headers.is_empty(), "no key, no header");
+        let body: Value = serde_json::from_str(&request.body).expect("json");
+        assert_eq!(body["messages"][0]["content"], "x");
+        assert_eq!(
+            (body["model"].as_str(), body["stream"].as_bool()),
+            (Some("qwen2.5-coder"), Some(true))
+        );
+    }
+
+    #[test]
+    fn the_model_list_is_api_tags() {
+        let body = r#"{"models":[{"name":"llama3.2:latest","size":1},{"size":2},{"name":"qwen2.5-coder"}]}"#;
+        let ids: Vec<String> = ApiFormat::Ollama
+            .parse_models(body)
+            .expect("a list")
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(ids, ["llama3.2:latest", "qwen2.5-coder"]);
+    }
+
+    #[test]
+    fn the_error_body_is_a_string_under_error() {
+        let error = Ollama
+            .error_body(&serde_json::json!({"error": "model 'q' not found"}))
+            .expect("an error");
+        assert_eq!(
+            error,
+            ProviderError {
+                message: "model 'q' not found".into(),
+                kind: None
+            }
+        );
+        assert_eq!(Ollama.error_body(&serde_json::json!({"detail": "x"})), None);
+    }
+
+    #[test]
+    fn recognises_lines_with_its_keys() {
+        let claims = |json: &str| {
+            let line: Value = serde_json::from_str(json).expect("json");
+            Ollama.recognises(Start::Message(&line))
+        };
+        assert!(claims(
+            r#"{"model":"llama3.2","response":"a","done":false}"#
+        ));
+        assert!(claims(r#"{"error":"model not found"}"#));
+        assert!(!claims(r#"{"choices":[]}"#));
+        assert!(!Ollama.recognises(Start::EventName("message_start")));
+    }
 
     fn decode_all(lines: &[&str]) -> Vec<StreamEvent> {
         let mut decoder = OllamaDecoder::default();

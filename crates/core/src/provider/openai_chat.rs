@@ -1,18 +1,95 @@
-//! Decoder for OpenAI Chat Completions chunks and the compatible family (Groq, Cerebras,
-//! DeepSeek, xAI, Mistral, Perplexity, vLLM, llama.cpp, legacy `/v1/completions`).
+//! OpenAI Chat Completions and the compatible family (Groq, Cerebras, DeepSeek, xAI, Mistral,
+//! Perplexity, vLLM, llama.cpp, legacy `/v1/completions`): requests, chunks, lists and errors.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::{
-    is_done_sentinel, parse_or_report, provider_error, push_text, reasoning_delta, refusal_delta,
-    text_delta,
+use super::models::{data_list, ModelInfo};
+use super::request::{Answerer, ChatMessage};
+use super::shared::{
+    bearer, event_type, has, is_done_sentinel, nested_error, parse_or_report, provider_error,
+    push_text, reasoning_delta, refusal_delta, text_delta,
 };
-use crate::stream::event::{ServerTiming, StreamEvent, Usage};
+use super::{Decode, Format, Framing, Start};
+use crate::stream::event::{ProviderError, ServerTiming, StreamEvent, Usage};
+
+/// The OpenAI Chat Completions format.
+pub(super) struct OpenAiChat;
+
+impl Format for OpenAiChat {
+    fn name(&self) -> &'static str {
+        "openai-chat"
+    }
+
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+
+    fn chat_path(&self) -> &'static str {
+        "/chat/completions"
+    }
+
+    fn models_path(&self) -> &'static str {
+        "/models"
+    }
+
+    fn headers(&self, api_key: Option<&str>) -> Vec<(String, String)> {
+        bearer(api_key)
+    }
+
+    fn chat_body(&self, model: &str, messages: &[ChatMessage], answerer: Answerer) -> Value {
+        let mut body = json!({
+            "model": model,
+            "messages": messages,
+            "stream": true,
+            "stream_options": { "include_usage": true },
+        });
+        if answerer == Answerer::OurServer {
+            body["sparkplug_usage_every_chunk"] = json!(true);
+        }
+        body
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::new(OpenAiChatDecoder)
+    }
+
+    fn models(&self, list: &Value) -> Option<Vec<ModelInfo>> {
+        data_list(list)
+    }
+
+    /// OpenAI's `{"error": {...}}`; vLLM's flat `{"object": "error", "message": ...}`;
+    /// FastAPI-based servers' `{"detail": "..."}`.
+    fn error_body(&self, body: &Value) -> Option<ProviderError> {
+        nested_error(body)
+            .or_else(|| has(body, "message").then(|| provider_error(body)))
+            .or_else(|| {
+                let detail = body.get("detail")?.as_str()?;
+                Some(ProviderError {
+                    message: detail.to_owned(),
+                    kind: None,
+                })
+            })
+    }
+
+    /// Chunks are `chat.completion.chunk` objects with `choices`; an error chunk is a bare
+    /// `{"error": …}` without the `type` the other SSE formats always carry.
+    fn recognises(&self, start: Start<'_>) -> bool {
+        let Start::Message(message) = start else {
+            return false;
+        };
+        let chat_object = message
+            .get("object")
+            .and_then(Value::as_str)
+            .is_some_and(|o| o.starts_with("chat.completion") || o == "text_completion");
+        let bare_error = event_type(message).is_none() && has(message, "error");
+        chat_object || has(message, "choices") || bare_error
+    }
+}
 
 /// Stateless: every chunk stands alone (usage is cumulative, tool calls carry their index).
 #[derive(Debug, Default)]
-pub(crate) struct OpenAiChatDecoder;
+struct OpenAiChatDecoder;
 
 #[derive(Deserialize)]
 struct Chunk {
@@ -92,8 +169,8 @@ struct LlamaTimings {
     predicted_ms: Option<f64>,
 }
 
-impl OpenAiChatDecoder {
-    pub(crate) fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
+impl Decode for OpenAiChatDecoder {
+    fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
         if is_done_sentinel(data) {
             out.push(StreamEvent::Done);
             return;
@@ -203,6 +280,7 @@ fn server_timing(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::ApiFormat;
 
     fn decode(data: &str) -> Vec<StreamEvent> {
         let mut out = Vec::new();
@@ -212,6 +290,93 @@ mod tests {
 
     fn text(t: &str) -> StreamEvent {
         StreamEvent::TextDelta { text: t.to_owned() }
+    }
+
+    fn chat(answerer: Answerer) -> (crate::provider::request::ChatRequest, Value) {
+        let request = ApiFormat::OpenAiChat.chat_request(
+            "https://api.cerebras.ai/v1",
+            Some("sk-test"),
+            "gpt-oss-120b",
+            &[ChatMessage::user("hi \"there\"")],
+            answerer,
+        );
+        let body = serde_json::from_str(&request.body).expect("the body is JSON");
+        (request, body)
+    }
+
+    #[test]
+    fn the_request_streams_with_usage_and_a_bearer_key() {
+        let (request, body) = chat(Answerer::Other);
+        assert_eq!(request.url, "https://api.cerebras.ai/v1/chat/completions");
+        assert_eq!(
+            request.headers,
+            [("authorization".to_string(), "Bearer sk-test".to_string())]
+        );
+        assert_eq!(body["model"], "gpt-oss-120b");
+        assert_eq!(body["stream"], true);
+        assert_eq!(body["stream_options"]["include_usage"], true);
+        assert_eq!(body["messages"][0]["role"], "user");
+        assert_eq!(body["messages"][0]["content"], "hi \"there\"");
+        assert!(body.get("sparkplug_usage_every_chunk").is_none());
+        let (_, ours) = chat(Answerer::OurServer);
+        assert_eq!(ours["sparkplug_usage_every_chunk"], true);
+    }
+
+    #[test]
+    fn the_model_list_is_openais_data_list() {
+        let models = ApiFormat::OpenAiChat
+            .parse_models(
+                r#"{"object":"list","data":[{"id":"demo-1000","simulated":true,"tokens_per_second":1000},{"id":"llama-3.3-70b-versatile","object":"model"}]}"#,
+            )
+            .expect("a list");
+        let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["demo-1000", "llama-3.3-70b-versatile"]);
+        assert!(models[0].simulated && !models[1].simulated);
+        assert!(ApiFormat::OpenAiChat
+            .parse_models(r#"{"models":[{"name":"x"}]}"#)
+            .is_err());
+    }
+
+    #[test]
+    fn error_bodies_of_openai_vllm_and_fastapi_servers() {
+        let message = |body: &str| ApiFormat::OpenAiChat.error_message(body);
+        let openai = r#"{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#;
+        assert_eq!(
+            message(openai).as_deref(),
+            Some("Incorrect API key provided.")
+        );
+        let vllm = r#"{"object":"error","message":"The model `x` does not exist.","type":"NotFoundError","param":null,"code":404}"#;
+        assert_eq!(
+            message(vllm).as_deref(),
+            Some("The model `x` does not exist.")
+        );
+        assert_eq!(
+            message(r#"{"detail":"Not authenticated"}"#).as_deref(),
+            Some("Not authenticated")
+        );
+        let error = OpenAiChat
+            .error_body(&serde_json::from_str(openai).expect("json"))
+            .expect("an error");
+        assert_eq!(error.kind.as_deref(), Some("invalid_request_error"));
+        // JSON of no known shape is quoted as it is.
+        assert_eq!(
+            message(r#"{"ok":false}"#).as_deref(),
+            Some(r#"{"ok":false}"#)
+        );
+    }
+
+    #[test]
+    fn recognises_chunks_and_bare_errors_only() {
+        let claims = |json: &str| {
+            let message: Value = serde_json::from_str(json).expect("json");
+            OpenAiChat.recognises(Start::Message(&message))
+        };
+        assert!(claims(r#"{"object":"chat.completion.chunk","choices":[]}"#));
+        assert!(claims(r#"{"choices":[{"text":"x"}]}"#));
+        assert!(claims(r#"{"error":{"message":"x"}}"#));
+        assert!(!claims(r#"{"type":"error","error":{}}"#));
+        assert!(!claims(r#"{"type":"message_start"}"#));
+        assert!(!OpenAiChat.recognises(Start::EventName("message_start")));
     }
 
     #[test]

@@ -1,18 +1,80 @@
-//! Decoder for the OpenAI Responses API stream (also served by Azure, xAI, LM Studio, Copilot),
-//! with or without `event:` lines and with or without a trailing `[DONE]`.
+//! The OpenAI Responses API (also served by Azure, xAI, LM Studio, Copilot): requests, the
+//! stream with or without `event:` lines and a trailing `[DONE]`, lists and errors.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use super::{
-    is_done_sentinel, parse_or_report, provider_error, push_text, reasoning_delta, refusal_delta,
-    text_delta,
+use super::models::{data_list, ModelInfo};
+use super::request::{Answerer, ChatMessage};
+use super::shared::{
+    bearer, event_type, has, is_done_sentinel, nested_error, parse_or_report, provider_error,
+    push_text, reasoning_delta, refusal_delta, text_delta,
 };
+use super::{Decode, Format, Framing, Start};
 use crate::stream::event::{ProviderError, StreamEvent, Usage};
+
+/// The OpenAI Responses format.
+pub(super) struct OpenAiResponses;
+
+impl Format for OpenAiResponses {
+    fn name(&self) -> &'static str {
+        "openai-responses"
+    }
+
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+
+    fn chat_path(&self) -> &'static str {
+        "/responses"
+    }
+
+    fn models_path(&self) -> &'static str {
+        "/models"
+    }
+
+    fn headers(&self, api_key: Option<&str>) -> Vec<(String, String)> {
+        bearer(api_key)
+    }
+
+    /// The chat goes in as `input`; usage always comes with `response.completed`.
+    fn chat_body(&self, model: &str, messages: &[ChatMessage], _: Answerer) -> Value {
+        json!({
+            "model": model,
+            "input": messages,
+            "stream": true,
+        })
+    }
+
+    fn decoder(&self) -> Box<dyn Decode> {
+        Box::new(ResponsesDecoder::default())
+    }
+
+    fn models(&self, list: &Value) -> Option<Vec<ModelInfo>> {
+        data_list(list)
+    }
+
+    /// OpenAI's `{"error": {"message", "type", "code"}}`.
+    fn error_body(&self, body: &Value) -> Option<ProviderError> {
+        nested_error(body)
+    }
+
+    /// Every event is `response.*` or `error`, and only this format numbers its events.
+    fn recognises(&self, start: Start<'_>) -> bool {
+        match start {
+            Start::EventName(name) => name.starts_with("response."),
+            Start::Message(message) => match event_type(message) {
+                Some("error") => has(message, "sequence_number"),
+                Some(kind) => kind.starts_with("response."),
+                None => false,
+            },
+        }
+    }
+}
 
 /// Tool calls are numbered in the order they appear; arguments find their call by output index.
 #[derive(Debug, Default)]
-pub(crate) struct ResponsesDecoder {
+struct ResponsesDecoder {
     /// `(output_index, tool index)` of the calls of the current response.
     calls: Vec<(u64, u32)>,
     next_tool: u32,
@@ -61,8 +123,8 @@ struct IncompleteDetails {
     reason: Option<String>,
 }
 
-impl ResponsesDecoder {
-    pub(crate) fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
+impl Decode for ResponsesDecoder {
+    fn decode(&mut self, data: &str, out: &mut Vec<StreamEvent>) {
         if is_done_sentinel(data) {
             out.push(StreamEvent::Done);
             return;
@@ -116,7 +178,9 @@ impl ResponsesDecoder {
             _ => {}
         }
     }
+}
 
+impl ResponsesDecoder {
     fn new_call(&mut self, output_index: Option<u64>) -> u32 {
         let index = self.next_tool;
         self.next_tool = self.next_tool.saturating_add(1);
@@ -157,6 +221,7 @@ fn finish_response(response: Response, out: &mut Vec<StreamEvent>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::ApiFormat;
 
     fn decode_all(messages: &[&str]) -> Vec<StreamEvent> {
         let mut decoder = ResponsesDecoder::default();
@@ -165,6 +230,64 @@ mod tests {
             decoder.decode(m, &mut out);
         }
         out
+    }
+
+    #[test]
+    fn the_request_sends_the_chat_as_input() {
+        let request = ApiFormat::OpenAiResponses.chat_request(
+            "https://api.openai.com/v1/",
+            Some("sk-test"),
+            "gpt-4o-mini",
+            &[ChatMessage::user("x")],
+            Answerer::OurServer,
+        );
+        assert_eq!(request.url, "https://api.openai.com/v1/responses");
+        assert_eq!(
+            request.headers,
+            [("authorization".to_string(), "Bearer sk-test".to_string())]
+        );
+        let body: Value = serde_json::from_str(&request.body).expect("json");
+        assert_eq!(body["input"][0]["content"], "x");
+        assert_eq!(body["stream"], true);
+        assert!(body.get("messages").is_none() && body.get("stream_options").is_none());
+    }
+
+    #[test]
+    fn the_model_list_and_error_body_are_openais() {
+        let models = ApiFormat::OpenAiResponses
+            .parse_models(r#"{"object":"list","data":[{"id":"gpt-4o-mini","object":"model"}]}"#)
+            .expect("a list");
+        assert_eq!(
+            models,
+            [crate::provider::models::ModelInfo::named("gpt-4o-mini")]
+        );
+        let quota = r#"{"error":{"message":"You exceeded your current quota.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#;
+        let error = OpenAiResponses
+            .error_body(&serde_json::from_str(quota).expect("json"))
+            .expect("an error");
+        assert_eq!(
+            (error.message.as_str(), error.kind.as_deref()),
+            (
+                "You exceeded your current quota.",
+                Some("insufficient_quota")
+            )
+        );
+    }
+
+    #[test]
+    fn recognises_its_events_and_its_numbered_error() {
+        let claims = |json: &str| {
+            let message: Value = serde_json::from_str(json).expect("json");
+            OpenAiResponses.recognises(Start::Message(&message))
+        };
+        assert!(OpenAiResponses.recognises(Start::EventName("response.created")));
+        assert!(!OpenAiResponses.recognises(Start::EventName("error")));
+        assert!(claims(
+            r#"{"type":"response.output_text.delta","delta":"x"}"#
+        ));
+        assert!(claims(r#"{"type":"error","sequence_number":2}"#));
+        assert!(!claims(r#"{"type":"error","error":{}}"#));
+        assert!(!claims(r#"{"choices":[]}"#));
     }
 
     #[test]

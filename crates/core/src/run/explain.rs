@@ -1,8 +1,6 @@
 //! Turning how a run ended into the one status line a user reads: for a failure, the
 //! status, the provider's own message, and what to do next.
 
-use serde_json::Value;
-
 use crate::run::{Failure, Outcome, TransportError};
 use crate::stream::event::ProviderError;
 
@@ -56,11 +54,17 @@ fn explain_failure(failure: &Failure) -> String {
         Failure::Cut => "The stream ended without a finish: the connection was probably cut. \
                          The partial answer is kept; send again to retry."
             .into(),
+        Failure::Http {
+            status,
+            message,
+            retry_after,
+        } => explain_http_error(*status, message.as_deref(), retry_after.as_deref()),
+        // A run reads an error status's body into `Failure::Http`; a bare one has no message.
         Failure::Transport(TransportError::Status {
             status,
-            body,
             retry_after,
-        }) => explain_http_error(*status, body, retry_after.as_deref()),
+            ..
+        }) => explain_http_error(*status, None, retry_after.as_deref()),
         Failure::Transport(TransportError::Unreachable { detail }) => format!(
             "Could not reach the endpoint ({detail}). Check the URL; if it is another site, it may \
              not allow browser requests (CORS): route it through the Sparkplug server's proxy."
@@ -69,37 +73,6 @@ fn explain_failure(failure: &Failure) -> String {
             "The connection dropped mid-stream ({detail}). The partial answer is kept; send again to retry."
         ),
         Failure::Transport(TransportError::Aborted) => "Stopped.".into(),
-    }
-}
-
-/// The longest stretch of a non-JSON error body we quote.
-const QUOTE_LIMIT: usize = 300;
-
-/// Reads the provider's message from an error body: OpenAI `{"error":{"message"}}`,
-/// Anthropic `{"type":"error","error":{"message"}}`, Ollama `{"error":"…"}`, or plain text.
-pub fn error_body_message(body: &str) -> Option<String> {
-    let trimmed = body.trim();
-    if trimmed.is_empty() {
-        return None;
-    }
-    if let Ok(value) = serde_json::from_str::<Value>(trimmed) {
-        let error = value.get("error").unwrap_or(&value);
-        let message = error
-            .get("message")
-            .and_then(Value::as_str)
-            .or_else(|| error.as_str())
-            .or_else(|| value.get("detail").and_then(Value::as_str));
-        if let Some(message) = message {
-            return Some(message.to_string());
-        }
-    }
-    Some(quote(trimmed))
-}
-
-fn quote(text: &str) -> String {
-    match text.char_indices().nth(QUOTE_LIMIT) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
     }
 }
 
@@ -120,10 +93,11 @@ fn advice(status: u16, retry_after: Option<&str>) -> String {
     }
 }
 
-/// One line for an HTTP error response.
-pub fn explain_http_error(status: u16, body: &str, retry_after: Option<&str>) -> String {
+/// One line for an HTTP error response, with the provider's message from its body if any
+/// ([`crate::provider::ApiFormat::error_message`] reads it).
+pub fn explain_http_error(status: u16, message: Option<&str>, retry_after: Option<&str>) -> String {
     let advice = advice(status, retry_after);
-    match error_body_message(body) {
+    match message {
         Some(message) => format!("HTTP {status}: {message} — {advice}"),
         None => format!("HTTP {status} — {advice}"),
     }
@@ -145,31 +119,6 @@ pub fn explain_provider_error(error: &ProviderError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_each_providers_error_body() {
-        let openai = r#"{"error":{"message":"Incorrect API key provided.","type":"invalid_request_error","code":"invalid_api_key"}}"#;
-        assert_eq!(
-            error_body_message(openai).unwrap(),
-            "Incorrect API key provided."
-        );
-        let anthropic =
-            r#"{"type":"error","error":{"type":"not_found_error","message":"model: x"}}"#;
-        assert_eq!(error_body_message(anthropic).unwrap(), "model: x");
-        assert_eq!(
-            error_body_message(r#"{"error":"model 'q' not found"}"#).unwrap(),
-            "model 'q' not found"
-        );
-        assert_eq!(error_body_message("  "), None);
-    }
-
-    #[test]
-    fn long_text_bodies_are_quoted_short_on_a_char_boundary() {
-        let body = "é".repeat(1000);
-        let message = error_body_message(&body).unwrap();
-        assert_eq!(message.chars().count(), QUOTE_LIMIT + 1);
-        assert!(message.ends_with('…'));
-    }
 
     #[test]
     fn outcomes_read_as_one_line_each() {
@@ -199,13 +148,21 @@ mod tests {
 
     #[test]
     fn says_what_to_do() {
-        let line = explain_http_error(429, r#"{"error":{"message":"slow down"}}"#, Some("7"));
+        let line = explain_http_error(429, Some("slow down"), Some("7"));
         assert_eq!(
             line,
             "HTTP 429: slow down — Rate limited: try again in 7 s."
         );
-        assert!(explain_http_error(401, "", None).contains("API key"));
-        assert!(explain_http_error(503, "busy", None).starts_with("HTTP 503: busy"));
+        assert_eq!(
+            explain_http_error(401, None, None),
+            "HTTP 401 — Check the API key for this endpoint in Settings."
+        );
+        let failed = explain_outcome(&Outcome::Failed(Failure::Http {
+            status: 503,
+            message: Some("busy".into()),
+            retry_after: None,
+        }));
+        assert!(failed.text.starts_with("HTTP 503: busy"), "{failed:?}");
         let in_stream = explain_provider_error(&ProviderError {
             message: "Overloaded".into(),
             kind: Some("overloaded_error".into()),

@@ -4,6 +4,7 @@
 pub mod estimate;
 pub mod explain;
 pub mod meter;
+pub mod receipt;
 
 use crate::provider::ApiFormat;
 use crate::run::meter::{Meter, MeterSnapshot};
@@ -47,7 +48,15 @@ pub enum Outcome {
 /// What went wrong, in terms a user can act on.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Failure {
+    /// The request failed or the connection broke (an HTTP error status is [`Failure::Http`]).
     Transport(TransportError),
+    /// The endpoint answered with an error status.
+    Http {
+        status: u16,
+        /// The provider's message from the error body, read by the run's format.
+        message: Option<String>,
+        retry_after: Option<String>,
+    },
     /// The provider sent an error inside the stream.
     InStream(ProviderError),
     /// The body ended without a finish reason or end marker.
@@ -75,6 +84,7 @@ impl SideChannels {
 
 /// One run's decoder, meter, undisplayed text and outcome.
 pub struct LiveRun {
+    format: ApiFormat,
     decoder: StreamDecoder,
     meter: Meter,
     events: Vec<StreamEvent>,
@@ -96,6 +106,7 @@ impl LiveRun {
         let mut meter = Meter::new();
         meter.start(now_ms);
         Self {
+            format,
             decoder: StreamDecoder::new(format),
             meter,
             events: Vec::new(),
@@ -130,6 +141,15 @@ impl LiveRun {
         }
         match transport {
             Err(TransportError::Aborted) => Outcome::Stopped,
+            Err(TransportError::Status {
+                status,
+                body,
+                retry_after,
+            }) => Outcome::Failed(Failure::Http {
+                status,
+                message: self.format.error_message(&body),
+                retry_after,
+            }),
             Err(error) => Outcome::Failed(Failure::Transport(error)),
             Ok(()) if end.is_complete() => Outcome::Finished {
                 reason: self.finish_reason.take(),
@@ -306,6 +326,35 @@ mod tests {
             run.outcome(),
             Some(&Outcome::Failed(Failure::Transport(dropped)))
         );
+    }
+
+    #[test]
+    fn an_http_error_body_is_read_by_the_runs_format() {
+        let status = |body: &str| TransportError::Status {
+            status: 404,
+            body: body.into(),
+            retry_after: None,
+        };
+        let mut run = LiveRun::new(ApiFormat::Anthropic, 0.0);
+        run.finish(
+            5.0,
+            Err(status(
+                r#"{"type":"error","error":{"type":"not_found_error","message":"model: x"}}"#,
+            )),
+        );
+        assert_eq!(
+            run.outcome(),
+            Some(&Outcome::Failed(Failure::Http {
+                status: 404,
+                message: Some("model: x".into()),
+                retry_after: None
+            }))
+        );
+        let empty = run_over("", Err(status("")));
+        assert!(matches!(
+            empty.outcome(),
+            Some(Outcome::Failed(Failure::Http { message: None, .. }))
+        ));
     }
 
     #[test]

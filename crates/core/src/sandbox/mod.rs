@@ -7,3 +7,24 @@ pub mod protocol;
 pub mod python;
 pub mod runnable;
 pub mod watchdog;
+
+/// A language the sandbox can run; fence labels name it through [`crate::markdown::lang`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Html,
+    Css,
+    Js,
+    Python,
+}
+
+impl Lang {
+    /// The short name used in the protocol and in error locations.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Html => "html",
+            Self::Css => "css",
+            Self::Js => "js",
+            Self::Python => "python",
+        }
+    }
+}

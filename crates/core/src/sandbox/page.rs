@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::runnable::Lang;
+use super::Lang;
 
 /// A document to run, and where each block's lines landed in it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,38 +4,7 @@
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use super::page::Page;
-
-/// A language the sandbox can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Html,
-    Css,
-    Js,
-    Python,
-}
-
-impl Lang {
-    /// The language a fence label (its first word, any case) names, if it can run here.
-    pub fn from_label(label: &str) -> Option<Self> {
-        match label.trim().to_ascii_lowercase().as_str() {
-            "html" | "htm" | "xhtml" => Some(Self::Html),
-            "css" => Some(Self::Css),
-            "js" | "javascript" | "mjs" => Some(Self::Js),
-            "python" | "py" | "python3" => Some(Self::Python),
-            _ => None,
-        }
-    }
-
-    /// The short name used in the protocol and in error locations.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Html => "html",
-            Self::Css => "css",
-            Self::Js => "js",
-            Self::Python => "python",
-        }
-    }
-}
+use super::Lang;
 
 /// A fenced code block of an answer: the first word of its info string and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +121,7 @@ mod tests {
         assert_eq!(Lang::from_label("py"), Some(Lang::Python));
         assert_eq!(Lang::from_label("HTML"), Some(Lang::Html));
         assert_eq!(Lang::from_label("css"), Some(Lang::Css));
-        for other in ["rust", "bash", "ts", "", "sql"] {
+        for other in ["rust", "bash", "ts", "", "sql", "jsx", "node"] {
             assert_eq!(Lang::from_label(other), None, "{other:?}");
         }
     }

@@ -6,7 +6,7 @@ pub mod ndjson;
 pub mod reduce;
 pub mod sse;
 
-use crate::provider::{ApiFormat, Decoder};
+use crate::provider::{ApiFormat, Decode, Framing};
 use crate::stream::event::StreamEvent;
 use crate::stream::ndjson::NdjsonSplitter;
 use crate::stream::sse::{EndOfInput, SseEvent, SseParser};
@@ -14,14 +14,14 @@ use crate::stream::sse::{EndOfInput, SseEvent, SseParser};
 /// Bytes in, [`StreamEvent`]s out, for one response body.
 #[derive(Debug)]
 pub struct StreamDecoder {
-    framing: Framing,
-    decoder: Decoder,
+    framer: Framer,
+    decoder: Box<dyn Decode>,
     saw_done: bool,
     saw_finish: bool,
 }
 
 #[derive(Debug)]
-enum Framing {
+enum Framer {
     /// The scratch vectors are reused between chunks to avoid an allocation per feed.
     Sse(SseParser, Vec<SseEvent>),
     Ndjson(NdjsonSplitter, Vec<String>),
@@ -49,15 +49,14 @@ impl StreamEnd {
 
 impl StreamDecoder {
     pub fn new(format: ApiFormat) -> Self {
-        let framing = match format {
-            ApiFormat::Ollama => Framing::Ndjson(NdjsonSplitter::new(), Vec::new()),
-            ApiFormat::OpenAiChat | ApiFormat::OpenAiResponses | ApiFormat::Anthropic => {
-                Framing::Sse(SseParser::new(), Vec::new())
-            }
+        let spec = format.spec();
+        let framer = match spec.framing() {
+            Framing::Sse => Framer::Sse(SseParser::new(), Vec::new()),
+            Framing::Ndjson => Framer::Ndjson(NdjsonSplitter::new(), Vec::new()),
         };
         Self {
-            framing,
-            decoder: Decoder::new(format),
+            framer,
+            decoder: spec.decoder(),
             saw_done: false,
             saw_finish: false,
         }
@@ -66,14 +65,14 @@ impl StreamDecoder {
     /// Decodes the next chunk of the body, pushing the events it completes onto `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<StreamEvent>) {
         let start = out.len();
-        match &mut self.framing {
-            Framing::Sse(parser, scratch) => {
+        match &mut self.framer {
+            Framer::Sse(parser, scratch) => {
                 parser.feed(bytes, scratch);
                 for message in scratch.drain(..) {
                     self.decoder.decode(&message.data, out);
                 }
             }
-            Framing::Ndjson(splitter, scratch) => {
+            Framer::Ndjson(splitter, scratch) => {
                 splitter.feed(bytes, scratch);
                 for line in scratch.drain(..) {
                     self.decoder.decode(&line, out);
@@ -87,9 +86,9 @@ impl StreamDecoder {
     /// the stream ended. An unterminated SSE block is never decoded, per the spec.
     pub fn finish(&mut self, out: &mut Vec<StreamEvent>) -> StreamEnd {
         let start = out.len();
-        let unterminated_tail = match &mut self.framing {
-            Framing::Sse(parser, _) => parser.finish() == EndOfInput::UnterminatedBlock,
-            Framing::Ndjson(splitter, _) => match splitter.finish() {
+        let unterminated_tail = match &mut self.framer {
+            Framer::Sse(parser, _) => parser.finish() == EndOfInput::UnterminatedBlock,
+            Framer::Ndjson(splitter, _) => match splitter.finish() {
                 Some(line) => {
                     self.decoder.decode(&line, out);
                     true

@@ -14,7 +14,7 @@ use code::CodeLexer;
 use css::CssLexer;
 use markup::HtmlLexer;
 
-/// A language the highlighter knows.
+/// A language the highlighter knows; fence labels name it through [`crate::markdown::lang`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
     Html,
@@ -26,25 +26,6 @@ pub enum Language {
     Sql,
     Bash,
     Json,
-}
-
-impl Language {
-    /// The language for a code fence's label (`js`, `Python`, `tsx`, `sh`, …).
-    pub fn from_label(label: &str) -> Option<Self> {
-        let label = label.to_ascii_lowercase();
-        Some(match label.as_str() {
-            "html" | "htm" | "xml" | "svg" | "xhtml" | "vue" | "svelte" => Self::Html,
-            "css" | "scss" | "less" => Self::Css,
-            "js" | "javascript" | "jsx" | "mjs" | "cjs" | "node" => Self::JavaScript,
-            "ts" | "typescript" | "tsx" | "mts" => Self::TypeScript,
-            "py" | "python" | "python3" | "py3" => Self::Python,
-            "rs" | "rust" => Self::Rust,
-            "sql" | "sqlite" | "postgres" | "postgresql" | "mysql" | "psql" | "plsql" => Self::Sql,
-            "sh" | "bash" | "shell" | "zsh" | "console" | "shellscript" => Self::Bash,
-            "json" | "jsonc" | "json5" => Self::Json,
-            _ => return None,
-        })
-    }
 }
 
 /// What a highlighted piece of code is; the app styles each with [`TokenClass::css_class`].

@@ -60,10 +60,9 @@ impl KioskSettings {
     /// Lays a page URL's query (`models=a,b&pause=0&idle=5`) over these settings, so a
     /// benchmark can run many short races; nothing in the kiosk's UI reaches these.
     pub fn with_query(mut self, query: &str) -> Result<Self, SettingsError> {
-        for pair in query.trim_start_matches('?').split('&') {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value = percent_decode(value);
-            match key {
+        for (key, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            let value = value.into_owned();
+            match key.as_ref() {
                 "models" => {
                     self.models = value
                         .split(',')
@@ -98,34 +97,6 @@ fn number(text: &str, current: f64) -> f64 {
         .ok()
         .filter(|n| n.is_finite() && *n >= 0.0)
         .unwrap_or(current)
-}
-
-/// `%XX` and `+` decoding of one query value; malformed escapes stay as they are.
-pub(crate) fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Who the kiosk is serving.
@@ -312,7 +283,10 @@ mod tests {
             KioskSettings::from_json(r#"{"prompts":[]}"#),
             Err(SettingsError::NoPrompts)
         );
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
-        assert_eq!(percent_decode("%C3%A9"), "é");
+        // Escapes decode as UTF-8; a malformed one stays as it is.
+        let s = KioskSettings::default()
+            .with_query("prompt=%C3%A9t%C3%A9+%zz%4")
+            .expect("valid");
+        assert_eq!(s.prompts, ["été %zz%4"]);
     }
 }

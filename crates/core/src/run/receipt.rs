@@ -1,0 +1,137 @@
+//! A finished run's speed receipt: the final meter figures a share link carries and the
+//! embed's `done` event reports, in one JSON form (the embed's, documented in the README).
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::meter::MeterSnapshot;
+
+/// The final meter figures of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub ttft_ms: Option<f64>,
+    pub tokens: u64,
+    /// True when `tokens` is our estimate rather than the provider's usage figure.
+    pub tokens_are_estimate: bool,
+    /// From the first token to the last.
+    pub elapsed_ms: Option<f64>,
+    /// Share links made before the receipt had one form spell this `final_rate`.
+    #[serde(alias = "final_rate")]
+    pub tokens_per_second: Option<f64>,
+    /// The provider's own figure, when it sent timing (`server_rate` in older share links).
+    #[serde(alias = "server_rate")]
+    pub server_tokens_per_second: Option<f64>,
+}
+
+impl Receipt {
+    pub fn from_snapshot(s: &MeterSnapshot) -> Self {
+        Self {
+            ttft_ms: s.ttft_ms,
+            tokens: s.tokens,
+            tokens_are_estimate: s.tokens_are_estimate,
+            elapsed_ms: s.elapsed_ms,
+            tokens_per_second: s.final_rate.or(s.avg_rate),
+            server_tokens_per_second: s.server_rate,
+        }
+    }
+
+    /// A meter snapshot showing these figures, for the meter view of a restored run.
+    pub fn snapshot(&self) -> MeterSnapshot {
+        MeterSnapshot {
+            ttft_ms: self.ttft_ms,
+            tokens: self.tokens,
+            tokens_are_estimate: self.tokens_are_estimate,
+            elapsed_ms: self.elapsed_ms,
+            avg_rate: self.tokens_per_second,
+            final_rate: self.tokens_per_second,
+            server_rate: self.server_tokens_per_second,
+            ..MeterSnapshot::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn receipt() -> Receipt {
+        Receipt {
+            ttft_ms: Some(120.0),
+            tokens: 450,
+            tokens_are_estimate: false,
+            elapsed_ms: Some(450.5),
+            tokens_per_second: Some(998.5),
+            server_tokens_per_second: Some(1020.0),
+        }
+    }
+
+    #[test]
+    fn the_json_form_has_the_embeds_documented_field_names() {
+        let value = serde_json::to_value(receipt()).expect("serialises");
+        assert_eq!(
+            value,
+            json!({
+                "ttft_ms": 120.0,
+                "tokens": 450,
+                "tokens_are_estimate": false,
+                "elapsed_ms": 450.5,
+                "tokens_per_second": 998.5,
+                "server_tokens_per_second": 1020.0,
+            })
+        );
+        let back: Receipt = serde_json::from_value(value).expect("reads back");
+        assert_eq!(back, receipt());
+    }
+
+    #[test]
+    fn the_older_share_link_form_still_reads() {
+        let old = json!({
+            "ttft_ms": 120.0,
+            "tokens": 450,
+            "tokens_are_estimate": false,
+            "elapsed_ms": 450.5,
+            "final_rate": 998.5,
+            "server_rate": 1020.0,
+        });
+        let read: Receipt = serde_json::from_value(old).expect("an old receipt reads");
+        assert_eq!(read, receipt());
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let mut value = serde_json::to_value(receipt()).expect("serialises");
+        value["api_key"] = Value::from("sk-secret");
+        assert!(serde_json::from_value::<Receipt>(value).is_err());
+    }
+
+    #[test]
+    fn a_snapshot_round_trips_through_a_receipt() {
+        let snapshot = MeterSnapshot {
+            ttft_ms: Some(80.0),
+            tokens: 33,
+            tokens_are_estimate: true,
+            elapsed_ms: Some(1000.0),
+            avg_rate: Some(32.0),
+            final_rate: Some(33.0),
+            server_rate: None,
+            ..MeterSnapshot::default()
+        };
+        let receipt = Receipt::from_snapshot(&snapshot);
+        assert_eq!(receipt.tokens_per_second, Some(33.0), "the final rate wins");
+        let restored = receipt.snapshot();
+        assert_eq!(
+            (restored.tokens, restored.final_rate, restored.avg_rate),
+            (33, Some(33.0), Some(33.0))
+        );
+        let unfinished = MeterSnapshot {
+            final_rate: None,
+            ..snapshot
+        };
+        assert_eq!(
+            Receipt::from_snapshot(&unfinished).tokens_per_second,
+            Some(32.0),
+            "without a final rate, the average"
+        );
+    }
+}
