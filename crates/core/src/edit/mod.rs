@@ -14,6 +14,8 @@ pub mod prompt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::markdown::lang::FenceLang;
+
 pub use apply::{apply_edits, Applied, ApplyError, MatchKind};
 pub use parse::{parse_reply, Edit, FencedCode, Reply};
 
@@ -43,17 +45,21 @@ impl CodeFile {
         base.eq_ignore_ascii_case(&self.name) || hint.eq_ignore_ascii_case(&self.name)
     }
 
-    /// Whether an edit's file hint (`index.html`, `html`) could mean this file: its name, or
-    /// the same extension as this file's name or label.
+    /// Whether an edit's file hint (`index.html`, `main.py`, `html`) could mean this file:
+    /// its name, or a language (by extension or label) the same as this file's.
     pub fn answers_to(&self, hint: &str) -> bool {
         if self.is_named(hint) {
             return true;
         }
+        let language = |name: &str| {
+            let word = name
+                .rsplit_once('.')
+                .map_or(name, |(_, extension)| extension);
+            FenceLang::from_label(word).map(FenceLang::name)
+        };
         let base = hint.trim().rsplit('/').next().unwrap_or(hint);
-        let extension = |name: &str| name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-        let hint_kind = extension(base).unwrap_or_else(|| base.to_ascii_lowercase());
-        extension(&self.name).as_deref() == Some(hint_kind.as_str())
-            || self.label.eq_ignore_ascii_case(&hint_kind)
+        let wanted = language(base);
+        wanted.is_some() && (wanted == language(&self.label) || wanted == language(&self.name))
     }
 }
 
@@ -71,5 +77,10 @@ mod tests {
         assert!(!page.answers_to("app.js"));
         let unnamed = CodeFile::new("python", "python", "");
         assert!(unnamed.answers_to("python"));
+        assert!(
+            unnamed.answers_to("main.py"),
+            "py and python are one language"
+        );
+        assert!(!unnamed.answers_to("notes.txt"));
     }
 }
