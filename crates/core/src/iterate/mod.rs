@@ -284,20 +284,37 @@ impl FixLoop {
     }
 
     fn take_whole_files(&mut self, blocks: &[crate::edit::FencedCode]) -> (Merge, Next) {
+        // A ```checks fence holds assertions, not a file of the program.
         let code: Vec<_> = blocks
             .iter()
-            .filter(|b| !b.text.trim().is_empty())
+            .filter(|b| !b.text.trim().is_empty() && !b.label.eq_ignore_ascii_case("checks"))
             .collect();
         if code.is_empty() {
             return (Merge::NoCode, Next::Done(LoopEnd::NoCode));
         }
         for block in code {
             let name = block.name.clone().unwrap_or_else(|| block.label.clone());
-            let existing = self.files.iter_mut().find(|f| {
-                f.is_named(&name) || (block.name.is_none() && f.answers_to(&block.label))
-            });
+            // The file of that name, else the one file of that language (a first answer's
+            // unnamed `html` block is the `index.html` a later answer names).
+            let same_language: Vec<usize> = (0..self.files.len())
+                .filter(|&i| self.files[i].answers_to(&block.label))
+                .collect();
+            let existing =
+                self.files
+                    .iter()
+                    .position(|f| f.is_named(&name))
+                    .or(match same_language[..] {
+                        [one] => Some(one),
+                        _ => None,
+                    });
             match existing {
-                Some(file) => file.text = block.text.clone(),
+                Some(i) => {
+                    let file = &mut self.files[i];
+                    file.text = block.text.clone();
+                    if block.name.is_some() {
+                        file.name = name;
+                    }
+                }
                 None => {
                     self.files
                         .push(CodeFile::new(name, block.label.clone(), block.text.clone()))
@@ -329,12 +346,13 @@ fn describe(failure: &Failure) -> String {
 }
 
 /// The diff of every file that changed between `before` and `after` (none for new files of
-/// a first answer).
+/// a first answer). Files keep their places (replaced in place, new ones appended), so a
+/// file is compared with the one at its index, even when an answer renamed it.
 fn changed(before: &[CodeFile], after: &[CodeFile]) -> Vec<(String, FileDiff)> {
     after
         .iter()
-        .filter_map(|file| {
-            let old = before.iter().find(|b| b.name == file.name)?;
+        .zip(before)
+        .filter_map(|(file, old)| {
             let diff = diff_lines(&old.text, &file.text, 3);
             (!diff.is_empty()).then(|| (file.name.clone(), diff))
         })
@@ -439,12 +457,17 @@ mod tests {
             run.attempts()[1].merge,
             Some(Merge::EditsFailed { .. })
         ));
-        let whole = "```html\n<button id=\"go\">Go</button>\n```\n";
+        let whole = "index.html\n```html\n<button id=\"go\">Go</button>\n```\n\n```checks\ndocument.getElementById('go')\n```\n";
         assert_eq!(run.answered(whole, 20, 400.0), Next::Run);
         assert_eq!(
             run.files().len(),
             1,
-            "the whole file replaced the one of its kind"
+            "the whole file replaced the one of its language; checks are no file"
+        );
+        assert_eq!(
+            run.files()[0].name,
+            "index.html",
+            "it took the answer's name"
         );
         assert_eq!(run.files()[0].text, "<button id=\"go\">Go</button>\n");
         assert_eq!(run.attempts()[2].merge, Some(Merge::WholeFiles));
