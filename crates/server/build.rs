@@ -9,7 +9,12 @@ use std::{
 fn main() -> io::Result<()> {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or_else(missing_env)?);
     let out = PathBuf::from(env::var_os("OUT_DIR").ok_or_else(missing_env)?);
-    embed(&manifest, "answers", "ANSWER_FILES", &out.join("answer_files.rs"))?;
+    embed(
+        &manifest,
+        "answers",
+        "ANSWER_FILES",
+        &out.join("answer_files.rs"),
+    )?;
     embed(
         &manifest,
         "scenarios",

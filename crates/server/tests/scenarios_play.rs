@@ -162,10 +162,7 @@ async fn play(model: &impl Model, file: &ScenarioFile) -> Result<(), String> {
     if answer != file.answer {
         return Err("the first prompt did not get the scenario's first answer".into());
     }
-    messages.insert(
-        0,
-        json!({"role": "system", "content": prompt::EDIT_FORMAT}),
-    );
+    messages.insert(0, json!({"role": "system", "content": prompt::EDIT_FORMAT}));
     messages.push(json!({"role": "assistant", "content": answer}));
     let mut checks = parse_checks(&file.checks.join("\n"), Author::User);
     checks.extend(model_checks(&answer));
@@ -197,7 +194,10 @@ async fn play(model: &impl Model, file: &ScenarioFile) -> Result<(), String> {
                 match fix_loop.ran(Verdict::Fail { failure }, now) {
                     Next::Send(request) => (number, step, request),
                     other => {
-                        return Err(format!("{}: the loop did not ask for a fix: {other:?}", where_(number)))
+                        return Err(format!(
+                            "{}: the loop did not ask for a fix: {other:?}",
+                            where_(number)
+                        ))
                     }
                 }
             }
@@ -219,11 +219,18 @@ async fn play(model: &impl Model, file: &ScenarioFile) -> Result<(), String> {
                 if is_python(fix_loop.files()) && report.stdout.trim().is_empty() {
                     return Err("the program printed nothing".into());
                 }
-                if !matches!(fix_loop.ran(Verdict::Pass, now), Next::Done(LoopEnd::Green { .. })) {
-                    return Err(format!("{}: a passing run did not end the loop green", where_(number)));
+                if !matches!(
+                    fix_loop.ran(Verdict::Pass, now),
+                    Next::Done(LoopEnd::Green { .. })
+                ) {
+                    return Err(format!(
+                        "{}: a passing run did not end the loop green",
+                        where_(number)
+                    ));
                 }
                 let request = prompt::change_request(fix_loop.files(), &requests[0]);
-                fix_loop = FixLoop::continuing(fix_loop.files().to_vec(), DEFAULT_MAX_ATTEMPTS, now);
+                fix_loop =
+                    FixLoop::continuing(fix_loop.files().to_vec(), DEFAULT_MAX_ATTEMPTS, now);
                 (number, step, request)
             }
             (None, Verdict::Fail { failure }) => {
@@ -266,7 +273,10 @@ async fn play(model: &impl Model, file: &ScenarioFile) -> Result<(), String> {
         }
         let merged = fix_loop.attempts().last().and_then(|a| a.merge.clone());
         if !matches!(merged, Some(Merge::Edits { .. })) {
-            return Err(format!("{}: not merged as edits: {merged:?}", where_(number)));
+            return Err(format!(
+                "{}: not merged as edits: {merged:?}",
+                where_(number)
+            ));
         }
         checks.extend(proof_of(step));
     }
@@ -296,7 +306,11 @@ async fn every_scenario_goes_red_then_green_over_http_and_really_runs() {
         .count();
     let follow_ups = files
         .iter()
-        .filter(|f| f.steps.iter().any(|s| matches!(s.kind, StepKind::FollowUp { .. })))
+        .filter(|f| {
+            f.steps
+                .iter()
+                .any(|s| matches!(s.kind, StepKind::FollowUp { .. }))
+        })
         .count();
     let two_fixes = files.iter().any(|f| {
         f.steps
@@ -314,7 +328,10 @@ async fn every_scenario_goes_red_then_green_over_http_and_really_runs() {
         problems.join("\n\n")
     );
     assert!(fixes >= 12, "{fixes} fix scenarios, 12 wanted");
-    assert!(follow_ups >= 12, "{follow_ups} follow-up scenarios, 12 wanted");
+    assert!(
+        follow_ups >= 12,
+        "{follow_ups} follow-up scenarios, 12 wanted"
+    );
     assert!(two_fixes, "no scenario needs two fixes in a row");
 }
 
@@ -373,13 +390,17 @@ async fn a_wrong_error_or_a_missing_fix_fails() {
     let file = scenario("+++\nfixes = \"TypeError\"\n+++\nNo.\n\nmain.py\n<<<<<<< SEARCH\nbonus\n=======\n0\n>>>>>>> REPLACE\n");
     assert!(problem_of(&file).await.contains("not with \"TypeError\""));
     let file = scenario("");
-    assert!(problem_of(&file).await.contains("fails after the last step"));
+    assert!(problem_of(&file)
+        .await
+        .contains("fails after the last step"));
 }
 
 #[tokio::test]
 async fn a_follow_up_whose_proof_already_holds_or_never_holds_fails() {
     let already = format!("{GOOD_FIX}+++\nasks = [\"print the count\"]\nchecks = [\"assert len(scores) == 3\"]\n+++\nDone.\n\nmain.py\n<<<<<<< SEARCH\nbonus = 1\n=======\nbonus = 1\nprint(len(scores))\n>>>>>>> REPLACE\n");
-    assert!(problem_of(&scenario(&already)).await.contains("already hold"));
+    assert!(problem_of(&scenario(&already))
+        .await
+        .contains("already hold"));
     let never = format!("{GOOD_FIX}+++\nasks = [\"add a name\"]\nchecks = [\"assert name == 'Ada'\"]\n+++\nDone.\n\nmain.py\n<<<<<<< SEARCH\nbonus = 1\n=======\nbonus = 1\nname = 'Bob'\n>>>>>>> REPLACE\n");
     let problem = problem_of(&scenario(&never)).await;
     assert!(problem.contains("fails after the last step"), "{problem}");

@@ -91,8 +91,8 @@ pub fn parse(name: &str, source: &str) -> Result<ScenarioFile, CatalogError> {
     let mut steps = Vec::new();
     for (number, (front, answer)) in parts.into_iter().enumerate() {
         let step = number + 1;
-        let front: StepFront = toml::from_str(front)
-            .map_err(|e| error(format!("step {step}: {}", e.message())))?;
+        let front: StepFront =
+            toml::from_str(front).map_err(|e| error(format!("step {step}: {}", e.message())))?;
         let kind = match (front.fixes, front.asks) {
             (Some(error), None) if !error.trim().is_empty() => StepKind::Fix { error },
             (None, Some(requests)) if requests.iter().any(|r| !r.trim().is_empty()) => {
@@ -155,7 +155,10 @@ mod tests {
         let file = parse("fix-00-counter", FILE).expect("parses");
         assert_eq!(file.title, "Counter");
         assert_eq!(file.checks, ["count === 0"]);
-        assert_eq!(file.answer, "Here it is.\n\n```html\n<p id=\"n\">0</p>\n```");
+        assert_eq!(
+            file.answer,
+            "Here it is.\n\n```html\n<p id=\"n\">0</p>\n```"
+        );
         assert_eq!(
             file.steps[0].kind,
             StepKind::Fix {

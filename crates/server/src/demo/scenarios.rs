@@ -91,7 +91,7 @@ impl Scenarios {
     pub fn reply(&self, messages: &[Message]) -> Option<Arc<TokenizedText>> {
         let mut asked = messages.iter().filter(|m| m.role == "user");
         let first = asked.next()?;
-        let chosen = self.choose(&first.text())?;
+        let chosen = self.choose(&prose(&first.text()))?;
         let scenario = &self.scenarios[chosen];
         let Some(last) = asked.next_back() else {
             return Some(Arc::clone(&scenario.answer));
@@ -240,24 +240,30 @@ mod tests {
             let prompt = file.prompts[0].as_str();
             for (number, step) in file.steps.iter().enumerate() {
                 // The app's own requests, quoting code that holds every error and request,
-                // which must not count.
+                // which must not count; a follow-up in any of its wordings, alone or quoted.
                 let files = [CodeFile::new("index.html", "html", quoted.clone())];
-                let last = match &step.kind {
-                    StepKind::Fix { error } => {
-                        fix_request(&files, &format!("  {}  (line 7)", error.replace(' ', "\n ")))
-                    }
-                    StepKind::FollowUp { requests } => change_request(&files, &requests[0]),
+                let asked: Vec<String> = match &step.kind {
+                    StepKind::Fix { error } => vec![fix_request(
+                        &files,
+                        &format!("  Uncaught {}  (line 7)", error.replace(' ', "\n ")),
+                    )],
+                    StepKind::FollowUp { requests } => requests
+                        .iter()
+                        .flat_map(|r| [r.clone(), change_request(&files, r)])
+                        .collect(),
                 };
-                let answer = scenarios.reply(&conversation(&[prompt, &last]));
-                assert!(
-                    answer.is_some_and(|a| Arc::ptr_eq(
-                        &a,
-                        &scenarios.scenarios[index].steps[number].text
-                    )),
-                    "{}: step {} was not chosen by {last:?}",
-                    file.name,
-                    number + 1
-                );
+                for last in asked {
+                    let answer = scenarios.reply(&conversation(&[prompt, &last]));
+                    assert!(
+                        answer.is_some_and(|a| Arc::ptr_eq(
+                            &a,
+                            &scenarios.scenarios[index].steps[number].text
+                        )),
+                        "{}: step {} was not chosen by {last:?}",
+                        file.name,
+                        number + 1
+                    );
+                }
             }
         }
     }
@@ -270,18 +276,38 @@ mod tests {
             .reply(&conversation(&[prompt, "what is the capital of Mongolia?"]))
             .is_none());
         assert!(scenarios
-            .reply(&conversation(&[prompt, "It fails: SyntaxError: nothing we know"]))
+            .reply(&conversation(&[
+                prompt,
+                "It fails: SyntaxError: nothing we know"
+            ]))
             .is_none());
         assert!(scenarios
             .reply(&conversation(&["what is the capital of Mongolia?"]))
             .is_none());
         assert!(scenarios.reply(&conversation(&[])).is_none());
+        // Another scenario's request is not this one's step.
+        let timer = files
+            .iter()
+            .find(|f| f.name.contains("reaction-timer"))
+            .expect("the reaction timer");
+        assert!(scenarios
+            .reply(&conversation(&[&timer.prompts[0], "make it dark"]))
+            .is_none());
+        // A fix request alone, with no first prompt before it, starts no scenario.
+        let alone = fix_request(
+            &[CodeFile::new("index.html", "html", timer.answer.clone())],
+            "TypeError: Cannot read properties of null (reading 'addEventListener')",
+        );
+        assert!(scenarios.reply(&conversation(&[&alone])).is_none());
     }
 
     #[test]
     fn quoted_code_is_not_read_as_the_request() {
         let text = "The current code:\n\nmain.py\n```python\nraise ValueError('bad')\n```\n\nAdd a title\n";
         assert_eq!(prose(text), "The current code:\n\nmain.py\n\nAdd a title\n");
-        assert_eq!(folded("  TypeError:\n   x  is\tnull "), "typeerror: x is null");
+        assert_eq!(
+            folded("  TypeError:\n   x  is\tnull "),
+            "typeerror: x is null"
+        );
     }
 }

@@ -387,7 +387,10 @@ pub fn run_page(document: &str, checks: &[String]) -> Result<Report, String> {
     fs::write(&file, page).map_err(|e| e.to_string())?;
     let mut cmd = Command::new(binary);
     cmd.args(&flags)
-        .arg(format!("--user-data-dir={}", dir.0.join("profile").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.0.join("profile").display()
+        ))
         .args(["--dump-dom", "--virtual-time-budget=5000"])
         .arg(format!("file://{}", file.display()))
         .current_dir(&dir.0);
@@ -416,13 +419,22 @@ fn parse_report(text: &str) -> Result<Report, String> {
         serde_json::from_str(text).map_err(|e| format!("report {text:?}: {e}"))?;
     let errors = value["errors"]
         .as_array()
-        .map(|a| a.iter().map(|e| e.as_str().unwrap_or_default().to_owned()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|e| e.as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
         .unwrap_or_default();
     let checks = value["checks"]
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|c| (c[0].as_bool() == Some(true), c[1].as_str().map(str::to_owned)))
+                .map(|c| {
+                    (
+                        c[0].as_bool() == Some(true),
+                        c[1].as_str().map(str::to_owned),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
