@@ -176,109 +176,77 @@ async fn play(model: &impl Model, file: &ScenarioFile) -> Result<(), String> {
         now += 1.0;
         let next = steps.peek().map(|(_, s)| *s);
         let (verdict, report) = run_before(fix_loop.files(), &checks, next).await?;
-        let where_ = |number: usize| format!("step {}", number + 1);
-        let request = match (steps.next(), verdict) {
-            (Some((number, step)), Verdict::Fail { failure })
-                if matches!(step.kind, StepKind::Fix { .. }) =>
-            {
-                let StepKind::Fix { error } = &step.kind else {
-                    unreachable!()
-                };
+        let Some((number, step)) = steps.next() else {
+            return match verdict {
+                Verdict::Pass => green(&mut fix_loop, &report, now),
+                Verdict::Fail { failure } => Err(format!(
+                    "the code fails after the last step: {}",
+                    failure.message
+                )),
+            };
+        };
+        let at = |problem: String| format!("step {}: {problem}", number + 1);
+        let request = match (&step.kind, verdict) {
+            (StepKind::Fix { error }, Verdict::Fail { failure }) => {
                 if !folded(&failure.message).contains(&folded(error)) {
-                    return Err(format!(
-                        "{}: the run failed with {:?}, not with {error:?}",
-                        where_(number),
+                    return Err(at(format!(
+                        "the run failed with {:?}, not with {error:?}",
                         failure.message
-                    ));
+                    )));
                 }
                 match fix_loop.ran(Verdict::Fail { failure }, now) {
-                    Next::Send(request) => (number, step, request),
-                    other => {
-                        return Err(format!(
-                            "{}: the loop did not ask for a fix: {other:?}",
-                            where_(number)
-                        ))
-                    }
+                    Next::Send(request) => request,
+                    other => return Err(at(format!("the loop did not ask for a fix: {other:?}"))),
                 }
             }
-            (Some((number, _)), Verdict::Fail { failure }) => {
-                return Err(format!(
-                    "{}: the code before this follow-up fails: {}",
-                    where_(number),
+            (StepKind::Fix { error }, Verdict::Pass) => {
+                return Err(at(format!(
+                    "the run passed, but a fix for {error:?} was due"
+                )))
+            }
+            (StepKind::FollowUp { .. }, Verdict::Fail { failure }) => {
+                return Err(at(format!(
+                    "the code before this follow-up fails: {}",
                     failure.message
-                ))
+                )))
             }
-            (Some((number, step)), Verdict::Pass) => {
-                let StepKind::FollowUp { requests } = &step.kind else {
-                    return Err(format!(
-                        "{}: the run passed, but a fix for {:?} was due",
-                        where_(number),
-                        step.kind
-                    ));
-                };
-                if is_python(fix_loop.files()) && report.stdout.trim().is_empty() {
-                    return Err("the program printed nothing".into());
-                }
-                if !matches!(
-                    fix_loop.ran(Verdict::Pass, now),
-                    Next::Done(LoopEnd::Green { .. })
-                ) {
-                    return Err(format!(
-                        "{}: a passing run did not end the loop green",
-                        where_(number)
-                    ));
-                }
+            (StepKind::FollowUp { requests }, Verdict::Pass) => {
+                green(&mut fix_loop, &report, now).map_err(at)?;
                 let request = prompt::change_request(fix_loop.files(), &requests[0]);
                 fix_loop =
                     FixLoop::continuing(fix_loop.files().to_vec(), DEFAULT_MAX_ATTEMPTS, now);
-                (number, step, request)
-            }
-            (None, Verdict::Fail { failure }) => {
-                return Err(format!(
-                    "the code fails after the last step: {}",
-                    failure.message
-                ))
-            }
-            (None, Verdict::Pass) => {
-                if is_python(fix_loop.files()) && report.stdout.trim().is_empty() {
-                    return Err("the program printed nothing".into());
-                }
-                return match fix_loop.ran(Verdict::Pass, now) {
-                    Next::Done(LoopEnd::Green { .. }) => Ok(()),
-                    other => Err(format!("the last run did not end green: {other:?}")),
-                };
+                request
             }
         };
-        let (number, step, request) = request;
         messages.push(json!({"role": "user", "content": request}));
         let answer = model.ask(&messages).await?;
         if answer != step.answer {
-            return Err(format!(
-                "{}: the server answered {:?}…, not this step",
-                where_(number),
+            return Err(at(format!(
+                "the server answered {:?}…, not this step",
                 answer.chars().take(80).collect::<String>()
-            ));
+            )));
         }
         messages.push(json!({"role": "assistant", "content": answer}));
         now += 1.0;
-        match fix_loop.answered(&answer, 1, now) {
-            Next::Run => {}
-            other => {
-                return Err(format!(
-                    "{}: the edit did not apply: {other:?} ({:?})",
-                    where_(number),
-                    fix_loop.attempts().last().and_then(|a| a.merge.clone())
-                ))
-            }
-        }
+        let next = fix_loop.answered(&answer, 1, now);
         let merged = fix_loop.attempts().last().and_then(|a| a.merge.clone());
-        if !matches!(merged, Some(Merge::Edits { .. })) {
-            return Err(format!(
-                "{}: not merged as edits: {merged:?}",
-                where_(number)
-            ));
+        if next != Next::Run || !matches!(merged, Some(Merge::Edits { .. })) {
+            return Err(at(format!("the edit did not apply: {next:?} ({merged:?})")));
         }
         checks.extend(proof_of(step));
+    }
+}
+
+/// A passing run ends the loop green; a program must also have printed something.
+fn green(fix_loop: &mut FixLoop, report: &Report, now: f64) -> Result<(), String> {
+    if is_python(fix_loop.files()) && report.stdout.trim().is_empty() {
+        return Err("the program printed nothing".into());
+    }
+    match fix_loop.ran(Verdict::Pass, now) {
+        Next::Done(LoopEnd::Green { .. }) => Ok(()),
+        other => Err(format!(
+            "a passing run did not end the loop green: {other:?}"
+        )),
     }
 }
 
@@ -336,7 +304,7 @@ async fn every_scenario_goes_red_then_green_over_http_and_really_runs() {
 }
 
 // The player itself must be able to fail: these feed it scenarios that are wrong, answered by
-// a script instead of the server (Python, so no browser is needed).
+// a script instead of the server.
 
 /// Answers as a scenario's file says, one step per later user message, like the server.
 struct Script<'a>(&'a ScenarioFile);
@@ -404,4 +372,29 @@ async fn a_follow_up_whose_proof_already_holds_or_never_holds_fails() {
     let never = format!("{GOOD_FIX}+++\nasks = [\"add a name\"]\nchecks = [\"assert name == 'Ada'\"]\n+++\nDone.\n\nmain.py\n<<<<<<< SEARCH\nbonus = 1\n=======\nbonus = 1\nname = 'Bob'\n>>>>>>> REPLACE\n");
     let problem = problem_of(&scenario(&never)).await;
     assert!(problem.contains("fails after the last step"), "{problem}");
+}
+
+#[tokio::test]
+async fn a_page_whose_fix_does_not_fix_or_breaks_a_check_fails() {
+    let page = "+++\ntitle = \"Page\"\nprompts = [\"page\"]\nchecks = [\"document.querySelectorAll('li').length === 3\"]\n+++\nHere.\n\n```html\n<ul id=\"list\"></ul>\n<script>\nconst list = document.getElementById('items');\nfor (let i = 0; i < 3; i++) list.appendChild(document.createElement('li'));\n</script>\n```\n\n+++\nfixes = \"Cannot read properties of null (reading 'appendChild')\"\n+++\nFixed.\n\nindex.html\n<<<<<<< SEARCH\n";
+    let still_broken = scenario_file::parse(
+        "test",
+        &format!("{page}for (let i = 0; i < 3; i++)\n=======\nfor (let i = 0; i < 2; i++)\n>>>>>>> REPLACE\n"),
+    )
+    .expect("a valid file");
+    let problem = problem_of(&still_broken).await;
+    assert!(
+        problem.contains("Cannot read properties of null"),
+        "{problem}"
+    );
+    let short = scenario_file::parse(
+        "test",
+        &format!("{page}const list = document.getElementById('items');\nfor (let i = 0; i < 3; i++)\n=======\nconst list = document.getElementById('list');\nfor (let i = 0; i < 2; i++)\n>>>>>>> REPLACE\n"),
+    )
+    .expect("a valid file");
+    let problem = problem_of(&short).await;
+    assert!(
+        problem.contains("document.querySelectorAll('li').length === 3"),
+        "{problem}"
+    );
 }

@@ -10,6 +10,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+
 /// Longest any single block may run (a rustc compile counts separately from the run).
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -407,7 +409,6 @@ pub fn run_page(document: &str, checks: &[String]) -> Result<Report, String> {
                 tail(&out.stderr)
             )
         })?;
-    use base64::Engine;
     let json = base64::engine::general_purpose::STANDARD
         .decode(report.trim())
         .map_err(|e| format!("report: {e}"))?;
