@@ -226,6 +226,23 @@ mod tests {
     }
 
     #[test]
+    fn the_prompts_the_app_and_its_tests_send_keep_their_prepared_answers() {
+        let (_, scenarios, _) = loaded();
+        for prompt in [
+            "Write a Minesweeper clone in a single HTML file",
+            "Write a clock",
+            "Teach me basic SQL with an example",
+            "Write FizzBuzz",
+            "/long",
+            "Make a snake game",
+            "Build a todo list app",
+            "a stopwatch with lap times",
+        ] {
+            assert_eq!(scenarios.choose(prompt), None, "{prompt:?}");
+        }
+    }
+
+    #[test]
     fn the_last_message_picks_a_fix_by_its_error_or_a_follow_up_by_its_words() {
         let (_, scenarios, files) = loaded();
         let quoted: String = files
