@@ -210,6 +210,11 @@ async fn play(model: &impl Model, file: &ScenarioFile) -> Result<(), String> {
                     failure.message
                 )))
             }
+            (StepKind::WholeFiles, _) => {
+                return Err(at(
+                    "whole files follow only an edit that does not apply".into()
+                ))
+            }
             (StepKind::FollowUp { requests }, Verdict::Pass) => {
                 green(&mut fix_loop, &report, now).map_err(at)?;
                 let request = prompt::change_request(fix_loop.files(), &requests[0]);
@@ -218,23 +223,66 @@ async fn play(model: &impl Model, file: &ScenarioFile) -> Result<(), String> {
                 request
             }
         };
-        messages.push(json!({"role": "user", "content": request}));
-        let answer = model.ask(&messages).await?;
-        if answer != step.answer {
-            return Err(at(format!(
-                "the server answered {:?}…, not this step",
-                answer.chars().take(80).collect::<String>()
-            )));
-        }
-        messages.push(json!({"role": "assistant", "content": answer}));
         now += 1.0;
-        let next = fix_loop.answered(&answer, 1, now);
-        let merged = fix_loop.attempts().last().and_then(|a| a.merge.clone());
-        if next != Next::Run || !matches!(merged, Some(Merge::Edits { .. })) {
-            return Err(at(format!("the edit did not apply: {next:?} ({merged:?})")));
-        }
+        let (next, merged) = exchange(model, &mut messages, request, step, &mut fix_loop, now)
+            .await
+            .map_err(at)?;
         checks.extend(proof_of(step));
+        let whole = steps.next_if(|(_, s)| s.kind == StepKind::WholeFiles);
+        match (whole, next) {
+            (None, Next::Run) if matches!(merged, Some(Merge::Edits { .. })) => {}
+            (None, next) => {
+                return Err(at(format!("the edit did not apply: {next:?} ({merged:?})")))
+            }
+            // A misquoting edit: the loop asks once for whole files, which must then run.
+            (Some((number, whole)), Next::Send(request)) => {
+                let at = |problem: String| format!("step {}: {problem}", number + 1);
+                now += 1.0;
+                let (next, merged) =
+                    exchange(model, &mut messages, request, whole, &mut fix_loop, now)
+                        .await
+                        .map_err(at)?;
+                if next != Next::Run || !matches!(merged, Some(Merge::WholeFiles)) {
+                    return Err(at(format!(
+                        "the whole files were not taken: {next:?} ({merged:?})"
+                    )));
+                }
+                checks.extend(proof_of(whole));
+            }
+            (Some(_), next) => {
+                return Err(at(format!(
+                    "whole files come next, but this edit was merged: {next:?} ({merged:?})"
+                )))
+            }
+        }
     }
+}
+
+/// Sends `request`, checks the answer is `step`'s, and merges it into the loop's code.
+async fn exchange(
+    model: &impl Model,
+    messages: &mut Vec<Value>,
+    request: String,
+    step: &Step,
+    fix_loop: &mut FixLoop,
+    now: f64,
+) -> Result<(Next, Option<Merge>), String> {
+    messages.push(json!({"role": "user", "content": request}));
+    let answer = model.ask(messages).await?;
+    if answer != step.answer {
+        return Err(format!(
+            "the server answered {:?}…, not this step",
+            answer.chars().take(80).collect::<String>()
+        ));
+    }
+    messages.push(json!({"role": "assistant", "content": answer}));
+    let next = fix_loop.answered(&step.answer, 1, now);
+    let merged = fix_loop
+        .attempts()
+        .iter()
+        .rev()
+        .find_map(|a| a.merge.clone());
+    Ok((next, merged))
 }
 
 /// A passing run ends the loop green; a program must also have printed something.
@@ -397,4 +445,13 @@ async fn a_page_whose_fix_does_not_fix_or_breaks_a_check_fails() {
         problem.contains("document.querySelectorAll('li').length === 3"),
         "{problem}"
     );
+}
+
+#[tokio::test]
+async fn whole_files_after_an_edit_that_applies_fail() {
+    let file = scenario(&format!(
+        "{GOOD_FIX}+++\nwhole_files = true\n+++\nAll of it.\n\n```python\nprint(1)\n```\n"
+    ));
+    let problem = problem_of(&file).await;
+    assert!(problem.contains("this edit was merged"), "{problem}");
 }

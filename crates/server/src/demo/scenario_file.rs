@@ -43,6 +43,9 @@ pub enum StepKind {
     Fix { error: String },
     /// Answers a change request worded like one of these.
     FollowUp { requests: Vec<String> },
+    /// Answers the request for whole files that follows the step before it, whose edits do
+    /// not apply (a model that misquoted the code).
+    WholeFiles,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +62,8 @@ struct FirstFront {
 struct StepFront {
     fixes: Option<String>,
     asks: Option<Vec<String>>,
+    #[serde(default)]
+    whole_files: bool,
     #[serde(default)]
     checks: Vec<String>,
 }
@@ -93,14 +98,16 @@ pub fn parse(name: &str, source: &str) -> Result<ScenarioFile, CatalogError> {
         let step = number + 1;
         let front: StepFront =
             toml::from_str(front).map_err(|e| error(format!("step {step}: {}", e.message())))?;
-        let kind = match (front.fixes, front.asks) {
-            (Some(error), None) if !error.trim().is_empty() => StepKind::Fix { error },
-            (None, Some(requests)) if requests.iter().any(|r| !r.trim().is_empty()) => {
+        let kind = match (front.fixes, front.asks, front.whole_files) {
+            (Some(error), None, false) if !error.trim().is_empty() => StepKind::Fix { error },
+            (None, Some(requests), false) if requests.iter().any(|r| !r.trim().is_empty()) => {
                 StepKind::FollowUp { requests }
             }
+            (None, None, true) if number > 0 => StepKind::WholeFiles,
             _ => {
                 return Err(error(format!(
-                    "step {step}: give either `fixes` (the error) or `asks` (the requests)"
+                    "step {step}: give one of `fixes` (the error), `asks` (the requests) or \
+                     `whole_files = true` (not first)"
                 )))
             }
         };
@@ -183,6 +190,7 @@ mod tests {
             "+++\ntitle = \"t\"\nprompts = [\"p\"]\n+++\nbody\n+++\nfixes = \"e\"\nasks = [\"r\"]\n+++\nboth",
             "+++\ntitle = \"t\"\nprompts = [\"p\"]\n+++\nbody\n+++\nwhat = 1\n+++\nunknown key",
             "+++\ntitle = \"t\"\nprompts = [\"p\"]\n+++\nbody\n+++\nfixes = \"e\"\nnever closed",
+            "+++\ntitle = \"t\"\nprompts = [\"p\"]\n+++\nbody\n+++\nwhole_files = true\n+++\nnothing before it",
         ] {
             let result = parse("bad", bad);
             assert!(

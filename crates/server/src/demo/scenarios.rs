@@ -12,6 +12,7 @@ use super::{
     tokens::TokenizedText,
 };
 use crate::api::request::Message;
+use sparkplug_core::edit::prompt::WHOLE_FILES;
 
 /// The scenarios, tokenized, and one index over the answers' texts, the scenarios' prompts
 /// and their follow-up requests (so words common to all of them weigh little).
@@ -34,9 +35,19 @@ struct Scenario {
 
 #[derive(Debug)]
 struct Step {
-    /// The error a fix answers, with its white space folded; None for a follow-up.
-    fixes: Option<String>,
+    asked_by: AskedBy,
     text: Arc<TokenizedText>,
+}
+
+/// What asks for a step.
+#[derive(Debug, PartialEq)]
+enum AskedBy {
+    /// A fix request that quotes this error (white space folded, lower case).
+    Fix(String),
+    /// A change request, matched by words in the index.
+    FollowUp,
+    /// The request for whole files after the step before it.
+    WholeFiles,
 }
 
 impl Scenarios {
@@ -58,16 +69,17 @@ impl Scenarios {
         for (index, file) in files.into_iter().enumerate() {
             let mut steps = Vec::with_capacity(file.steps.len());
             for (number, step) in file.steps.into_iter().enumerate() {
-                let fixes = match step.kind {
-                    StepKind::Fix { error } => Some(folded(&error)),
+                let asked_by = match step.kind {
+                    StepKind::Fix { error } => AskedBy::Fix(folded(&error)),
                     StepKind::FollowUp { requests } => {
                         documents.push(requests.join(" "));
                         follow_ups.push((index, number));
-                        None
+                        AskedBy::FollowUp
                     }
+                    StepKind::WholeFiles => AskedBy::WholeFiles,
                 };
                 steps.push(Step {
-                    fixes,
+                    asked_by,
                     text: Arc::new(TokenizedText::new(step.answer)?),
                 });
             }
@@ -86,8 +98,8 @@ impl Scenarios {
 
     /// The answer a scenario gives this conversation, or None when it is not a scenario's
     /// turn: the first user message matches no scenario better than every prepared answer,
-    /// or the last one is neither a fix request for one of its errors nor one of its
-    /// follow-up requests.
+    /// or the last one is neither a fix request for one of its errors, nor one of its
+    /// follow-up requests, nor the request for whole files right after a step that has them.
     pub fn reply(&self, messages: &[Message]) -> Option<Arc<TokenizedText>> {
         let mut asked = messages.iter().filter(|m| m.role == "user");
         let first = asked.next()?;
@@ -97,10 +109,25 @@ impl Scenarios {
             return Some(Arc::clone(&scenario.answer));
         };
         let request = prose(&last.text());
-        let step = self
-            .fix_for(scenario, &request)
-            .or_else(|| self.follow_up_for(chosen, &request))?;
+        let step = if folded(&request).contains(&folded(WHOLE_FILES)) {
+            // The request names no step: it follows the one the message before it asked for.
+            let before = self.step_for(chosen, &prose(&asked.next_back()?.text()))?;
+            Some(before + 1).filter(|&next| {
+                scenario
+                    .steps
+                    .get(next)
+                    .is_some_and(|s| s.asked_by == AskedBy::WholeFiles)
+            })?
+        } else {
+            self.step_for(chosen, &request)?
+        };
         Some(Arc::clone(&scenario.steps[step].text))
+    }
+
+    /// The step of scenario `chosen` that `request` asks for: a fix or a follow-up.
+    fn step_for(&self, chosen: usize, request: &str) -> Option<usize> {
+        self.fix_for(&self.scenarios[chosen], request)
+            .or_else(|| self.follow_up_for(chosen, request))
     }
 
     /// The scenario whose prompts fit `prompt` best, if it fits better than every answer.
@@ -117,10 +144,9 @@ impl Scenarios {
     /// The first fix whose error the request quotes.
     fn fix_for(&self, scenario: &Scenario, request: &str) -> Option<usize> {
         let request = folded(request);
-        scenario.steps.iter().position(|step| {
-            step.fixes
-                .as_deref()
-                .is_some_and(|error| request.contains(error))
+        scenario.steps.iter().position(|step| match &step.asked_by {
+            AskedBy::Fix(error) => request.contains(error.as_str()),
+            _ => false,
         })
     }
 
@@ -174,12 +200,12 @@ fn folded(text: &str) -> String {
 mod tests {
     use serde_json::json;
     use sparkplug_core::edit::{
-        prompt::{change_request, fix_request},
-        CodeFile,
+        prompt::{change_request, fix_request, whole_file_request},
+        ApplyError, CodeFile,
     };
 
     use super::*;
-    use crate::api::request::ChatRequest;
+    use crate::{api::request::ChatRequest, demo::scenario_file::Step};
 
     fn conversation(users: &[&str]) -> Vec<Message> {
         let mut messages = vec![json!({"role": "system", "content": "You edit code."})];
@@ -242,6 +268,38 @@ mod tests {
         }
     }
 
+    /// The requests that ask for `step`, each as the user messages after the first prompt:
+    /// the app's own requests, quoting code that holds every error and request (which must
+    /// not count); a follow-up in each of its wordings, alone or quoted; whole files after
+    /// the request for the step before.
+    fn requests_for(steps: &[Step], number: usize, quoted: &str) -> Vec<Vec<String>> {
+        let files = [CodeFile::new("index.html", "html", quoted)];
+        match &steps[number].kind {
+            StepKind::Fix { error } => vec![vec![fix_request(
+                &files,
+                &format!("  Uncaught {}  (line 7)", error.replace(' ', "\n ")),
+            )]],
+            StepKind::FollowUp { requests } => requests
+                .iter()
+                .flat_map(|r| [vec![r.clone()], vec![change_request(&files, r)]])
+                .collect(),
+            StepKind::WholeFiles => {
+                let missed = whole_file_request(&ApplyError::NotFound {
+                    edit: 1,
+                    file: "index.html".into(),
+                    excerpt: "x".into(),
+                });
+                requests_for(steps, number - 1, quoted)
+                    .into_iter()
+                    .map(|mut asked| {
+                        asked.push(missed.clone());
+                        asked
+                    })
+                    .collect()
+            }
+        }
+    }
+
     #[test]
     fn the_last_message_picks_a_fix_by_its_error_or_a_follow_up_by_its_words() {
         let (_, scenarios, files) = loaded();
@@ -251,32 +309,23 @@ mod tests {
             .map(|step| match &step.kind {
                 StepKind::Fix { error } => format!("// {error}\n"),
                 StepKind::FollowUp { requests } => format!("// {}\n", requests.join(" ")),
+                StepKind::WholeFiles => String::new(),
             })
             .collect();
         for (index, file) in files.iter().enumerate() {
-            let prompt = file.prompts[0].as_str();
-            for (number, step) in file.steps.iter().enumerate() {
-                // The app's own requests, quoting code that holds every error and request,
-                // which must not count; a follow-up in any of its wordings, alone or quoted.
-                let files = [CodeFile::new("index.html", "html", quoted.clone())];
-                let asked: Vec<String> = match &step.kind {
-                    StepKind::Fix { error } => vec![fix_request(
-                        &files,
-                        &format!("  Uncaught {}  (line 7)", error.replace(' ', "\n ")),
-                    )],
-                    StepKind::FollowUp { requests } => requests
-                        .iter()
-                        .flat_map(|r| [r.clone(), change_request(&files, r)])
-                        .collect(),
-                };
-                for last in asked {
-                    let answer = scenarios.reply(&conversation(&[prompt, &last]));
+            let prompt = file.prompts[0].clone();
+            for number in 0..file.steps.len() {
+                for asked in requests_for(&file.steps, number, &quoted) {
+                    let users: Vec<&str> = std::iter::once(prompt.as_str())
+                        .chain(asked.iter().map(String::as_str))
+                        .collect();
+                    let answer = scenarios.reply(&conversation(&users));
                     assert!(
                         answer.is_some_and(|a| Arc::ptr_eq(
                             &a,
                             &scenarios.scenarios[index].steps[number].text
                         )),
-                        "{}: step {} was not chosen by {last:?}",
+                        "{}: step {} was not chosen by {asked:?}",
                         file.name,
                         number + 1
                     );
@@ -309,6 +358,11 @@ mod tests {
             .expect("the reaction timer");
         assert!(scenarios
             .reply(&conversation(&[&timer.prompts[0], "make it dark"]))
+            .is_none());
+        // Whole files are asked for after a step that has none to give.
+        let whole = whole_file_request(&ApplyError::NoEdits);
+        assert!(scenarios
+            .reply(&conversation(&[&timer.prompts[0], &whole]))
             .is_none());
         // A fix request alone, with no first prompt before it, starts no scenario.
         let alone = fix_request(
