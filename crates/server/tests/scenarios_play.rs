@@ -4,7 +4,8 @@
 //! Over real HTTP against the server on a loopback port: the first prompt, then the fix
 //! requests `sparkplug_core::iterate::FixLoop` builds from each real failure and the change
 //! requests of `sparkplug_core::edit::prompt`, with the whole conversation each time. Each
-//! answer is merged by the loop (core's parser and `apply_edits`); a step must apply as edits.
+//! answer is merged by the loop (core's parser and `apply_edits`); a step must apply as edits,
+//! except one followed by whole files, which must not (the loop then asks for whole files).
 //!
 //! Running is real: a page (html/css/js blocks combined by core's `Runnable`, as the app's
 //! Run answer does) runs in headless Chromium with the app's own page hook

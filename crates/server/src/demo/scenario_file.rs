@@ -1,9 +1,9 @@
 //! The demo's scenario files (`demo/scenarios/*.md`, format in its README): a first answer and
 //! the steps after it, each part TOML front matter then markdown, like an answer file.
 //!
-//! A step is a fix (the edit that answers the error its code's run shows) or a follow-up (the
-//! edit that answers a request for a change). Public so the test that plays them reads the
-//! very data the server streams.
+//! A step is a fix (the edit that answers the error its code's run shows), a follow-up (the
+//! edit that answers a request for a change) or whole files (after an edit that does not
+//! apply). Public so the test that plays them reads the very data the server streams.
 
 use serde::Deserialize;
 

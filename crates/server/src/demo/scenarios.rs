@@ -1,5 +1,6 @@
 //! Plays the demo's scenarios: the first user message chooses one (ranked against the prepared
-//! answers), the last says which step comes next: a fix for the error it quotes, or a follow-up.
+//! answers), the last says which step comes next: a fix for the error it quotes, a follow-up
+//! by its words, or whole files after an edit that did not apply.
 //!
 //! Anything else is not a scenario's turn, and the caller answers as it always did.
 
