@@ -19,4 +19,5 @@ mod test_models;
 pub use config::{
     duration_text::parse as parse_duration, Config, ConfigError, UpstreamConfig, UpstreamFormat,
 };
+pub use demo::scenario_file;
 pub use server::{start, Running, StartError};

@@ -15,21 +15,21 @@
 //!   For CodePen-style answers (body markup in ```html, code in ```js) the ids used by the js
 //!   blocks must exist in the html block.
 //!
-//! Every run must exit 0 within [`TIMEOUT`] and print something on stdout. Runs go in parallel
-//! so the whole suite stays well under a minute.
+//! Every run must exit 0 within `common::run_code::TIMEOUT` and print something on stdout (the
+//! runner is shared with `scenarios_play.rs`). Runs go in parallel so the whole suite stays
+//! well under a minute.
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::process::Command;
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Longest any single block may run (a rustc compile counts separately from the run).
-const TIMEOUT: Duration = Duration::from_secs(20);
+use common::run_code::{run_block, run_with_timeout, Job};
 
 /// Languages a fence may be tagged with. Anything else is a typo in an answer.
 const KNOWN_LANGS: &[&str] = &[
@@ -47,32 +47,6 @@ const KNOWN_LANGS: &[&str] = &[
     "toml",
     "console",
 ];
-
-/// Runs an SQL script (stdin) statement by statement in an in-memory SQLite database and
-/// prints the rows of every statement that returns any.
-const SQL_RUNNER: &str = r#"
-import sqlite3, sys
-script = sys.stdin.read()
-con = sqlite3.connect(":memory:")
-buf = ""
-def run(stmt):
-    cur = con.execute(stmt)
-    if cur.description:
-        print(" | ".join(d[0] for d in cur.description))
-        for row in cur.fetchall():
-            print(" | ".join("NULL" if v is None else str(v) for v in row))
-        print()
-for ch in script:
-    buf += ch
-    if ch == ";" and sqlite3.complete_statement(buf):
-        if buf.strip():
-            run(buf)
-        buf = ""
-rest = "\n".join(l for l in buf.splitlines() if not l.strip().startswith("--")).strip()
-if rest:
-    raise SystemExit("unterminated SQL statement at the end: " + rest[:80])
-con.commit()
-"#;
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -409,229 +383,6 @@ fn ids_declared_in(html: &str) -> BTreeSet<String> {
 // ---------------------------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Job {
-    Python,
-    Node,
-    NodeCheck,
-    Rust,
-    Bash,
-    Sql,
-}
-
-struct Output {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-    note: String,
-}
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh empty directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let dir =
-            std::env::temp_dir().join(format!("sparkplug-answers-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("create temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Runs `cmd` with `stdin` fed in and kills it after `timeout`.
-///
-/// Only the direct child is killed (no process-group signals, so nothing outside the test
-/// can be hit). A killed program's own children may keep its pipes open, so after a kill the
-/// output is collected for a short grace period only and the readers are left behind.
-fn run_with_timeout(mut cmd: Command, stdin: &str, timeout: Duration) -> Output {
-    let program = format!("{:?}", cmd.get_program());
-    let mut child: Child = match cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            return Output {
-                ok: false,
-                stdout: String::new(),
-                stderr: String::new(),
-                note: format!("could not start {program}: {e} (is it installed?)"),
-            }
-        }
-    };
-    let mut sin = child.stdin.take().unwrap();
-    let input = stdin.to_string();
-    thread::spawn(move || {
-        let _ = sin.write_all(input.as_bytes()); // dropping `sin` closes the child's stdin
-    });
-    let (tx, rx) = mpsc::channel::<(bool, Vec<u8>)>();
-    let mut sout = child.stdout.take().unwrap();
-    let mut serr = child.stderr.take().unwrap();
-    let tx_err = tx.clone();
-    thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = sout.read_to_end(&mut s);
-        let _ = tx.send((true, s));
-    });
-    thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = serr.read_to_end(&mut s);
-        let _ = tx_err.send((false, s));
-    });
-
-    let started = Instant::now();
-    let mut note = String::new();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() > timeout => {
-                note = format!("timed out after {timeout:?}, killed");
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => thread::sleep(Duration::from_millis(10)),
-            Err(e) => {
-                note = format!("wait failed: {e}");
-                break None;
-            }
-        }
-    };
-
-    // Normally both pipes close as the program exits; after a kill, wait a little only.
-    let grace = if status.is_some() {
-        timeout
-    } else {
-        Duration::from_secs(2)
-    };
-    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-    for _ in 0..2 {
-        match rx.recv_timeout(grace) {
-            Ok((true, bytes)) => stdout = bytes,
-            Ok((false, bytes)) => stderr = bytes,
-            Err(_) => {
-                if note.is_empty() {
-                    note =
-                        "exited, but its output pipes stayed open (a background process?)".into();
-                }
-                break;
-            }
-        }
-    }
-    let stdout = String::from_utf8_lossy(&stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr).into_owned();
-    let ok = note.is_empty() && status.is_some_and(|s| s.success());
-    if note.is_empty() {
-        if let Some(s) = status {
-            if !s.success() {
-                note = format!("exited with {s}");
-            }
-        }
-    }
-    Output {
-        ok,
-        stdout,
-        stderr,
-        note,
-    }
-}
-
-/// Runs one block; `Err` holds a readable reason.
-fn run_block(job: Job, code: &str) -> Result<(), String> {
-    let dir = TempDir::new();
-    let (out, must_print) = match job {
-        Job::Python => {
-            let mut cmd = Command::new("python3");
-            cmd.arg("-").current_dir(&dir.0);
-            (run_with_timeout(cmd, code, TIMEOUT), true)
-        }
-        Job::Node | Job::NodeCheck => {
-            let file = dir.0.join("main.js");
-            fs::write(&file, code).unwrap();
-            let mut cmd = Command::new("node");
-            if job == Job::NodeCheck {
-                cmd.arg("--check");
-            }
-            cmd.arg(&file).current_dir(&dir.0);
-            (run_with_timeout(cmd, "", TIMEOUT), job == Job::Node)
-        }
-        Job::Bash => {
-            let file = dir.0.join("script.sh");
-            fs::write(&file, code).unwrap();
-            let mut cmd = Command::new("bash");
-            cmd.arg(&file).current_dir(&dir.0);
-            (run_with_timeout(cmd, "", TIMEOUT), true)
-        }
-        Job::Sql => {
-            let mut cmd = Command::new("python3");
-            cmd.arg("-c").arg(SQL_RUNNER).current_dir(&dir.0);
-            (run_with_timeout(cmd, code, TIMEOUT), true)
-        }
-        Job::Rust => {
-            let src = dir.0.join("main.rs");
-            let bin = dir.0.join("main");
-            fs::write(&src, code).unwrap();
-            let mut cmd = Command::new("rustc");
-            cmd.args(["--edition", "2021", "-C", "debuginfo=0", "-o"])
-                .arg(&bin)
-                .arg(&src)
-                .current_dir(&dir.0);
-            let compiled = run_with_timeout(cmd, "", Duration::from_secs(60));
-            if !compiled.ok {
-                return Err(format!(
-                    "rustc failed: {}\n{}",
-                    compiled.note, compiled.stderr
-                ));
-            }
-            if !compiled.stderr.trim().is_empty() {
-                return Err(format!("rustc printed warnings:\n{}", compiled.stderr));
-            }
-            let mut cmd = Command::new(&bin);
-            cmd.current_dir(&dir.0);
-            (run_with_timeout(cmd, "", TIMEOUT), true)
-        }
-    };
-    if !out.ok {
-        return Err(format!(
-            "{}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            out.note,
-            tail(&out.stdout),
-            tail(&out.stderr)
-        ));
-    }
-    if must_print && out.stdout.trim().is_empty() {
-        return Err(format!(
-            "printed nothing on stdout\n--- stderr ---\n{}",
-            tail(&out.stderr)
-        ));
-    }
-    Ok(())
-}
-
-fn tail(s: &str) -> &str {
-    let max = 3000;
-    if s.len() <= max {
-        return s;
-    }
-    let mut i = s.len() - max;
-    while !s.is_char_boundary(i) {
-        i += 1;
-    }
-    &s[i..]
-}
 
 // ---------------------------------------------------------------------------------------------
 // Checking answers

@@ -60,12 +60,14 @@ pub fn change_request(files: &[CodeFile], request: &str) -> String {
     )
 }
 
+/// What the request for whole files asks, after saying why; a demo model knows the request
+/// by it.
+pub const WHOLE_FILES: &str = "Reply with the whole corrected code instead: every file in full, \
+     each in one fenced block under its file name.";
+
 /// Asks once for whole files, after edits that could not be applied.
 pub fn whole_file_request(error: &ApplyError) -> String {
-    format!(
-        "Your edits could not be applied ({error}). Reply with the whole corrected code instead: \
-         every file in full, each in one fenced block under its file name."
-    )
+    format!("Your edits could not be applied ({error}). {WHOLE_FILES}")
 }
 
 #[cfg(test)]

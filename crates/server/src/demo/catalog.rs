@@ -28,6 +28,8 @@ pub enum CatalogError {
     Format { name: String, reason: String },
     #[error(transparent)]
     Tokenize(#[from] TokenizeError),
+    #[error("demo scenario {name}.md: {reason}")]
+    Scenario { name: String, reason: String },
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +53,8 @@ struct Answer {
 #[derive(Debug)]
 pub struct Catalog {
     answers: Vec<Answer>,
+    /// The text each answer is retrieved by, in the index's order.
+    documents: Vec<String>,
     index: Bm25,
     fallback: Arc<TokenizedText>,
     long: Arc<TokenizedText>,
@@ -95,7 +99,8 @@ impl Catalog {
         };
         let long = Arc::new(long_text(&answers, &fallback)?);
         Ok(Self {
-            index: Bm25::new(documents),
+            index: Bm25::new(documents.clone()),
+            documents,
             answers,
             fallback,
             long,
@@ -113,10 +118,16 @@ impl Catalog {
             .and_then(|index| self.answers.get(index))
             .map_or_else(|| Arc::clone(&self.fallback), |a| Arc::clone(&a.text))
     }
+
+    /// The text each answer is retrieved by (prompts, title, tags), so other prepared
+    /// answers can be ranked against these.
+    pub fn documents(&self) -> &[String] {
+        &self.documents
+    }
 }
 
 /// Splits `+++\n<toml>\n+++\n<body>`; tolerates `\r\n` line ends.
-fn split_front_matter(source: &str) -> Option<(&str, &str)> {
+pub(super) fn split_front_matter(source: &str) -> Option<(&str, &str)> {
     let rest = source
         .strip_prefix("+++\n")
         .or_else(|| source.strip_prefix("+++\r\n"))?;

@@ -4,6 +4,8 @@
 mod catalog;
 mod profiles;
 mod retrieve;
+pub mod scenario_file;
+mod scenarios;
 mod schedule;
 mod stream;
 mod tokens;
@@ -27,6 +29,7 @@ use crate::api::{
     wire::{ChunkWriter, FinishReason},
 };
 use catalog::Catalog;
+use scenarios::Scenarios;
 use schedule::Schedule;
 use stream::Completion;
 
@@ -34,14 +37,15 @@ use stream::Completion;
 #[derive(Debug)]
 pub struct Demo {
     catalog: Catalog,
+    scenarios: Scenarios,
 }
 
 impl Demo {
-    /// Parses and tokenizes the embedded answers.
+    /// Parses and tokenizes the embedded answers and scenarios.
     pub fn load() -> Result<Self, CatalogError> {
-        Ok(Self {
-            catalog: Catalog::embedded()?,
-        })
+        let catalog = Catalog::embedded()?;
+        let scenarios = Scenarios::embedded(&catalog)?;
+        Ok(Self { catalog, scenarios })
     }
 
     /// Answers `request` as the simulated model `profile`. `guard` is held until the
@@ -55,7 +59,10 @@ impl Demo {
         guard: G,
     ) -> Result<Response, ApiError> {
         let requested_at = Instant::now();
-        let text = self.catalog.pick(&request.prompt());
+        let text = self
+            .scenarios
+            .reply(&request.messages)
+            .unwrap_or_else(|| self.catalog.pick(&request.prompt()));
         let tokens = request
             .max_tokens
             .map_or(text.token_count(), |limit| limit.min(text.token_count()));

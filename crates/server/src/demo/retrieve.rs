@@ -61,10 +61,19 @@ impl Bm25 {
     /// The best-scoring document for `query`, if any scores at least `MIN_SCORE`.
     /// Ties go to the earlier document, so the choice is stable.
     pub fn best(&self, query: &str) -> Option<usize> {
+        self.best_among(query, |_| true)
+    }
+
+    /// [`Self::best`] among the documents `allowed` accepts (ranked against all of them, so
+    /// a word common to the whole index weighs little).
+    pub fn best_among(&self, query: &str, allowed: impl Fn(usize) -> bool) -> Option<usize> {
         let query: Vec<String> = terms(query).collect();
         let n = self.docs.len() as f64;
         let mut best: Option<(usize, f64)> = None;
         for (index, counts) in self.docs.iter().enumerate() {
+            if !allowed(index) {
+                continue;
+            }
             let norm = K1 * (1.0 - B + B * self.lengths[index] / self.average_length.max(1.0));
             let score: f64 = query
                 .iter()

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests: start a server on a free loopback port, post
-//! chat requests, and take an SSE body apart into its `data:` payloads.
+//! chat requests, take an SSE body apart into its `data:` payloads, and run code for real.
 // Each test file is its own crate and uses a different subset of these helpers.
 #![allow(dead_code)]
+
+pub mod run_code;
 
 use std::time::Instant;
 
