@@ -11,9 +11,10 @@ pub fn LaneColumn(lane: LaneView) -> impl IntoView {
     let LaneView {
         model,
         pre,
-        snapshot,
+        run,
         place,
     } = lane;
+    let snapshot = run.snapshot;
     let title = model.clone();
     let done = move || place.get().is_some();
     let rate = move || {
