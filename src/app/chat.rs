@@ -99,7 +99,7 @@ impl Chat {
             history: self.history,
             model: endpoint.model.clone(),
         };
-        match Run::start(&spec, renderer, self.run, (side, save)) {
+        match Run::start(&spec, renderer, (self.run, (side, save))) {
             Ok(run) => {
                 self.current.set_value(Some(run));
                 self.shareable.set_value(Some(ShareSource::new(

@@ -19,7 +19,7 @@ use crate::render::renderer::AnswerRenderer;
 pub fn start(prompt: &str, model: &str, answer: &Element, state: RunState) -> Option<Run> {
     let renderer = AnswerRenderer::replace_contents(answer).ok()?;
     let spec = RunSpec::prompt(Connection::our_server(), model, prompt);
-    let run = Run::start(&spec, renderer, state, HostEvents::default()).ok()?;
+    let run = Run::start(&spec, renderer, (state, HostEvents::default())).ok()?;
     host::send(&Event::StreamStart {
         model: model.to_owned(),
         prompt: prompt.to_owned(),

@@ -11,10 +11,9 @@ pub fn LaneColumn(lane: LaneView) -> impl IntoView {
     let LaneView {
         model,
         pre,
-        run,
+        snapshot,
         place,
     } = lane;
-    let snapshot = run.snapshot;
     let title = model.clone();
     let done = move || place.get().is_some();
     let rate = move || {

@@ -7,19 +7,19 @@ use std::rc::Rc;
 use leptos::html::Pre;
 use leptos::prelude::*;
 use sparkplug_core::pages::kiosk::race::{Lane, Race};
-use sparkplug_core::run::explain::StatusLine;
+use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::spec::{Connection, RunSpec};
 use sparkplug_core::run::Outcome;
 
 use crate::live::text_sink::TextSink;
-use crate::live::{Ended, Observer, Run, RunState};
+use crate::live::{Ended, Observer, Run};
 
 /// One column's handles into the view; they live as long as the kiosk page.
 #[derive(Clone)]
 pub struct LaneView {
     pub model: String,
     pub pre: NodeRef<Pre>,
-    pub run: RunState,
+    pub snapshot: RwSignal<MeterSnapshot>,
     /// 1st, 2nd…, or `Some(0)` for a lane that failed; `None` while running.
     pub place: RwSignal<Option<usize>>,
 }
@@ -29,7 +29,7 @@ impl LaneView {
         Self {
             model: model.to_owned(),
             pre: NodeRef::new(),
-            run: RunState::new(StatusLine::default()),
+            snapshot: RwSignal::new(MeterSnapshot::default()),
             place: RwSignal::new(None),
         }
     }
@@ -78,13 +78,13 @@ pub fn start(
     });
     let mut runs = Vec::with_capacity(lanes.len());
     for (index, (lane, sink)) in lanes.iter().zip(sinks).enumerate() {
-        lane.place.set(None);
         let spec = RunSpec::prompt(Connection::our_server(), &lane.model, prompt);
-        let observer = LaneEnd {
+        let observer = LaneRun {
             index,
+            snapshot: lane.snapshot,
             shared: shared.clone(),
         };
-        match Run::start(&spec, sink, lane.run, observer) {
+        match Run::start(&spec, sink, observer) {
             Ok(run) => runs.push(run),
             Err(_) => {
                 runs.iter().for_each(Run::cancel);
@@ -95,14 +95,27 @@ pub fn start(
     Some(RaceHandle { runs })
 }
 
-/// Reports one lane's end to the race.
-struct LaneEnd {
+/// One lane's figures, and its end reported to the race.
+struct LaneRun {
     index: usize,
+    snapshot: RwSignal<MeterSnapshot>,
     shared: Rc<Shared>,
 }
 
-impl Observer for LaneEnd {
+impl Observer for LaneRun {
+    fn started(&self) {
+        self.snapshot.set(MeterSnapshot::default());
+        if let Some(place) = self.shared.places.get(self.index) {
+            place.set(None);
+        }
+    }
+
+    fn frame(&self, snapshot: &MeterSnapshot) {
+        self.snapshot.set(*snapshot);
+    }
+
     fn ended(&self, end: &Ended<'_>) {
+        self.snapshot.set(*end.snapshot);
         let shared = &self.shared;
         let mut race = shared.race.borrow_mut();
         if !matches!(race.lanes().get(self.index), Some(Lane::Running)) {
@@ -112,13 +125,7 @@ impl Observer for LaneEnd {
             Outcome::Finished { .. } => race.finish(self.index, end.snapshot),
             _ => race.fail(self.index),
         }
-        // A later lane can finish with a shorter measured time: places are recomputed.
-        for (i, place) in shared.places.iter().enumerate() {
-            let now = match race.lanes().get(i) {
-                Some(Lane::Finished { .. }) => race.place(i),
-                Some(Lane::Failed) => Some(0),
-                _ => None,
-            };
+        for (place, now) in shared.places.iter().zip(race.standings()) {
             if place.get_untracked() != now {
                 place.set(now);
             }

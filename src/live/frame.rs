@@ -49,6 +49,8 @@ pub struct Ended<'a> {
 
 /// What a page learns of its run; every method is optional.
 pub trait Observer: 'static {
+    /// Once, when the request has been sent.
+    fn started(&self) {}
     /// Once per frame, with the meter's figures.
     fn frame(&self, _snapshot: &MeterSnapshot) {}
     /// Reasoning and refusal text since the last frame, and the tool calls when they changed.
@@ -61,6 +63,11 @@ impl Observer for () {}
 
 /// Two observers, told in order.
 impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn started(&self) {
+        self.0.started();
+        self.1.started();
+    }
+
     fn frame(&self, snapshot: &MeterSnapshot) {
         self.0.frame(snapshot);
         self.1.frame(snapshot);

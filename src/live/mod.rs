@@ -1,9 +1,9 @@
 //! One streamed run in the page: started from a core `RunSpec`, stopped, and watched through
 //! signals, while a per-frame flush draws its text into whichever sink the page gives it.
 //!
-//! A page that streams a run: make a [`RunState`], a sink (an `AnswerRenderer` or a
-//! [`text_sink::TextSink`]) and, for anything beyond the common signals, an [`Observer`];
-//! then `Run::start(&spec, sink, state, observer)`.
+//! A page that streams a run makes a sink (an `AnswerRenderer` or a
+//! [`text_sink::TextSink`]) and a [`RunState`], paired with its own [`Observer`] for anything
+//! beyond the common signals, then calls `Run::start(&spec, sink, (state, observer))`.
 
 pub mod frame;
 pub mod run;

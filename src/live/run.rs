@@ -10,7 +10,6 @@ use web_sys::AbortController;
 
 use super::frame::{flush_every_frame, AnswerSink, Observer};
 use super::now_ms;
-use super::state::RunState;
 use crate::net::stream::stream_into_run;
 
 /// The browser refused to set up a request (no AbortController: a very old browser).
@@ -25,12 +24,11 @@ pub struct Run {
 }
 
 impl Run {
-    /// Sends `spec`'s request now, draws its answer into `sink` and keeps `state` up to date
-    /// every frame; `observer` hears what the page needs beyond that.
+    /// Sends `spec`'s request now and draws its answer into `sink` every frame, telling
+    /// `observer` (usually a [`super::RunState`], or a pair of observers) as it goes.
     pub fn start(
         spec: &RunSpec,
         sink: impl AnswerSink,
-        state: RunState,
         observer: impl Observer,
     ) -> Result<Self, StartError> {
         let controller = AbortController::new().map_err(|_| StartError)?;
@@ -38,9 +36,9 @@ impl Run {
             spec.connection.format(),
             now_ms(),
         )));
-        state.begin();
+        observer.started();
         let cancelled = Rc::new(Cell::new(false));
-        flush_every_frame(live.clone(), sink, (state, observer), cancelled.clone());
+        flush_every_frame(live.clone(), sink, observer, cancelled.clone());
         stream_into_run(live, spec.request(), controller.signal());
         Ok(Self {
             controller,

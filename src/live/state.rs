@@ -7,7 +7,8 @@ use sparkplug_core::run::meter::MeterSnapshot;
 
 use super::frame::{Ended, Observer};
 
-/// One run's view state; [`super::Run::start`] keeps it up to date.
+/// One run's view state, kept up to date when given to [`super::Run::start`] as (part of)
+/// its observer.
 #[derive(Clone, Copy)]
 pub struct RunState {
     pub streaming: RwSignal<bool>,
@@ -31,16 +32,6 @@ impl RunState {
         }
     }
 
-    /// A new run has been sent.
-    pub(super) fn begin(&self) {
-        self.streaming.set(true);
-        self.status
-            .set(StatusLine::neutral("Waiting for the first token…"));
-        self.snapshot.set(MeterSnapshot::default());
-        self.answer_chars.set(None);
-        self.answer_text.set(String::new());
-    }
-
     /// Shows a finished answer that was not run here (a shared or reopened one), with its
     /// figures when they are known; no run is under way afterwards.
     pub fn show(&self, answer: &str, snapshot: Option<MeterSnapshot>, status: StatusLine) {
@@ -55,6 +46,15 @@ impl RunState {
 }
 
 impl Observer for RunState {
+    fn started(&self) {
+        self.streaming.set(true);
+        self.status
+            .set(StatusLine::neutral("Waiting for the first token…"));
+        self.snapshot.set(MeterSnapshot::default());
+        self.answer_chars.set(None);
+        self.answer_text.set(String::new());
+    }
+
     fn frame(&self, snapshot: &MeterSnapshot) {
         let first_token = snapshot.ttft_ms.is_some()
             && self
