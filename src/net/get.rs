@@ -4,15 +4,22 @@
 use sparkplug_core::run::spec::Request;
 use web_sys::AbortSignal;
 
-/// Why a GET brought no body.
+/// Why a GET brought no body. The browser's own reason is kept as the source, but not put
+/// into the message: it is rarely more than "Failed to fetch", and formatting it costs code.
 #[derive(Debug, thiserror::Error)]
 pub enum GetError {
-    #[error("{url} could not be reached ({detail})")]
-    Unreachable { url: String, detail: String },
+    #[error("{url} could not be reached")]
+    Unreachable {
+        url: String,
+        source: gloo_net::Error,
+    },
     #[error("{url} answered HTTP {status}")]
     Status { url: String, status: u16 },
-    #[error("the body of {url} could not be read ({detail})")]
-    Body { url: String, detail: String },
+    #[error("the body of {url} could not be read")]
+    Body {
+        url: String,
+        source: gloo_net::Error,
+    },
 }
 
 /// GETs `request.url` with its headers; `signal` aborts it.
@@ -25,9 +32,9 @@ pub async fn text(request: &Request, signal: Option<&AbortSignal>) -> Result<Str
     let response = builder
         .send()
         .await
-        .map_err(|error| GetError::Unreachable {
+        .map_err(|source| GetError::Unreachable {
             url: url.clone(),
-            detail: error.to_string(),
+            source,
         })?;
     if !response.ok() {
         return Err(GetError::Status {
@@ -35,9 +42,9 @@ pub async fn text(request: &Request, signal: Option<&AbortSignal>) -> Result<Str
             status: response.status(),
         });
     }
-    response.text().await.map_err(|error| GetError::Body {
+    response.text().await.map_err(|source| GetError::Body {
         url: url.clone(),
-        detail: error.to_string(),
+        source,
     })
 }
 
