@@ -5,16 +5,8 @@ use leptos::html::Div;
 use leptos::prelude::*;
 use sparkplug_core::run::explain::{StatusLine, Tone};
 
+use super::status_class;
 use crate::render::{code_block, scroll};
-
-/// The CSS class for a status line's tone.
-fn tone_class(tone: Tone) -> &'static str {
-    match tone {
-        Tone::Neutral => "status",
-        Tone::Done => "status done",
-        Tone::Error => "status error",
-    }
-}
 
 #[component]
 pub fn Answer(
@@ -79,7 +71,7 @@ pub fn Answer(
                 "Jump to latest ↓"
             </button>
             <p
-                class=move || tone_class(status.get().tone)
+                class=move || status_class("status", status.get().tone)
                 data-test="status"
                 data-chars=move || answer_chars.get().map(|n| n.to_string())
                 role="status"

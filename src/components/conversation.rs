@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::app::Chat;
+
 /// The last error line in the run panel's console, if the last run logged one.
 pub fn last_run_error() -> Option<String> {
     let lines = document()
@@ -15,13 +17,9 @@ pub fn last_run_error() -> Option<String> {
 }
 
 #[component]
-pub fn ChatBar(
-    /// Turns in this chat so far (the answer shown is the latest).
-    turns: Signal<usize>,
-    streaming: ReadSignal<bool>,
-    on_new: Callback<()>,
-    on_fix: Callback<()>,
-) -> impl IntoView {
+pub fn ChatBar() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let (turns, streaming) = (chat.turns, chat.run.streaming);
     let label = move || match turns.get() {
         0 => String::new(),
         1 => "1 turn: your next prompt follows up on this answer.".to_string(),
@@ -34,7 +32,7 @@ pub fn ChatBar(
                 type="button"
                 data-test="fix-it"
                 disabled=move || streaming.get()
-                on:click=move |_| on_fix.run(())
+                on:click=move |_| chat.fix_it()
             >
                 "Fix it"
             </button>
@@ -42,7 +40,7 @@ pub fn ChatBar(
                 type="button"
                 data-test="new-chat"
                 disabled=move || streaming.get()
-                on:click=move |_| on_new.run(())
+                on:click=move |_| chat.new_chat()
             >
                 "New chat"
             </button>

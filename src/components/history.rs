@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use sparkplug_core::pages::conversation::Turn;
 use sparkplug_core::pages::history::{newest_first, title_from, Session};
 
+use crate::app::Chat;
 use crate::browser::idb;
 
 /// The session being written to and the list's state, shared by the page and the panel.
@@ -124,7 +125,9 @@ impl HistoryStore {
 }
 
 #[component]
-pub fn History(store: HistoryStore, on_open: Callback<Session>) -> impl IntoView {
+pub fn History() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let store = chat.history;
     let item = move |session: Session| {
         let renaming = RwSignal::new(false);
         let (open, rename, delete) = (session.clone(), session.clone(), session.id.clone());
@@ -140,7 +143,7 @@ pub fn History(store: HistoryStore, on_open: Callback<Session>) -> impl IntoView
                                 type="button"
                                 class="history-open"
                                 data-test="history-open"
-                                on:click=move |_| on_open.run(open.clone())
+                                on:click=move |_| chat.reopen(open.clone())
                             >
                                 {open.title.clone()}
                             </button>

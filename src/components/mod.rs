@@ -11,3 +11,14 @@ pub mod settings;
 pub mod share;
 pub mod shortcuts;
 pub mod side;
+
+use sparkplug_core::run::explain::Tone;
+
+/// The CSS classes of a status line: its own class, and its tone's unless neutral.
+fn status_class(base: &'static str, tone: Tone) -> String {
+    match tone {
+        Tone::Neutral => base.to_owned(),
+        Tone::Done => format!("{base} done"),
+        Tone::Error => format!("{base} error"),
+    }
+}

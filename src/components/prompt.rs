@@ -2,24 +2,18 @@
 //! Ctrl/Cmd+Enter sends.
 
 use leptos::prelude::*;
-use sparkplug_core::provider::endpoints::Endpoints;
-use sparkplug_core::provider::models::ModelInfo;
+
+use crate::app::Chat;
 
 #[component]
-pub fn Prompt(
-    prompt: RwSignal<String>,
-    endpoints: RwSignal<Endpoints>,
-    models: ReadSignal<Vec<ModelInfo>>,
-    streaming: ReadSignal<bool>,
-    on_send: Callback<()>,
-    on_stop: Callback<()>,
-    on_choose_endpoint: Callback<String>,
-    on_choose_model: Callback<String>,
-) -> impl IntoView {
+pub fn Prompt() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let (prompt, choice, streaming) = (chat.prompt, chat.endpoints, chat.run.streaming);
+    let (endpoints, models) = (choice.endpoints, choice.models);
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
             ev.prevent_default();
-            on_send.run(());
+            chat.send();
         }
     };
     let selected_id = move || endpoints.with(|e| e.selected().id.clone());
@@ -40,7 +34,7 @@ pub fn Prompt(
                 <select
                     id="endpoint-select"
                     data-test="endpoint"
-                    on:change=move |ev| on_choose_endpoint.run(event_target_value(&ev))
+                    on:change=move |ev| choice.choose_endpoint(&event_target_value(&ev))
                 >
                     <For
                         each=move || endpoints.get().list().to_vec()
@@ -63,7 +57,7 @@ pub fn Prompt(
                     spellcheck="false"
                     autocomplete="off"
                     prop:value=selected_model
-                    on:change=move |ev| on_choose_model.run(event_target_value(&ev))
+                    on:change=move |ev| choice.choose_model(&event_target_value(&ev))
                 />
                 <datalist id="model-options" data-test="model-options">
                     <For
@@ -79,14 +73,14 @@ pub fn Prompt(
                     class="primary"
                     data-test="send"
                     disabled=move || streaming.get()
-                    on:click=move |_| on_send.run(())
+                    on:click=move |_| chat.send()
                 >
                     "Send"
                 </button>
                 <button
                     data-test="stop"
                     disabled=move || !streaming.get()
-                    on:click=move |_| on_stop.run(())
+                    on:click=move |_| chat.stop()
                 >
                     "Stop"
                 </button>

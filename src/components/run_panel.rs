@@ -10,18 +10,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlDivElement};
 
+use super::status_class;
 use crate::render::code_block::CODE_CLASS;
 use crate::render::engine::runnable_answer;
 use crate::sandbox::console_pane::ConsolePane;
 use crate::sandbox::session::{Output, Progress, Session};
-
-fn tone_class(tone: Tone) -> &'static str {
-    match tone {
-        Tone::Neutral => "run-status",
-        Tone::Done => "run-status done",
-        Tone::Error => "run-status error",
-    }
-}
 
 /// The code of the block whose Run button was clicked, if the click was on one.
 fn clicked_block(event: &Event) -> Option<Runnable> {
@@ -192,7 +185,7 @@ pub fn RunPanel(
                     />
                     " s"
                 </label>
-                <p class=move || tone_class(status.get().tone) data-test="run-status">
+                <p class=move || status_class("run-status", status.get().tone) data-test="run-status">
                     {move || status.get().text}
                 </p>
             </div>

@@ -5,14 +5,13 @@ use leptos::prelude::*;
 use sparkplug_core::provider::endpoints::{Endpoint, Endpoints, KeyRing, DEMO_ID, PRESETS};
 use sparkplug_core::provider::ApiFormat;
 
+use crate::app::EndpointChoice;
 use crate::browser::storage;
 
 #[component]
-pub fn Settings(
-    endpoints: RwSignal<Endpoints>,
-    keys: RwSignal<KeyRing>,
-    open: RwSignal<bool>,
-) -> impl IntoView {
+pub fn Settings(open: RwSignal<bool>) -> impl IntoView {
+    let choice = expect_context::<EndpointChoice>();
+    let (endpoints, keys) = (choice.endpoints, choice.keys);
     let (notice, set_notice) = signal(String::new());
     let save_endpoints = move || {
         let result = endpoints.with_untracked(storage::save_endpoints);

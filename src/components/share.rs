@@ -1,51 +1,41 @@
 //! The Share button and shared results: makes a permalink (or a `.json` file when too big)
 //! from the last finished run, and opens links and dropped files without running anything.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sparkplug_core::pages::share::{ShareError, SharedRun};
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::receipt::Receipt;
-use sparkplug_core::run::LiveRun;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
+use crate::app::Chat;
 use crate::render::renderer::AnswerRenderer;
 
 /// What the page knows of its latest run, to share once it has finished.
 pub struct ShareSource {
-    run: Rc<RefCell<LiveRun>>,
     prompt: String,
     model: String,
     endpoint_name: String,
 }
 
 impl ShareSource {
-    pub fn new(
-        run: Rc<RefCell<LiveRun>>,
-        prompt: String,
-        model: &str,
-        endpoint_name: &str,
-    ) -> Self {
+    pub fn new(prompt: String, model: &str, endpoint_name: &str) -> Self {
         Self {
-            run,
             prompt,
             model: model.to_string(),
             endpoint_name: endpoint_name.to_string(),
         }
     }
 
-    fn shared(&self, snapshot: &MeterSnapshot) -> SharedRun {
+    fn shared(&self, answer: String, snapshot: &MeterSnapshot) -> SharedRun {
         SharedRun {
             prompt: self.prompt.clone(),
             model: self.model.clone(),
             endpoint_name: self.endpoint_name.clone(),
-            answer: self.run.borrow().answer_text().to_string(),
+            answer,
             receipt: Receipt::from_snapshot(snapshot),
         }
     }
@@ -69,15 +59,11 @@ pub fn draw_answer(container: &web_sys::HtmlDivElement, text: &str) {
     }
 }
 
+/// The Share button for the chat's last run; a shared link or file is shown in the chat.
 #[component]
-pub fn ShareBar(
-    source: StoredValue<Option<ShareSource>, LocalStorage>,
-    /// True when the last run finished and its answer is on the page.
-    ready: Signal<bool>,
-    snapshot: ReadSignal<MeterSnapshot>,
-    /// Shows a shared run on the page (prompt, answer, meter, status).
-    on_restore: Callback<SharedRun>,
-) -> impl IntoView {
+pub fn ShareBar() -> impl IntoView {
+    let chat = expect_context::<Chat>();
+    let ready = chat.share_ready();
     let made = RwSignal::new(None::<Made>);
     let shown = RwSignal::new(None::<SharedRun>);
     let error = RwSignal::new(None::<String>);
@@ -86,7 +72,7 @@ pub fn ShareBar(
         Ok(shared) => {
             error.set(None);
             made.set(None);
-            on_restore.run(shared.clone());
+            chat.restore(shared.clone());
             shown.set(Some(shared));
         }
         Err(e) => error.set(Some(e.to_string())),
@@ -128,8 +114,11 @@ pub fn ShareBar(
     });
 
     let share = move |_| {
-        let Some(shared) =
-            source.with_value(|s| s.as_ref().map(|s| s.shared(&snapshot.get_untracked())))
+        let answer = chat.run.answer_text.get_untracked();
+        let snapshot = chat.run.snapshot.get_untracked();
+        let Some(shared) = chat
+            .shareable
+            .with_value(|s| s.as_ref().map(|s| s.shared(answer, &snapshot)))
         else {
             return;
         };

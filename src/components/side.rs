@@ -3,15 +3,82 @@
 
 use leptos::html::Pre;
 use leptos::prelude::*;
+use sparkplug_core::run::{tool_calls_text, SideChannels as Side};
+use sparkplug_core::stream::reduce::ToolCall;
+
+use crate::live::text_sink::TextSink;
+use crate::live::Observer;
+
+/// The side channels' state for the run on the page.
+#[derive(Clone, Copy)]
+pub struct SideView {
+    reasoning: NodeRef<Pre>,
+    has_reasoning: RwSignal<bool>,
+    refusal: RwSignal<String>,
+    tool_calls: RwSignal<String>,
+    skipped: RwSignal<usize>,
+}
+
+impl SideView {
+    pub fn new() -> Self {
+        Self {
+            reasoning: NodeRef::new(),
+            has_reasoning: RwSignal::new(false),
+            refusal: RwSignal::new(String::new()),
+            tool_calls: RwSignal::new(String::new()),
+            skipped: RwSignal::new(0),
+        }
+    }
+
+    /// Clears everything for a new run and returns what fills it; `None` before the view
+    /// is mounted.
+    pub fn begin(&self) -> Option<SideSink> {
+        let reasoning = TextSink::replace_contents(&self.reasoning.get_untracked()?.into())?;
+        self.has_reasoning.set(false);
+        self.refusal.set(String::new());
+        self.tool_calls.set(String::new());
+        self.skipped.set(0);
+        Some(SideSink {
+            view: *self,
+            reasoning,
+        })
+    }
+}
+
+/// Fills a [`SideView`] from one run's frames.
+pub struct SideSink {
+    view: SideView,
+    reasoning: TextSink,
+}
+
+impl Observer for SideSink {
+    fn side_channels(&self, side: &Side, tool_calls: &[ToolCall]) {
+        let view = &self.view;
+        if !side.reasoning.is_empty() {
+            self.reasoning.append(&side.reasoning);
+            view.has_reasoning.set(true);
+        }
+        if !side.refusal.is_empty() {
+            view.refusal.update(|r| r.push_str(&side.refusal));
+        }
+        if side.tool_calls_changed {
+            view.tool_calls.set(tool_calls_text(tool_calls));
+        }
+        if side.malformed > 0 {
+            view.skipped.update(|n| *n += side.malformed);
+        }
+    }
+}
 
 #[component]
-pub fn SideChannels(
-    reasoning: NodeRef<Pre>,
-    has_reasoning: ReadSignal<bool>,
-    refusal: ReadSignal<String>,
-    tool_calls: ReadSignal<String>,
-    skipped: ReadSignal<usize>,
-) -> impl IntoView {
+pub fn SideChannels(side: SideView) -> impl IntoView {
+    let SideView {
+        reasoning,
+        has_reasoning,
+        refusal,
+        tool_calls,
+        skipped,
+    } = side;
     view! {
         <details class="reasoning" data-test="reasoning" hidden=move || !has_reasoning.get()>
             <summary>"Reasoning"</summary>

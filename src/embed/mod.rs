@@ -12,17 +12,14 @@ use sparkplug_core::pages::embed::{
     Command, EmbedConfig, Event, HeightReport, HostPolicy, RunMode, View,
 };
 use sparkplug_core::run::explain::StatusLine;
-use sparkplug_core::run::meter::MeterSnapshot;
-use sparkplug_core::ApiFormat;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::AbortController;
+use sparkplug_core::run::spec::{Connection, OUR_API};
 
 use crate::components::answer::Answer;
 use crate::components::meter::Meter;
 use crate::components::run_panel::RunPanel;
+use crate::live::{Run, RunState};
+use crate::net::{get, models};
 use observe::Watch;
-use run::Outputs;
 
 /// What the embed needs before it can show anything: its URL's settings, checked against
 /// the server's models, and the hosts allowed to command it.
@@ -63,63 +60,34 @@ async fn load() -> Result<Setup, String> {
     if let Some(root) = window.document().and_then(|d| d.document_element()) {
         root.set_attribute("data-theme", config.theme.as_str()).ok();
     }
-    let hosts = fetch_text(&window, "/v1/embed")
+    let hosts = get::ours(&format!("{OUR_API}/embed"))
         .await
-        .ok_or("the embed settings could not be loaded from the server")?;
+        .map_err(|e| format!("the embed settings could not be loaded from the server: {e}"))?;
     let policy = HostPolicy::from_json(&hosts).map_err(|e| e.to_string())?;
-    let models = crate::net::models::list("/v1", ApiFormat::OpenAiChat, None).await;
+    let models = models::list(&Connection::our_server(), None).await;
     config.check_model(&models).map_err(|e| e.to_string())?;
     Ok(Setup { config, policy })
-}
-
-async fn fetch_text(window: &web_sys::Window, url: &str) -> Option<String> {
-    let response = JsFuture::from(window.fetch_with_str(url)).await.ok()?;
-    let response: web_sys::Response = response.dyn_into().ok()?;
-    if !response.ok() {
-        return None;
-    }
-    JsFuture::from(response.text().ok()?)
-        .await
-        .ok()?
-        .as_string()
 }
 
 #[component]
 fn EmbedRun(setup: Setup) -> impl IntoView {
     let Setup { config, policy } = setup;
     let prompt = RwSignal::new(config.prompt.clone());
-    let (streaming, set_streaming) = signal(false);
-    let (snapshot, set_snapshot) = signal(MeterSnapshot::default());
-    let (status, set_status) = signal(StatusLine::neutral(match config.run {
+    let state = RunState::new(StatusLine::neutral(match config.run {
         RunMode::Click => "Press Run to stream the answer.",
         RunMode::Auto => "Runs when it scrolls into view.",
     }));
-    let (answer_chars, set_answer_chars) = signal(None::<usize>);
-    let (answer_text, set_answer_text) = signal(String::new());
-    let outputs = Outputs {
-        snapshot: set_snapshot,
-        status: set_status,
-        streaming: set_streaming,
-        answer_chars: set_answer_chars,
-        answer_text: set_answer_text,
-    };
+    let streaming = state.streaming.read_only();
     let answer: NodeRef<Div> = NodeRef::new();
     let root: NodeRef<Div> = NodeRef::new();
     let visible = RwSignal::new(false);
     // A run asked for (by autorun, the Run button or the host) that waits until the embed
     // is visible and any previous run has ended.
     let wanted = RwSignal::new(config.run == RunMode::Auto);
-    let controller: StoredValue<Option<AbortController>, LocalStorage> =
-        StoredValue::new_local(None);
+    let current: StoredValue<Option<Run>, LocalStorage> = StoredValue::new_local(None);
     let model = StoredValue::new(config.model.clone());
 
-    let abort = move || {
-        controller.with_value(|c| {
-            if let Some(c) = c {
-                c.abort();
-            }
-        })
-    };
+    let abort = move || current.with_value(|run| run.iter().for_each(Run::stop));
     Effect::new(move |_| {
         if !(wanted.get() && visible.get() && !streaming.get()) {
             return;
@@ -128,13 +96,13 @@ fn EmbedRun(setup: Setup) -> impl IntoView {
         let text = prompt.get_untracked();
         let started = answer
             .get_untracked()
-            .and_then(|div| model.with_value(|model| run::start(&text, model, &div, outputs)));
+            .and_then(|div| model.with_value(|model| run::start(&text, model, &div, state)));
         if started.is_none() {
             host::send(&Event::Error {
                 message: "the browser could not start the run".into(),
             });
         }
-        controller.set_value(started);
+        current.set_value(started);
     });
     let ask_run = move || {
         // A run under way is stopped first; the new one starts once it has ended.
@@ -225,12 +193,17 @@ fn EmbedRun(setup: Setup) -> impl IntoView {
                 </div>
             </form>
             <div class="embed-answer" hidden=view_mode == View::Preview>
-                <Answer node=answer streaming=streaming status=status answer_chars=answer_chars />
+                <Answer
+                    node=answer
+                    streaming=streaming
+                    status=state.status.read_only()
+                    answer_chars=state.answer_chars.read_only()
+                />
             </div>
             {(view_mode != View::Answer).then(|| view! {
-                <RunPanel answer=answer answer_text=answer_text streaming=streaming />
+                <RunPanel answer=answer answer_text=state.answer_text.read_only() streaming=streaming />
             })}
-            <Meter snapshot=snapshot />
+            <Meter snapshot=state.snapshot.read_only() />
             <a class="embed-credit" href="/" target="_blank" rel="noopener">"⚡ Sparkplug"</a>
         </div>
     }

@@ -11,10 +11,11 @@ use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sparkplug_core::pages::kiosk::attract::{Attract, KioskSettings, Mode, Step};
+use sparkplug_core::run::spec::OUR_API;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::live::now_ms;
+use crate::net::get;
 use lane::LaneColumn;
 use race::{LaneView, RaceHandle};
 
@@ -41,15 +42,9 @@ pub fn Kiosk() -> impl IntoView {
 /// The server's `[kiosk]` settings with the page URL's query laid over them.
 async fn load_settings() -> Result<KioskSettings, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let text = async {
-        let response = JsFuture::from(window.fetch_with_str("/v1/kiosk")).await?;
-        let response: web_sys::Response = response.dyn_into()?;
-        JsFuture::from(response.text()?).await
-    }
-    .await
-    .ok()
-    .and_then(|t| t.as_string())
-    .ok_or("the kiosk settings could not be loaded from the server")?;
+    let text = get::ours(&format!("{OUR_API}/kiosk"))
+        .await
+        .map_err(|e| format!("the kiosk settings could not be loaded from the server: {e}"))?;
     let query = window.location().search().unwrap_or_default();
     KioskSettings::from_json(&text)
         .and_then(|s| s.with_query(&query))
@@ -58,16 +53,7 @@ async fn load_settings() -> Result<KioskSettings, String> {
 
 #[component]
 fn RaceFloor(settings: KioskSettings) -> impl IntoView {
-    let lanes: Vec<LaneView> = settings
-        .models
-        .iter()
-        .map(|model| LaneView {
-            model: model.clone(),
-            pre: NodeRef::new(),
-            snapshot: RwSignal::new(Default::default()),
-            place: RwSignal::new(None),
-        })
-        .collect();
+    let lanes: Vec<LaneView> = settings.models.iter().map(|m| LaneView::new(m)).collect();
     let attract = StoredValue::new_local(Attract::new(&settings, now_ms()));
     let current: StoredValue<Option<RaceHandle>, LocalStorage> = StoredValue::new_local(None);
     let mode = RwSignal::new(Mode::Attract);

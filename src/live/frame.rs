@@ -1,46 +1,113 @@
-//! The once-per-animation-frame flush: new text goes to the answer renderer, which draws
-//! within a frame budget, and the meter's figures into their signal, once per frame.
+//! The once-per-animation-frame flush of one run: new text to its sink, which draws within a
+//! frame budget, and the meter's figures, side channels and the end to its observer.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use leptos::prelude::request_animation_frame;
 use sparkplug_core::run::meter::MeterSnapshot;
-
-use crate::render::renderer::AnswerRenderer;
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
 use sparkplug_core::stream::reduce::ToolCall;
 
-/// What the view learns each frame.
-pub trait FrameTarget: 'static {
-    fn meter(&self, snapshot: MeterSnapshot);
-    /// Reasoning and refusal text since the last frame, and the tool calls when they changed.
-    fn side_channels(&self, side: SideChannels, tool_calls: &[ToolCall]);
-    /// Called once, on the frame after the run ended.
-    fn ended(&self, outcome: Outcome);
+use crate::render::renderer::AnswerRenderer;
+use crate::render::DomError;
+
+/// Where a run's answer text goes.
+pub trait AnswerSink: 'static {
+    /// Queues text that arrived since the last frame.
+    fn push(&mut self, text: &str);
+    /// No more text will come.
+    fn end_of_text(&mut self);
+    /// Draws until `deadline_ms`; true once everything pushed is on the page.
+    fn work(&mut self, deadline_ms: f64) -> Result<bool, DomError>;
 }
 
-/// Starts flushing `run` into `answer` every animation frame until the run has ended and
-/// its last text is on the page.
+impl AnswerSink for AnswerRenderer {
+    fn push(&mut self, text: &str) {
+        AnswerRenderer::push(self, text);
+    }
+
+    fn end_of_text(&mut self) {
+        AnswerRenderer::end_of_text(self);
+    }
+
+    fn work(&mut self, deadline_ms: f64) -> Result<bool, DomError> {
+        AnswerRenderer::work(self, deadline_ms)
+    }
+}
+
+/// How a run ended, once its last text is on the page.
+pub struct Ended<'a> {
+    pub outcome: &'a Outcome,
+    /// The meter's final figures.
+    pub snapshot: &'a MeterSnapshot,
+    /// The whole answer text.
+    pub answer: &'a str,
+    /// Its length in characters.
+    pub answer_chars: usize,
+}
+
+/// What a page learns of its run; every method is optional.
+pub trait Observer: 'static {
+    /// Once, when the request has been sent.
+    fn started(&self) {}
+    /// Once per frame, with the meter's figures.
+    fn frame(&self, _snapshot: &MeterSnapshot) {}
+    /// Reasoning and refusal text since the last frame, and the tool calls when they changed.
+    fn side_channels(&self, _side: &SideChannels, _tool_calls: &[ToolCall]) {}
+    /// Once, on the frame after the run ended and its last text was drawn.
+    fn ended(&self, _end: &Ended<'_>) {}
+}
+
+impl Observer for () {}
+
+/// Two observers, told in order.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn started(&self) {
+        self.0.started();
+        self.1.started();
+    }
+
+    fn frame(&self, snapshot: &MeterSnapshot) {
+        self.0.frame(snapshot);
+        self.1.frame(snapshot);
+    }
+
+    fn side_channels(&self, side: &SideChannels, tool_calls: &[ToolCall]) {
+        self.0.side_channels(side, tool_calls);
+        self.1.side_channels(side, tool_calls);
+    }
+
+    fn ended(&self, end: &Ended<'_>) {
+        self.0.ended(end);
+        self.1.ended(end);
+    }
+}
+
+/// Flushes `run` into `sink` every animation frame until the run has ended and its last
+/// text is drawn, or until `cancelled` turns true (then nothing more is reported).
 pub fn flush_every_frame(
     run: Rc<RefCell<LiveRun>>,
-    answer: AnswerRenderer,
-    target: impl FrameTarget,
+    sink: impl AnswerSink,
+    observer: impl Observer,
+    cancelled: Rc<Cell<bool>>,
 ) {
     schedule(Rc::new(Flusher {
         run,
-        answer: RefCell::new(answer),
-        target,
+        sink: RefCell::new(sink),
+        observer,
+        cancelled,
     }));
 }
 
-struct Flusher<T> {
+struct Flusher<S, O> {
     run: Rc<RefCell<LiveRun>>,
-    answer: RefCell<AnswerRenderer>,
-    target: T,
+    sink: RefCell<S>,
+    observer: O,
+    cancelled: Rc<Cell<bool>>,
 }
 
-fn schedule<T: FrameTarget>(flusher: Rc<Flusher<T>>) {
+fn schedule<S: AnswerSink, O: Observer>(flusher: Rc<Flusher<S, O>>) {
     request_animation_frame(move || {
         if flusher.tick() {
             schedule(flusher);
@@ -48,15 +115,18 @@ fn schedule<T: FrameTarget>(flusher: Rc<Flusher<T>>) {
     });
 }
 
-impl<T: FrameTarget> Flusher<T> {
-    /// One frame's work; false once the run is over and fully shown.
+impl<S: AnswerSink, O: Observer> Flusher<S, O> {
+    /// One frame's work; false once the run is over and fully shown, or cancelled.
     fn tick(&self) -> bool {
+        if self.cancelled.get() {
+            return false;
+        }
         let now = crate::live::now_ms();
         let (text, snapshot, outcome) = {
             let mut run = self.run.borrow_mut();
             let side = run.take_side_channels();
             if !side.is_empty() {
-                self.target.side_channels(side, run.tool_calls());
+                self.observer.side_channels(&side, run.tool_calls());
             }
             (
                 run.take_pending(),
@@ -65,24 +135,29 @@ impl<T: FrameTarget> Flusher<T> {
             )
         };
         let shown = {
-            let mut answer = self.answer.borrow_mut();
-            answer.push(&text);
+            let mut sink = self.sink.borrow_mut();
+            sink.push(&text);
             if outcome.is_some() {
-                answer.end_of_text();
+                sink.end_of_text();
             }
             // A DOM failure ends drawing, not the run: the meter and outcome still show.
-            answer
-                .work(now + crate::render::FRAME_BUDGET_MS)
+            sink.work(now + crate::render::FRAME_BUDGET_MS)
                 .unwrap_or_else(|error| {
                     web_sys::console::error_1(&error.to_string().into());
                     true
                 })
         };
-        self.target.meter(snapshot);
+        self.observer.frame(&snapshot);
         match outcome {
             // The run is over once its last text is drawn, which may take a few frames.
             Some(outcome) if shown => {
-                self.target.ended(outcome);
+                let run = self.run.borrow();
+                self.observer.ended(&Ended {
+                    outcome: &outcome,
+                    snapshot: &run.snapshot(crate::live::now_ms()),
+                    answer: run.answer_text(),
+                    answer_chars: run.answer_chars(),
+                });
                 false
             }
             _ => true,

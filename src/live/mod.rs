@@ -1,7 +1,18 @@
-//! The live state of one streamed answer and its once-per-frame flush into the DOM.
+//! One streamed run in the page: started from a core `RunSpec`, stopped, and watched through
+//! signals, while a per-frame flush draws its text into whichever sink the page gives it.
+//!
+//! A page that streams a run makes a sink (an `AnswerRenderer` or a
+//! [`text_sink::TextSink`]) and a [`RunState`], paired with its own [`Observer`] for anything
+//! beyond the common signals, then calls `Run::start(&spec, sink, (state, observer))`.
 
 pub mod frame;
+pub mod run;
+pub mod state;
 pub mod text_sink;
+
+pub use frame::{Ended, Observer};
+pub use run::Run;
+pub use state::RunState;
 
 /// The page's high-resolution clock in milliseconds (`performance.now()`), the one time
 /// base for the meter.

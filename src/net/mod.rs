@@ -1,4 +1,7 @@
-//! Talking to inference endpoints from the browser: streaming fetch and the model list.
+//! Talking to servers from the browser: a run's streaming fetch, plain GETs, model lists,
+//! and loads that follow their inputs and cancel stale ones.
 
+pub mod get;
+pub mod latest;
 pub mod models;
 pub mod stream;

@@ -1,11 +1,12 @@
-//! Streaming `fetch`: sends one POST, then hands each chunk of the response body to a
-//! callback as it arrives. Cancellation is an AbortController; failures are the core's `TransportError`.
+//! Streaming `fetch`: sends one request (a run's POST), then hands each chunk of the response
+//! body to a callback as it arrives. Cancellation is an AbortController; failures are the core's `TransportError`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Reflect, Uint8Array};
 use leptos::task::spawn_local;
+use sparkplug_core::provider::request::Request;
 use sparkplug_core::run::LiveRun;
 pub use sparkplug_core::run::TransportError;
 use wasm_bindgen::{JsCast, JsValue};
@@ -14,29 +15,11 @@ use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Re
 
 use crate::live::now_ms;
 
-/// One POST with a JSON body. Header values may hold an API key: never log them.
-pub struct PostJson<'a> {
-    pub url: &'a str,
-    pub headers: &'a [(String, String)],
-    pub body: &'a str,
-}
-
-/// Streams one POST into `run` in the background: each chunk is decoded as it arrives,
+/// Streams one request into `run` in the background: each chunk is decoded as it arrives,
 /// stamped with the page clock, and the run is settled when the body ends or fails.
-pub fn stream_into_run(
-    run: Rc<RefCell<LiveRun>>,
-    url: String,
-    headers: Vec<(String, String)>,
-    body: String,
-    signal: AbortSignal,
-) {
+pub fn stream_into_run(run: Rc<RefCell<LiveRun>>, request: Request, signal: AbortSignal) {
     spawn_local(async move {
-        let request = PostJson {
-            url: &url,
-            headers: &headers,
-            body: &body,
-        };
-        let result = stream_post(request, &signal, |bytes| {
+        let result = stream_body(&request, &signal, |bytes| {
             run.borrow_mut().feed(now_ms(), bytes);
         })
         .await;
@@ -45,12 +28,12 @@ pub fn stream_into_run(
 }
 
 /// Sends the request and calls `on_chunk` with every body chunk until the body ends.
-pub async fn stream_post(
-    request: PostJson<'_>,
+pub async fn stream_body(
+    request: &Request,
     signal: &AbortSignal,
     mut on_chunk: impl FnMut(&[u8]),
 ) -> Result<(), TransportError> {
-    let response = send(&request, signal).await?;
+    let response = send(request, signal).await?;
     if !response.ok() {
         return Err(status_error(&response).await);
     }
@@ -83,27 +66,31 @@ pub async fn stream_post(
     }
 }
 
-async fn send(request: &PostJson<'_>, signal: &AbortSignal) -> Result<Response, TransportError> {
+/// A POST with the request's JSON body, or a GET when it has none. Header values may hold an
+/// API key: never log them.
+async fn send(request: &Request, signal: &AbortSignal) -> Result<Response, TransportError> {
     let headers = Headers::new().map_err(|e| unreachable(e, signal))?;
-    headers
-        .set("content-type", "application/json")
-        .map_err(|e| unreachable(e, signal))?;
-    for (name, value) in request.headers {
+    let init = RequestInit::new();
+    if let Some(body) = &request.body {
+        headers
+            .set("content-type", "application/json")
+            .map_err(|e| unreachable(e, signal))?;
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(body));
+    }
+    for (name, value) in &request.headers {
         headers
             .set(name, value)
             .map_err(|_| TransportError::Unreachable {
                 detail: format!("the header `{name}` is not valid"),
             })?;
     }
-    let init = RequestInit::new();
-    init.set_method("POST");
     init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(request.body));
     init.set_signal(Some(signal));
     let window = web_sys::window().ok_or(TransportError::Unreachable {
         detail: "no window".into(),
     })?;
-    let response = JsFuture::from(window.fetch_with_str_and_init(request.url, &init))
+    let response = JsFuture::from(window.fetch_with_str_and_init(&request.url, &init))
         .await
         .map_err(|e| unreachable(e, signal))?;
     response
@@ -172,6 +159,14 @@ mod tests {
         data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":5,\"total_tokens\":8}}\n\n\
         data: [DONE]\n\n";
 
+    fn post(url: &str) -> Request {
+        Request {
+            url: url.to_owned(),
+            headers: Vec::new(),
+            body: Some("{}".to_owned()),
+        }
+    }
+
     fn data_url(body: &str) -> String {
         format!(
             "data:text/event-stream,{}",
@@ -185,18 +180,10 @@ mod tests {
         let controller = web_sys::AbortController::new().unwrap();
         let mut run = LiveRun::new(ApiFormat::OpenAiChat, 0.0);
         let mut chunks = 0;
-        let result = stream_post(
-            PostJson {
-                url: &url,
-                headers: &[],
-                body: "{}",
-            },
-            &controller.signal(),
-            |bytes| {
-                chunks += 1;
-                run.feed(1.0, bytes);
-            },
-        )
+        let result = stream_body(&post(&url), &controller.signal(), |bytes| {
+            chunks += 1;
+            run.feed(1.0, bytes);
+        })
         .await;
         assert_eq!(result, Ok(()));
         assert!(chunks >= 1);
@@ -216,15 +203,9 @@ mod tests {
         let url = data_url(BODY);
         let controller = web_sys::AbortController::new().unwrap();
         controller.abort();
-        let result = stream_post(
-            PostJson {
-                url: &url,
-                headers: &[],
-                body: "{}",
-            },
-            &controller.signal(),
-            |_| panic!("no bytes after an abort"),
-        )
+        let result = stream_body(&post(&url), &controller.signal(), |_| {
+            panic!("no bytes after an abort")
+        })
         .await;
         assert_eq!(result, Err(TransportError::Aborted));
     }
@@ -233,12 +214,8 @@ mod tests {
     async fn an_unreachable_endpoint_is_reported_with_the_browsers_reason() {
         let controller = web_sys::AbortController::new().unwrap();
         // Port 9 (discard) on loopback: nothing listens, the browser refuses at once.
-        let result = stream_post(
-            PostJson {
-                url: "http://127.0.0.1:9/v1/chat/completions",
-                headers: &[],
-                body: "{}",
-            },
+        let result = stream_body(
+            &post("http://127.0.0.1:9/v1/chat/completions"),
             &controller.signal(),
             |_| {},
         )

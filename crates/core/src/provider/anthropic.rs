@@ -269,7 +269,8 @@ mod tests {
             Answerer::Other,
         );
         assert_eq!(request.url, "https://api.anthropic.com/v1/messages");
-        let body: Value = serde_json::from_str(&request.body).expect("json");
+        let body: Value =
+            serde_json::from_str(request.body.as_deref().unwrap_or_default()).expect("json");
         assert_eq!(body["system"], "be brief");
         assert_eq!(body["messages"].as_array().map(Vec::len), Some(1));
         assert_eq!(body["messages"][0]["role"], "user");

@@ -20,7 +20,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::provider::models::{ModelInfo, ModelListError};
-use crate::provider::request::{join_url, Answerer, ChatMessage, ChatRequest, ModelsRequest};
+use crate::provider::request::{join_url, Answerer, ChatMessage, Request};
 use crate::stream::event::{ProviderError, StreamEvent};
 
 /// Everything Sparkplug knows about one provider API format.
@@ -116,21 +116,22 @@ impl ApiFormat {
         model: &str,
         messages: &[ChatMessage],
         answerer: Answerer,
-    ) -> ChatRequest {
+    ) -> Request {
         let spec = self.spec();
-        ChatRequest {
+        Request {
             url: join_url(base_url, spec.chat_path()),
             headers: spec.headers(usable_key(api_key)),
-            body: spec.chat_body(model, messages, answerer).to_string(),
+            body: Some(spec.chat_body(model, messages, answerer).to_string()),
         }
     }
 
     /// The request for the model list of the endpoint at `base_url`.
-    pub fn models_request(self, base_url: &str, api_key: Option<&str>) -> ModelsRequest {
+    pub fn models_request(self, base_url: &str, api_key: Option<&str>) -> Request {
         let spec = self.spec();
-        ModelsRequest {
+        Request {
             url: join_url(base_url, spec.models_path()),
             headers: spec.headers(usable_key(api_key)),
+            body: None,
         }
     }
 
@@ -254,7 +255,11 @@ mod tests {
             request.headers,
             [("authorization".to_string(), "Bearer sk-test".to_string())]
         );
-        assert!(!request.body.contains("sk-test"));
+        assert!(!request
+            .body
+            .as_deref()
+            .unwrap_or_default()
+            .contains("sk-test"));
         let blank = ApiFormat::OpenAiChat.models_request("/v1", Some("  "));
         assert_eq!(blank.url, "/v1/models");
         assert!(blank.headers.is_empty(), "a blank key is no key");

@@ -201,7 +201,8 @@ mod tests {
         );
         assert_eq!(request.url, "http://127.0.0.1:11434/api/chat");
         assert!(request.headers.is_empty(), "no key, no header");
-        let body: Value = serde_json::from_str(&request.body).expect("json");
+        let body: Value =
+            serde_json::from_str(request.body.as_deref().unwrap_or_default()).expect("json");
         assert_eq!(body["messages"][0]["content"], "x");
         assert_eq!(
             (body["model"].as_str(), body["stream"].as_bool()),

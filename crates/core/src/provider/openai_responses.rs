@@ -246,7 +246,8 @@ mod tests {
             request.headers,
             [("authorization".to_string(), "Bearer sk-test".to_string())]
         );
-        let body: Value = serde_json::from_str(&request.body).expect("json");
+        let body: Value =
+            serde_json::from_str(request.body.as_deref().unwrap_or_default()).expect("json");
         assert_eq!(body["input"][0]["content"], "x");
         assert_eq!(body["stream"], true);
         assert!(body.get("messages").is_none() && body.get("stream_options").is_none());

@@ -1,6 +1,8 @@
 //! What a request to a provider is made of: the chat's messages, who will answer, and the
 //! requests to send (URL, headers, body), with the one place a base URL and a path are joined.
 
+use std::fmt;
+
 use serde::Serialize;
 
 /// Who wrote a message.
@@ -36,20 +38,25 @@ pub enum Answerer {
     Other,
 }
 
-/// A streaming chat request: POST `body` (JSON) to `url` with `headers` besides
-/// `content-type`. The headers may hold the API key: never log them or put them in a URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChatRequest {
+/// An HTTP request ready to send: a POST of JSON when it has a body (a streaming chat
+/// request), else a GET (a model list). Header values may hold the API key: never log them
+/// or put them in a URL, and `Debug` prints only their names.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Request {
     pub url: String,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    pub body: Option<String>,
 }
 
-/// A model-list request: GET `url` with `headers`, which may hold the API key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelsRequest {
-    pub url: String,
-    pub headers: Vec<(String, String)>,
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Request")
+            .field("url", &self.url)
+            .field("headers", &names)
+            .field("body", &self.body)
+            .finish()
+    }
 }
 
 /// `path` (which starts with `/`) under `base_url`, with or without its trailing slash.

@@ -5,6 +5,7 @@ pub mod estimate;
 pub mod explain;
 pub mod meter;
 pub mod receipt;
+pub mod spec;
 
 use crate::provider::ApiFormat;
 use crate::run::meter::{Meter, MeterSnapshot};

@@ -82,6 +82,19 @@ impl Race {
             .map(|p| p + 1)
     }
 
+    /// Every lane's standing, in column order: its place (1 for the winner), `Some(0)` for a
+    /// lane that failed, `None` while it runs. A later lane can finish with a shorter
+    /// measured time, so places are recomputed from the times each time.
+    pub fn standings(&self) -> Vec<Option<usize>> {
+        (0..self.lanes.len())
+            .map(|i| match self.lanes[i] {
+                Lane::Finished { .. } => self.place(i),
+                Lane::Failed => Some(0),
+                Lane::Running => None,
+            })
+            .collect()
+    }
+
     /// "demo-1000 finished in 0.7 s vs 9.1 s — 13x faster": the winner against the
     /// slowest finisher. `None` until the race is over or when nobody finished.
     pub fn summary(&self) -> Option<String> {
@@ -156,6 +169,18 @@ mod tests {
             race.summary().as_deref(),
             Some("demo-1000 finished in 1.9 s vs 28.4 s — 15x faster")
         );
+    }
+
+    #[test]
+    fn standings_follow_the_measured_times_not_the_order_lanes_end_in() {
+        let mut race = race3();
+        assert_eq!(race.standings(), vec![None, None, None]);
+        race.finish(1, &done(250.0, 6_000.0));
+        assert_eq!(race.standings(), vec![None, Some(1), None]);
+        // Lane 0 ends later but measured faster: it takes first place.
+        race.finish(0, &done(200.0, 1_700.0));
+        race.fail(2);
+        assert_eq!(race.standings(), vec![Some(1), Some(2), Some(0)]);
     }
 
     #[test]

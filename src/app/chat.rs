@@ -1,0 +1,255 @@
+//! The app's chat: the prompt, the run on the page and the earlier turns, and what Send,
+//! Stop, Fix it, New chat, a shared link and a reopened session do to them.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use sparkplug_core::pages::conversation::{fix_it_prompt, Conversation, Turn};
+use sparkplug_core::pages::history::Session;
+use sparkplug_core::pages::share::SharedRun;
+use sparkplug_core::provider::request::ChatMessage;
+use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::run::spec::RunSpec;
+use sparkplug_core::sandbox::runnable::Runnable;
+
+use crate::components::conversation::last_run_error;
+use crate::components::history::HistoryStore;
+use crate::components::share::{draw_answer, ShareSource};
+use crate::components::side::SideView;
+use crate::live::{Ended, Observer, Run, RunState};
+use crate::render::renderer::AnswerRenderer;
+use crate::render::transcript;
+
+use super::endpoints::EndpointChoice;
+
+/// The chat state the page shares by context; every field is a handle, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct Chat {
+    pub prompt: RwSignal<String>,
+    pub endpoints: EndpointChoice,
+    /// The answer on the page: the run under way or the last one (or a shown one).
+    pub run: RunState,
+    pub side: SideView,
+    /// Where the answer is drawn, and the chat's earlier turns above it.
+    pub answer: NodeRef<Div>,
+    pub transcript: NodeRef<Div>,
+    /// Code the editor asks the run panel to run.
+    pub run_request: RwSignal<Option<Runnable>>,
+    /// Turns in this chat so far; a follow-up prompt is sent with every earlier turn.
+    pub turns: RwSignal<usize>,
+    /// Each ended turn saves the chat to the browser's history.
+    pub history: HistoryStore,
+    /// What Share shares: the last run started here (none for a shown answer).
+    pub shareable: StoredValue<Option<ShareSource>, LocalStorage>,
+    conversation: StoredValue<Conversation>,
+    current: StoredValue<Option<Run>, LocalStorage>,
+}
+
+impl Chat {
+    pub fn new() -> Self {
+        let run = RunState::new(StatusLine::default());
+        Self {
+            prompt: RwSignal::new(String::from(
+                "Write a Minesweeper clone in a single HTML file",
+            )),
+            endpoints: EndpointChoice::new(run.status),
+            run,
+            side: SideView::new(),
+            answer: NodeRef::new(),
+            transcript: NodeRef::new(),
+            run_request: RwSignal::new(None),
+            turns: RwSignal::new(0),
+            history: HistoryStore::new(),
+            shareable: StoredValue::new_local(None),
+            conversation: StoredValue::new(Conversation::new()),
+            current: StoredValue::new_local(None),
+        }
+    }
+
+    /// Sends the prompt on the selected endpoint; a chat with turns gets a follow-up.
+    pub fn send(&self) {
+        let text = self.prompt.get_untracked();
+        if self.run.streaming.get_untracked() || text.trim().is_empty() {
+            return;
+        }
+        self.archive_shown_turn();
+        let Some(renderer) = self
+            .answer
+            .get_untracked()
+            .and_then(|div| AnswerRenderer::replace_contents(&div).ok())
+        else {
+            return;
+        };
+        let Some(side) = self.side.begin() else {
+            return;
+        };
+        let (endpoint, connection) = self.endpoints.selected();
+        let messages = self
+            .conversation
+            .try_update_value(|chat| chat.ask(text.clone()))
+            .unwrap_or_else(|| vec![ChatMessage::user(text.clone())]);
+        self.turns
+            .set(self.conversation.with_value(|chat| chat.turns().len()));
+        let spec = RunSpec {
+            connection,
+            model: endpoint.model.clone(),
+            messages,
+        };
+        let save = SaveTurn {
+            conversation: self.conversation,
+            history: self.history,
+            model: endpoint.model.clone(),
+        };
+        match Run::start(&spec, renderer, (self.run, (side, save))) {
+            Ok(run) => {
+                self.current.set_value(Some(run));
+                self.shareable.set_value(Some(ShareSource::new(
+                    text,
+                    &endpoint.model,
+                    &endpoint.name,
+                )));
+            }
+            Err(error) => self.run.status.set(StatusLine {
+                tone: Tone::Error,
+                text: error.to_string(),
+            }),
+        }
+    }
+
+    /// Stops the run under way; it keeps what arrived.
+    pub fn stop(&self) {
+        self.current
+            .with_value(|run| run.iter().for_each(Run::stop));
+    }
+
+    /// Shows a shared result: no request is made and no code runs.
+    pub fn restore(&self, shared: SharedRun) {
+        self.replace_run();
+        self.prompt.set(shared.prompt.clone());
+        if let Some(div) = self.answer.get_untracked() {
+            draw_answer(&div, &shared.answer);
+        }
+        if let Some(earlier) = self.transcript.get_untracked() {
+            transcript::clear(&earlier);
+        }
+        // What is shown is what a follow-up continues: a new chat of the shared turn.
+        self.conversation
+            .set_value(Conversation::from_turns(vec![Turn {
+                prompt: shared.prompt.clone(),
+                answer: shared.answer.clone(),
+            }]));
+        self.turns.set(1);
+        self.history.start_new();
+        // The run panel may offer its code, but only a click runs it.
+        self.run.show(
+            &shared.answer,
+            Some(shared.receipt.snapshot()),
+            StatusLine::neutral("Shared result: shown as measured, not run here"),
+        );
+    }
+
+    /// Shows a saved session as it ended; it continues as the current chat.
+    pub fn reopen(&self, session: Session) {
+        self.replace_run();
+        let last = session.turns.last().cloned().unwrap_or_default();
+        self.prompt.set(last.prompt);
+        if let Some(div) = self.answer.get_untracked() {
+            draw_answer(&div, &last.answer);
+        }
+        if let Some(earlier) = self.transcript.get_untracked() {
+            let before_last = &session.turns[..session.turns.len().saturating_sub(1)];
+            if let Err(error) = transcript::restore(&earlier, before_last) {
+                web_sys::console::error_1(&error.to_string().into());
+            }
+        }
+        self.turns.set(session.turns.len());
+        self.history.adopt(&session);
+        self.run.show(
+            &last.answer,
+            None,
+            StatusLine::neutral(format!("Reopened “{}” from history", session.title)),
+        );
+        self.conversation
+            .set_value(Conversation::from_turns(session.turns));
+    }
+
+    /// Starts a new chat: the answer shown stays, but the next prompt is not a follow-up.
+    pub fn new_chat(&self) {
+        if let Some(earlier) = self.transcript.get_untracked() {
+            transcript::clear(&earlier);
+        }
+        self.conversation.set_value(Conversation::new());
+        self.turns.set(0);
+        self.history.start_new();
+    }
+
+    /// Sends the open editor's code, else the answer's runnable code, with the last run's
+    /// error, asking for a fix.
+    pub fn fix_it(&self) {
+        let code = crate::editor::current().or_else(|| {
+            self.run
+                .answer_text
+                .with_untracked(|text| crate::render::engine::runnable_answer(text))
+                .map(|r| (r.lang().to_string(), r.code().to_string()))
+        });
+        match (code, last_run_error()) {
+            (Some((lang, code)), Some(error)) => {
+                self.prompt.set(fix_it_prompt(&lang, &code, &error));
+                self.send();
+            }
+            _ => self.run.status.set(StatusLine::neutral(
+                "Fix it needs code that failed: run it first, then Fix it sends the error.",
+            )),
+        }
+    }
+
+    /// Whether the last run finished and its answer is on the page, so Share can offer it.
+    pub fn share_ready(&self) -> Signal<bool> {
+        let run = self.run;
+        Signal::derive(move || !run.streaming.get() && run.answer_chars.get().is_some())
+    }
+
+    /// A follow-up: the answer on the page becomes the chat's previous turn, above it.
+    fn archive_shown_turn(&self) {
+        let previous = self.conversation.with_value(|chat| {
+            let turns = chat.turns();
+            turns.last().map(|turn| (turns.len(), turn.prompt.clone()))
+        });
+        if let (Some((number, asked)), Some(div), Some(earlier)) = (
+            previous,
+            self.answer.get_untracked(),
+            self.transcript.get_untracked(),
+        ) {
+            if let Err(error) = transcript::archive(&earlier, &div, number, &asked) {
+                web_sys::console::error_1(&error.to_string().into());
+            }
+        }
+    }
+
+    /// Ends the run under way without reporting it, for an answer that replaces it.
+    fn replace_run(&self) {
+        self.current.update_value(|run| {
+            if let Some(run) = run.take() {
+                run.cancel();
+            }
+        });
+        self.shareable.set_value(None);
+    }
+}
+
+/// Saves each ended turn into the chat and the browser's history.
+struct SaveTurn {
+    conversation: StoredValue<Conversation>,
+    history: HistoryStore,
+    model: String,
+}
+
+impl Observer for SaveTurn {
+    fn ended(&self, end: &Ended<'_>) {
+        self.conversation
+            .update_value(|chat| chat.answered(end.answer.to_owned()));
+        self.history.save(
+            &self.model,
+            self.conversation.with_value(|chat| chat.turns().to_vec()),
+        );
+    }
+}

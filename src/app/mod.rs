@@ -1,0 +1,75 @@
+//! The app page (`/`): the chat and the endpoint choice, shared with its panels by context,
+//! laid out here; what Send, Stop, Share and History do lives in `chat`.
+
+mod chat;
+mod endpoints;
+
+pub use chat::Chat;
+pub use endpoints::EndpointChoice;
+
+use leptos::prelude::*;
+
+use crate::components::answer::Answer;
+use crate::components::conversation::ChatBar;
+use crate::components::download::DownloadPage;
+use crate::components::history::History;
+use crate::components::meter::Meter;
+use crate::components::prompt::Prompt;
+use crate::components::run_panel::RunPanel;
+use crate::components::settings::Settings;
+use crate::components::share::ShareBar;
+use crate::components::shortcuts::Shortcuts;
+use crate::components::side::SideChannels;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let chat = Chat::new();
+    provide_context(chat);
+    provide_context(chat.endpoints);
+    crate::editor::listen(chat.answer, chat.run_request.write_only());
+    crate::components::download::listen(chat.answer);
+    let settings_open = RwSignal::new(false);
+    let run = chat.run;
+    view! {
+        <div class="app">
+            <header class="app-header">
+                <h1>"⚡ Sparkplug"</h1>
+                <span class="tagline">"Feel what 1,000 tokens per second is like."</span>
+                <button
+                    class="settings-toggle"
+                    data-test="open-settings"
+                    aria-expanded=move || settings_open.get().to_string()
+                    on:click=move |_| settings_open.update(|open| *open = !*open)
+                >
+                    "Endpoints"
+                </button>
+                <Shortcuts streaming=run.streaming.read_only() on_stop=Callback::new(move |()| chat.stop()) />
+            </header>
+            <Settings open=settings_open />
+            <Prompt />
+            <ShareBar />
+            <div class="work">
+                <div class="output">
+                    <SideChannels side=chat.side />
+                    <Answer
+                        node=chat.answer
+                        streaming=run.streaming.read_only()
+                        status=run.status.read_only()
+                        answer_chars=run.answer_chars.read_only()
+                        transcript=chat.transcript
+                    />
+                    <RunPanel
+                        answer=chat.answer
+                        answer_text=run.answer_text.read_only()
+                        streaming=run.streaming.read_only()
+                        requests=chat.run_request.read_only()
+                    />
+                    <DownloadPage answer_text=run.answer_text.read_only() />
+                    <ChatBar />
+                </div>
+                <Meter snapshot=run.snapshot.read_only() />
+            </div>
+            <History />
+        </div>
+    }
+}
