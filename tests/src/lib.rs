@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
@@ -110,13 +111,17 @@ impl Harness {
         })
     }
 
-    /// Runs a test body; on failure saves a screenshot under target/e2e-screenshots and
-    /// returns the error. Always closes the browser and the server.
+    /// Runs a test body, then fails it on any Content Security Policy violation the app's
+    /// pages reported while it ran; on failure saves a screenshot under
+    /// target/e2e-screenshots and returns the error. Always closes the browser and server.
     pub async fn run<F>(mut self, body: F) -> Result<()>
     where
         F: AsyncFnOnce(&Harness) -> Result<()>,
     {
-        let result = body(&self).await;
+        let mut result = body(&self).await;
+        if result.is_ok() {
+            result = self.no_csp_violations().await;
+        }
         if result.is_err() {
             self.screenshot().await;
         }
@@ -140,6 +145,34 @@ impl Harness {
             }
             Err(e) => eprintln!("no screenshot: {e}"),
         }
+    }
+
+    /// Fails if the browser logged a CSP violation on one of the app's own pages since the
+    /// last read. The code runner's pages are left out: blocking what generated code tries
+    /// is their job, and the sandbox tests check it.
+    pub async fn no_csp_violations(&self) -> Result<()> {
+        let log = self
+            .browser
+            .issue_cmd(BrowserLog)
+            .await
+            .context("reading the browser log")?;
+        let violations: Vec<&str> = log
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|entry| entry["message"].as_str())
+            .filter(|m| {
+                m.contains("Content Security Policy") || m.contains("Content-Security-Policy")
+            })
+            .filter(|m| !m.starts_with("about:srcdoc") && !m.contains("/sandbox/"))
+            .collect();
+        ensure!(
+            violations.is_empty(),
+            "the page broke its own Content Security Policy:\n{}",
+            violations.join("\n")
+        );
+        Ok(())
     }
 
     /// Opens a page of the app and waits until the wasm app has mounted (its Send button
@@ -366,6 +399,30 @@ impl Harness {
     }
 }
 
+/// ChromeDriver's browser log (console messages, CSP violations); each read empties it.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"type": "browser"}).to_string()),
+        )
+    }
+}
+
 /// Chromium options from the repository's webdriver.json (the one place the headless flags
 /// live; wasm-bindgen-test reads the same file), plus a window size for screenshots and any
 /// extra flags.
@@ -381,6 +438,7 @@ fn capabilities(extra_args: &[&str]) -> Result<serde_json::Map<String, Value>> {
         .ok_or_else(|| anyhow!("webdriver.json has no goog:chromeOptions.args"))?;
     args.push(json!("--window-size=1280,900"));
     args.extend(extra_args.iter().map(|a| json!(a)));
+    caps.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
     Ok(caps)
 }
 
