@@ -66,6 +66,22 @@ function language(lang) {
 
 const prefersDark = matchMedia("(prefers-color-scheme: dark)");
 
+// Text typed over a selection is inserted here rather than by the browser: Chromium's own
+// editing keeps the deleted text's colour as a `style` attribute on the new text, which the
+// app's CSP (style-src 'self') blocks and reports. Compositions (IME) stay native.
+const typeOverSelection = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    if (event.inputType !== "insertText" || !event.data || view.composing) return false;
+    if (view.state.selection.ranges.every((range) => range.empty)) return false;
+    event.preventDefault();
+    view.dispatch(view.state.replaceSelection(event.data), {
+      scrollIntoView: true,
+      userEvent: "input.type",
+    });
+    return true;
+  },
+});
+
 // The look above, with CodeMirror's light or dark base (selection, panels, tooltips).
 function theme(dark) {
   return EditorView.theme(look, { dark: !!dark });
@@ -87,7 +103,7 @@ export function createEditor(parent, options) {
     state: EditorState.create({
       doc: opts.doc || "",
       extensions: [
-        runKeys,
+        runKeys, typeOverSelection,
         lineNumbers(), highlightActiveLineGutter(), highlightSpecialChars(), history(),
         foldGutter(), drawSelection(), indentOnInput(), bracketMatching(), closeBrackets(),
         highlightActiveLine(), highlightSelectionMatches(), search({ top: true }),

@@ -150,10 +150,8 @@ fn EmbedRun(setup: Setup) -> impl IntoView {
     });
 
     let view_mode = config.view;
-    let style = config
-        .height
-        .map(|h| format!("height: {h}px"))
-        .unwrap_or_default();
+    // Set through the CSSOM (a `style` attribute would break the page's CSP).
+    let style = ("height", config.height.map(|h| format!("{h}px")));
     let prompt_view = if config.readonly {
         view! { <p class="embed-prompt-text" data-test="embed-prompt">{move || prompt.get()}</p> }
             .into_any()

@@ -64,7 +64,8 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
     let visitor_text = RwSignal::new(String::new());
     let prompt_box: NodeRef<Input> = NodeRef::new();
     let lane_views = StoredValue::new_local(lanes.clone());
-    let lanes_style = format!("--lanes: {}", lanes.len());
+    // Set through the CSSOM (a `style` attribute would break the page's CSP).
+    let lanes_style = ("--lanes", lanes.len().to_string());
     let prompts = StoredValue::new(settings.prompts.clone());
 
     let stop_current = move || {

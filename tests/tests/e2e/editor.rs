@@ -97,24 +97,30 @@ async fn editor_opens_on_edit_and_follows_the_stream_without_moving_the_cursor()
             Ok(finished(h).await?.then_some(()))
         })
         .await?;
-        let code = h
-            .js("return document.querySelector('.code-block .code-body').textContent;", vec![])
-            .await?;
-        let code = code.as_str().unwrap_or_default();
-        let want = format!("XY{code}");
-        // The last frame's text reaches the editor in the observer's microtask.
-        let mut edited = String::new();
-        h.wait_for("the last text in the editor", Duration::from_secs(5), async |h| {
-            edited = editor_value(h).await?;
-            Ok((edited.len() >= want.len()).then_some(()))
-        })
-        .await
-        .ok();
+        // The last frame's text reaches the code block and then the editor (in the
+        // observer's microtask): wait until both hold all of it.
+        let read_code = async |h: &Harness| -> Result<String> {
+            let code = h
+                .js("return document.querySelector('.code-block .code-body').textContent;", vec![])
+                .await?;
+            Ok(code.as_str().unwrap_or_default().to_string())
+        };
+        let mut seen = (String::new(), String::new());
+        let caught_up = h
+            .wait_for("the editor to hold the whole block", Duration::from_secs(5), async |h| {
+                seen = (read_code(h).await?, editor_value(h).await?);
+                Ok((seen.1 == format!("XY{}", seen.0)).then_some(()))
+            })
+            .await;
+        let (code, edited) = seen;
         ensure!(
-            edited == want,
-            "typed text stays where the cursor was and the stream is all there: {:?} vs {:?}",
+            caught_up.is_ok(),
+            "typed text stays where the cursor was and the stream is all there: {:?}… ({} bytes) \
+             vs XY + {:?}… ({} bytes)",
             &edited[..edited.len().min(60)],
-            &code[..code.len().min(60)]
+            edited.len(),
+            &code[..code.len().min(60)],
+            code.len()
         );
         h.press_in_editor("zz", true).await?;
         let undone = editor_value(h).await?;
