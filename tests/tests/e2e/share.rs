@@ -64,6 +64,42 @@ async fn wait_for_shared(h: &Harness) -> Result<()> {
     .await
 }
 
+/// A link made before share links and the embed shared one receipt type (its rates were
+/// spelled `final_rate` and `server_rate`): links already pasted elsewhere must still open.
+const OLD_LINK_FRAGMENT: &str = "share=1.NY8xa8QwDIX_ivGUQBrsgxSasUPnQocuAcc08tWcLRvZaWmO--9Vwp02Sd97errKTCnmKkf5Sb6CePPb9rpum_Ao3v_qd0LZyZgWCIwsENOTVkrxDHDJyWM1aCPw7iNbuuSwnsVOiSY5FzxCy6jF8gvEzDzP-fCc0CUSfj9CFs_Q6E7o53acUHBlYt_GtxOyYNoDEHyB31NeZa2umljkeFK6HzpZ0wWQ20GfHo2xBAZK9dFWjuZsKMCBg80FlkM7aN2rTjqPNhg6KH5L9y-dLEA_QPchriHcbv8";
+
+#[tokio::test]
+async fn a_link_made_by_the_older_receipt_still_opens() -> Result<()> {
+    let h = Harness::start("share_old_link", test_config()).await?;
+    h.run(async |h| {
+        h.browser
+            .goto(&format!("{}/#{OLD_LINK_FRAGMENT}", h.base))
+            .await?;
+        wait_for_shared(h).await?;
+        let restored = h
+            .wait_for("the old run", Duration::from_secs(10), async |h| {
+                let shown = shown(h).await?;
+                Ok(shown.answer.contains("print(i)").then_some(shown))
+            })
+            .await?;
+        ensure!(
+            restored.prompt == "Write FizzBuzz in Python",
+            "{restored:?}"
+        );
+        ensure!(
+            restored.tokens.as_deref() == Some("512")
+                && restored.final_rate.as_deref() == Some("1001.900"),
+            "the receipt's figures: {restored:?}"
+        );
+        ensure!(
+            chat_requests(h).await? == 0,
+            "opening a link sends no chat request"
+        );
+        Ok(())
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_share_link_restores_the_run_without_running_it() -> Result<()> {
     let h = Harness::start("share_link", test_config()).await?;

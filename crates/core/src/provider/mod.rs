@@ -176,8 +176,13 @@ impl From<ApiFormat> for &'static str {
 
 /// A format name that is not one of [`ApiFormat::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("unknown API format {0:?} (expected openai-chat, openai-responses, anthropic or ollama)")]
+#[error("unknown API format {0:?} (expected one of: {names})", names = known_names())]
 pub struct UnknownFormat(pub String);
+
+fn known_names() -> String {
+    let names: Vec<&str> = ApiFormat::ALL.iter().map(|f| f.name()).collect();
+    names.join(", ")
+}
 
 impl FromStr for ApiFormat {
     type Err = UnknownFormat;
@@ -217,7 +222,11 @@ mod tests {
             Err(UnknownFormat("openai".to_owned()))
         );
         let err = serde_json::from_str::<ApiFormat>("\"openai\"").unwrap_err();
-        assert!(err.to_string().contains("unknown API format"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("expected one of: openai-chat, openai-responses, anthropic, ollama"),
+            "{err}"
+        );
     }
 
     #[test]
