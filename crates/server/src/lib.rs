@@ -2,9 +2,12 @@
 //! tokens at published speeds, and a key-holding proxy to real providers, with recording.
 
 mod api;
+mod clock;
 mod config;
+mod cpu;
 mod demo;
 mod docs;
+mod error;
 mod headers;
 mod limits;
 mod proxy;
@@ -14,7 +17,6 @@ mod server;
 mod sse;
 mod state;
 mod static_files;
-mod test_models;
 
 pub use config::{
     duration_text::parse as parse_duration, Config, ConfigError, UpstreamConfig, UpstreamFormat,
