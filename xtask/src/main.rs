@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's one entry point for setting up a machine, serving the app,
 //! running every test, benchmarking and inspecting recorded streams.
 
+mod bench_server;
 mod build;
 mod cmd;
 mod inspect;
@@ -20,8 +21,9 @@ commands:
   serve [--port P]      setup, build the app in release mode, serve it with the demo
                         models at http://127.0.0.1:P (default 8080)
   test                  setup, then native, wasm (headless Chromium) and end-to-end tests
-  bench [render|server|parse|kiosk]
-                        benchmarks that print numbers (all of them by default)
+  bench [render|server [--abuse]|parse|kiosk]
+                        benchmarks that print numbers (all of them by default);
+                        `server --abuse` attacks the server while it streams
   inspect-stream [--format openai-chat|openai-responses|anthropic|ollama|auto]
                  [--chunks whole|bytes:N|random:SEED] FILE
                         reduce a recorded stream to one JSON object
@@ -60,28 +62,17 @@ fn bench(args: &[String]) -> Result<(), String> {
     if !known.contains(&which) {
         return Err(format!("unknown benchmark `{which}` (one of {known:?})"));
     }
+    let abuse = match &args[args.len().min(1)..] {
+        [] => false,
+        [flag] if flag == "--abuse" && which == "server" => true,
+        other => return Err(format!("unexpected {other:?}\n\n{USAGE}")),
+    };
     setup::run()?;
     if matches!(which, "parse" | "all") {
         cmd::run(cmd::cargo().args(["bench", "-p", "sparkplug-core"]))?;
     }
     if matches!(which, "server" | "all") {
-        // The load generator runs the server as its own process, so the server's peak
-        // memory is measured alone.
-        cmd::run(cmd::cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "sparkplug-server",
-            "--bin",
-            "sparkplug-server",
-            "--example",
-            "load",
-        ]))?;
-        cmd::run(
-            std::process::Command::new(paths::root().join("target/release/examples/load"))
-                .args(["--streams", "200", "--rate", "1000", "--duration", "10"])
-                .current_dir(paths::root()),
-        )?;
+        bench_server::run(abuse)?;
     }
     let browser_benches: Vec<&str> = ["render", "kiosk"]
         .into_iter()

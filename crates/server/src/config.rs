@@ -24,7 +24,7 @@ pub struct Config {
     /// their /64, which one host usually holds whole.
     pub max_streams_per_client: usize,
     /// Connections open at once; while this many are open, new ones wait in the listen
-    /// backlog. Keep it under the process's file-descriptor limit.
+    /// backlog. Lowered at start to fit the process's file-descriptor limit.
     pub max_connections: usize,
     /// Time a client has to send a request's head, counted from when the connection opens
     /// or the previous response ended: so it also closes idle keep-alive connections and
@@ -93,7 +93,7 @@ impl Default for Config {
             dist_dir: PathBuf::from("dist"),
             body_limit: 1024 * 1024,
             max_streams_per_client: 8,
-            max_connections: 512,
+            max_connections: 2048,
             header_read_timeout: Duration::from_secs(15),
             body_read_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),

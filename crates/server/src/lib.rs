@@ -8,6 +8,7 @@ mod cpu;
 mod demo;
 mod docs;
 mod error;
+mod fd_limit;
 mod headers;
 mod limits;
 mod proxy;
@@ -21,4 +22,5 @@ mod static_files;
 pub use config::{
     duration_text::parse as parse_duration, Config, ConfigError, UpstreamConfig, UpstreamFormat,
 };
+pub use fd_limit::raise as raise_descriptor_limit;
 pub use server::{start, Running, StartError};

@@ -35,8 +35,9 @@ struct Cli {
     #[arg(long, env = "SPARKPLUG_MAX_STREAMS_PER_CLIENT", value_name = "N")]
     max_streams_per_client: Option<usize>,
 
-    /// Connections open at once; more wait in the listen backlog. Keep it under the
-    /// file-descriptor limit (`ulimit -n`). [default: 512] [toml: max_connections]
+    /// Connections open at once; more wait in the listen backlog. Lowered to fit the
+    /// file-descriptor limit (`ulimit -n`, raised to its hard limit at start).
+    /// [default: 2048] [toml: max_connections]
     #[arg(long, env = "SPARKPLUG_MAX_CONNECTIONS", value_name = "N")]
     max_connections: Option<usize>,
 
@@ -265,6 +266,9 @@ async fn main() -> ExitCode {
     });
     tracing_subscriber::fmt().with_env_filter(filter).init();
 
+    if let Some(limit) = sparkplug_server::raise_descriptor_limit() {
+        tracing::debug!(limit, "file descriptor limit");
+    }
     let config = match cli.into_config() {
         Ok(config) => config,
         Err(error) => {

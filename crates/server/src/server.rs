@@ -31,6 +31,7 @@ use tower::ServiceExt;
 use crate::{
     config::Config,
     demo::{CatalogError, Demo},
+    fd_limit,
     headers::{self, AppCsp, HeaderConfigError},
     proxy::{UpstreamConfigError, Upstreams},
     router,
@@ -81,7 +82,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let shutdown = CancellationToken::new();
     let grace = config.shutdown_grace;
     let connections = ConnectionRules {
-        max: config.max_connections.max(1),
+        max: fd_limit::connection_cap(config.max_connections),
         header_read_timeout: config.header_read_timeout,
     };
     let app = router::build(
