@@ -15,11 +15,12 @@ pub struct CpuPool {
 }
 
 impl CpuPool {
-    /// One job per core, leaving the async workers their share of the machine.
-    pub fn per_core() -> Self {
+    /// One job per two cores (at least one), so the async workers pacing every stream
+    /// and answering `/healthz` keep the rest of the machine.
+    pub fn half_the_cores() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self {
-            permits: Arc::new(Semaphore::new(cores)),
+            permits: Arc::new(Semaphore::new((cores / 2).max(1))),
         }
     }
 

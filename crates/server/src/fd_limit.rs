@@ -6,6 +6,7 @@ const RESERVED: usize = 64;
 
 /// Raises the soft descriptor limit to the hard one; returns the limit now in force.
 #[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // `rlim_t` is `u64` on Linux, not on every unix.
 pub fn raise() -> Option<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -36,6 +37,7 @@ pub fn raise() -> Option<u64> {
 
 /// The soft descriptor limit, if the platform has one.
 #[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // `rlim_t` is `u64` on Linux, not on every unix.
 fn soft_limit() -> Option<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,

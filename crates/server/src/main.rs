@@ -265,6 +265,9 @@ async fn main() -> ExitCode {
         EnvFilter::new("info")
     });
     tracing_subscriber::fmt().with_env_filter(filter).init();
+    // A panic is caught and answered as a 500 (see the router); it is logged as one line,
+    // not a backtrace on stderr that costs a busy server CPU per panic.
+    std::panic::set_hook(Box::new(|info| tracing::error!(%info, "panic")));
 
     if let Some(limit) = sparkplug_server::raise_descriptor_limit() {
         tracing::debug!(limit, "file descriptor limit");

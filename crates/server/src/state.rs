@@ -46,7 +46,7 @@ impl AppState {
                     config.record_max_bytes,
                 )
             }),
-            cpu: CpuPool::per_core(),
+            cpu: CpuPool::half_the_cores(),
             config,
             demo,
             shutdown,

@@ -80,8 +80,9 @@ async fn main() -> Result<(), String> {
     let started = Instant::now();
     let attack = args.abuse.then(|| {
         let target: std::net::SocketAddr = addr.parse().expect("the server's address");
-        // The streams take `duration` after their first token; attack all of it.
-        let until = Instant::now() + Duration::from_secs(args.duration + 3);
+        // The streams take `duration` after their first token; attack all of it, and
+        // long enough (20 s at least) to see the server close idle and slow connections.
+        let until = Instant::now() + Duration::from_secs((args.duration + 3).max(20));
         (
             tokio::spawn(abuse::attack(target, until)),
             tokio::spawn(abuse::probe_health(target, until)),

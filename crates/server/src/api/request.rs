@@ -15,6 +15,9 @@ use crate::{demo::PromptMessage, error::ApiError, state::AppState};
 /// ones are far shorter.
 pub const MAX_MODEL_CHARS: usize = 256;
 
+/// Bodies up to this size are parsed where they arrive; larger ones on the CPU pool.
+const INLINE_PARSE_BYTES: usize = 64 * 1024;
+
 /// The fields of a chat request this server acts on; others (temperature, tools, …)
 /// are accepted and ignored by the demo.
 #[derive(Debug)]
@@ -276,9 +279,17 @@ impl FromRequest<AppState> for JsonBody {
                     ApiError::UnreadableBody(rejection.body_text())
                 }
             })?;
-        serde_json::from_slice(&bytes)
+        let large = bytes.len() > INLINE_PARSE_BYTES;
+        let parse = move || serde_json::from_slice(&bytes);
+        // Parsing a large body takes milliseconds: off the async workers with it.
+        let parsed = if large {
+            state.cpu.run(parse).await?
+        } else {
+            parse()
+        };
+        parsed
             .map(JsonBody)
-            .map_err(|e| ApiError::InvalidJson(e.to_string()))
+            .map_err(|e: serde_json::Error| ApiError::InvalidJson(e.to_string()))
     }
 }
 
