@@ -1,11 +1,16 @@
 //! Plays one simulated answer as a stream of pieces: tokens yielded when due (all tokens
 //! due by now in one piece), then the end; or a cut or stall for tests.
 
+use std::time::Duration;
+
 use futures_util::Stream;
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::Playback;
+
+/// How long a cut waits after the last piece.
+const CUT_DELAY: Duration = Duration::from_millis(50);
 
 /// How a stream ends after its tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +81,9 @@ impl Player {
             if stop_early.is_some_and(|n| self.sent_tokens >= n) {
                 self.ended = true;
                 if let Ending::CutAfter(_) = self.ending {
+                    // Waiting first lets the transport flush the pieces already yielded:
+                    // a cut right behind them would drop them unsent.
+                    tokio::time::sleep(CUT_DELAY).await;
                     return Some(DemoEvent::Cut);
                 }
                 // A stall holds the connection until the server shuts down.
