@@ -1,11 +1,12 @@
-//! `cargo xtask bench [render|server|parse|kiosk]`: the benchmarks, each printing its
-//! numbers; speed and memory targets are read from these, never from timed tests.
+//! `cargo xtask bench [render|server [--abuse]|parse|kiosk]`: the benchmarks, each printing
+//! its numbers; speed and memory targets are read from these, never from timed tests.
 
-use crate::{build, cmd, paths, setup};
+use crate::{bench_server, build, cmd, paths, setup};
 
 pub const USAGE: &str = "\
-bench [render|server|parse|kiosk]
-                        benchmarks that print numbers (all of them by default)";
+bench [render|server [--abuse]|parse|kiosk]
+                        benchmarks that print numbers (all of them by default);
+                        `server --abuse` attacks the server while it streams";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let which = args.first().map(String::as_str).unwrap_or("all");
@@ -13,28 +14,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if !known.contains(&which) {
         return Err(format!("unknown benchmark `{which}` (one of {known:?})"));
     }
+    let abuse = match &args[args.len().min(1)..] {
+        [] => false,
+        [flag] if flag == "--abuse" && which == "server" => true,
+        _ => return Err(crate::command_usage(USAGE)),
+    };
     setup::run()?;
     if matches!(which, "parse" | "all") {
         cmd::run(cmd::cargo().args(["bench", "-p", "sparkplug-core"]))?;
     }
     if matches!(which, "server" | "all") {
-        // The load generator runs the server as its own process, so the server's peak
-        // memory is measured alone.
-        cmd::run(cmd::cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "sparkplug-server",
-            "--bin",
-            "sparkplug-server",
-            "--example",
-            "load",
-        ]))?;
-        cmd::run(
-            std::process::Command::new(paths::root().join("target/release/examples/load"))
-                .args(["--streams", "200", "--rate", "1000", "--duration", "10"])
-                .current_dir(paths::root()),
-        )?;
+        bench_server::run(abuse)?;
     }
     let browser_benches: Vec<&str> = ["render", "kiosk"]
         .into_iter()

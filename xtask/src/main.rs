@@ -2,6 +2,7 @@
 //! running every test, benchmarking and inspecting recorded streams.
 
 mod bench;
+mod bench_server;
 mod build;
 mod cmd;
 mod inspect;

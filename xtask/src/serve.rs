@@ -15,7 +15,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
     eprintln!("serve: starting the server; open http://{addr}");
     cmd::run(
         cmd::cargo()
-            .args(["run", "--release", "-p", "sparkplug-server", "--"])
+            // The `server` profile unwinds, so a panicking handler costs one request.
+            .args(["run", "--profile", "server", "-p", "sparkplug-server", "--"])
             .arg("--addr")
             .arg(&addr)
             .arg("--dist")

@@ -20,8 +20,20 @@ pub struct Config {
     pub dist_dir: PathBuf,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
-    /// Chat completions one client address may have open at once.
+    /// Chat completions one client may have open at once; IPv6 clients are grouped by
+    /// their /64, which one host usually holds whole.
     pub max_streams_per_client: usize,
+    /// Connections open at once; while this many are open, new ones wait in the listen
+    /// backlog. Lowered at start to fit the process's file-descriptor limit.
+    pub max_connections: usize,
+    /// Time a client has to send a request's head, counted from when the connection opens
+    /// or the previous response ended: so it also closes idle keep-alive connections and
+    /// connections that send nothing.
+    #[serde(with = "duration_text")]
+    pub header_read_timeout: Duration,
+    /// Time a client has to send a whole request body; a slower one gets a 408.
+    #[serde(with = "duration_text")]
+    pub body_read_timeout: Duration,
     /// Origins allowed to call `/v1/*` from another page (CORS); empty turns CORS off,
     /// `"*"` allows any origin.
     pub cors_origins: Vec<String>,
@@ -49,13 +61,23 @@ pub struct Config {
     /// Providers the proxy forwards `NAME/MODEL` requests to (`[[upstream]]` in TOML).
     #[serde(rename = "upstream")]
     pub upstreams: Vec<UpstreamConfig>,
+    /// Time to open a connection to an upstream; after it the request is a 502.
+    #[serde(with = "duration_text")]
+    pub upstream_connect_timeout: Duration,
     /// An upstream silent for this long is given up: 504 before the response started,
     /// a final SSE error event after.
     #[serde(with = "duration_text")]
     pub upstream_idle_timeout: Duration,
-    /// Save every proxied stream here as a timed JSON-lines recording.
+    /// Save every proxied stream here as a timed JSON-lines recording. Recordings hold
+    /// users' prompts and answers: nothing serves them unless `replay_dir` names a folder.
     pub record_dir: Option<PathBuf>,
-    /// Recordings that `replay/NAME` plays; defaults to `record_dir`.
+    /// Most recordings `record_dir` may hold; at this many, new streams go unrecorded
+    /// (logged).
+    pub record_max_files: usize,
+    /// Most bytes `record_dir` may hold; a recording that reaches it stops (logged).
+    pub record_max_bytes: u64,
+    /// Recordings that `replay/NAME` plays and `/v1/models` lists, to anyone who can
+    /// reach the server; off unless set (never the record directory by default).
     pub replay_dir: Option<PathBuf>,
     /// How long shutdown waits for connections to finish after streams were told to end.
     #[serde(with = "duration_text")]
@@ -71,6 +93,9 @@ impl Default for Config {
             dist_dir: PathBuf::from("dist"),
             body_limit: 1024 * 1024,
             max_streams_per_client: 8,
+            max_connections: 2048,
+            header_read_timeout: Duration::from_secs(15),
+            body_read_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             connect_src: ["https:", "http://localhost:*", "http://127.0.0.1:*"]
                 .map(String::from)
@@ -82,8 +107,11 @@ impl Default for Config {
             enable_test_models: false,
             fixtures_dir: PathBuf::from("tests/fixtures/streams"),
             upstreams: Vec::new(),
+            upstream_connect_timeout: Duration::from_secs(10),
             upstream_idle_timeout: Duration::from_secs(30),
             record_dir: None,
+            record_max_files: 1000,
+            record_max_bytes: 512 * 1024 * 1024,
             replay_dir: None,
             shutdown_grace: Duration::from_secs(5),
             kiosk: KioskConfig::default(),
@@ -122,7 +150,7 @@ impl Default for KioskConfig {
 
 /// One provider the proxy can reach. The key is never in the configuration: only the
 /// name of the environment variable that holds it.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct UpstreamConfig {
     /// The prefix clients use: model `NAME/MODEL` goes to this upstream as `MODEL`.
@@ -136,6 +164,14 @@ pub struct UpstreamConfig {
     /// The upstream's wire format, recorded with each stream for the app's decoder.
     #[serde(default)]
     pub format: UpstreamFormat,
+    /// Models clients may ask this upstream for (without the `NAME/` prefix); empty
+    /// allows any. Others are a 404, and `/v1/models` lists only these.
+    #[serde(default)]
+    pub allowed_models: Vec<String>,
+    /// The most output tokens one request may ask for: a larger or missing
+    /// `max_tokens`/`max_completion_tokens` is set to this before forwarding.
+    #[serde(default)]
+    pub max_tokens: Option<u64>,
 }
 
 /// Wire formats the proxy forwards. Only OpenAI-compatible chat completions so far.

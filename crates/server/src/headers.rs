@@ -149,18 +149,28 @@ pub fn sandbox_csp(runner_origin: &str) -> String {
     )
 }
 
-/// The runner origin for the sandbox's policy: the configured one, or this server as
-/// the request addressed it. Returns `None` for a Host that is not a plain host[:port].
+/// The runner origin for the sandbox's policy: the configured one; else, for a request
+/// addressed to a loopback name (`localhost`, `127.x.x.x`, `[::1]`, any port), that
+/// address, so a local server works unconfigured. Any other `Host` is not reflected into
+/// the policy (a client chooses its `Host`): `None`, and the runner gets no Pyodide
+/// until `runner_origin` is configured.
 pub fn runner_origin(configured: Option<&str>, host: Option<&HeaderValue>) -> Option<String> {
     if let Some(origin) = configured {
         return Some(origin.to_owned());
     }
     let host = host?.to_str().ok()?;
-    let plain = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
-    plain.then(|| format!("http://{host}"))
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    };
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name == "[::1]"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    loopback.then(|| format!("http://{host}"))
 }
 
 /// CORS for `/v1/*`: `None` when no origin is configured (the default), any origin for
@@ -332,5 +342,21 @@ await init();</SCRIPT>
         let evil = HeaderValue::from_static("a.example; script-src *");
         assert_eq!(runner_origin(None, Some(&evil)), None);
         assert_eq!(runner_origin(None, None), None);
+        for local in ["localhost:8080", "127.0.0.1", "[::1]:9000"] {
+            let host = HeaderValue::from_static(local);
+            assert_eq!(
+                runner_origin(None, Some(&host)),
+                Some(format!("http://{local}"))
+            );
+        }
+        for foreign in [
+            "evil.example",
+            "evil.example:8080",
+            "10.0.0.1:80",
+            "localhost.evil.example",
+        ] {
+            let host = HeaderValue::from_static(foreign);
+            assert_eq!(runner_origin(None, Some(&host)), None, "{foreign}");
+        }
     }
 }

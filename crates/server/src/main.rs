@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Parser;
-use sparkplug_server::{parse_duration, Config, ConfigError, UpstreamConfig, UpstreamFormat};
+use sparkplug_server::{parse_duration, Config, ConfigError, UpstreamConfig};
 use tracing_subscriber::EnvFilter;
 
 /// Sparkplug's server: the app's files, simulated OpenAI-compatible models and the API.
@@ -34,6 +34,23 @@ struct Cli {
     /// Chat completions one client IP may have open at once; more get 429. [default: 8] [toml: max_streams_per_client]
     #[arg(long, env = "SPARKPLUG_MAX_STREAMS_PER_CLIENT", value_name = "N")]
     max_streams_per_client: Option<usize>,
+
+    /// Connections open at once; more wait in the listen backlog. Lowered to fit the
+    /// file-descriptor limit (`ulimit -n`, raised to its hard limit at start).
+    /// [default: 2048] [toml: max_connections]
+    #[arg(long, env = "SPARKPLUG_MAX_CONNECTIONS", value_name = "N")]
+    max_connections: Option<usize>,
+
+    /// Time a client has to send a request's head, from when the connection opens or the
+    /// previous response ended: idle and slow connections close after it. [default: 15s]
+    /// [toml: header_read_timeout]
+    #[arg(long, env = "SPARKPLUG_HEADER_READ_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    header_read_timeout: Option<Duration>,
+
+    /// Time a client has to send a whole request body; slower gets 408. [default: 30s]
+    /// [toml: body_read_timeout]
+    #[arg(long, env = "SPARKPLUG_BODY_READ_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    body_read_timeout: Option<Duration>,
 
     /// Origin allowed to call /v1/* from another page (CORS); repeat or comma-separate;
     /// `*` allows any. [default: none, CORS off] [toml: cors_origins]
@@ -102,7 +119,8 @@ struct Cli {
     /// Upstream for the proxy as NAME=BASE_URL[,KEY_ENV]: model NAME/MODEL goes to
     /// BASE_URL/chat/completions with the key from environment variable KEY_ENV.
     /// Repeatable (';' between entries in SPARKPLUG_UPSTREAMS); added to the config
-    /// file's [[upstream]] tables (keys name, base_url, api_key_env, format).
+    /// file's [[upstream]] tables (keys name, base_url, api_key_env, format, allowed_models,
+    /// max_tokens).
     #[arg(long = "upstream", env = "SPARKPLUG_UPSTREAMS", value_name = "NAME=URL[,KEY_ENV]", value_delimiter = ';', value_parser = parse_upstream)]
     upstreams: Vec<UpstreamConfig>,
 
@@ -111,11 +129,26 @@ struct Cli {
     #[arg(long, env = "SPARKPLUG_UPSTREAM_IDLE_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
     upstream_idle_timeout: Option<Duration>,
 
-    /// Record every proxied stream into DIR as JSON lines. [default: off] [toml: record_dir]
+    /// Time to connect to an upstream before the request is a 502. [default: 10s]
+    /// [toml: upstream_connect_timeout]
+    #[arg(long, env = "SPARKPLUG_UPSTREAM_CONNECT_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    upstream_connect_timeout: Option<Duration>,
+
+    /// Record every proxied stream into DIR as JSON lines; private unless --replay-dir
+    /// names the same folder. [default: off] [toml: record_dir]
     #[arg(long = "record", env = "SPARKPLUG_RECORD_DIR", value_name = "DIR")]
     record_dir: Option<PathBuf>,
 
-    /// Recordings that model replay/NAME plays. [default: the --record directory] [toml: replay_dir]
+    /// Most recordings the record directory may hold. [default: 1000] [toml: record_max_files]
+    #[arg(long, env = "SPARKPLUG_RECORD_MAX_FILES", value_name = "N")]
+    record_max_files: Option<usize>,
+
+    /// Most bytes the record directory may hold. [default: 536870912] [toml: record_max_bytes]
+    #[arg(long, env = "SPARKPLUG_RECORD_MAX_BYTES", value_name = "BYTES")]
+    record_max_bytes: Option<u64>,
+
+    /// Recordings that model replay/NAME plays and /v1/models lists, to anyone.
+    /// [default: none, replay off] [toml: replay_dir]
     #[arg(long, env = "SPARKPLUG_REPLAY_DIR", value_name = "DIR")]
     replay_dir: Option<PathBuf>,
 
@@ -151,6 +184,15 @@ impl Cli {
         if let Some(max) = self.max_streams_per_client {
             config.max_streams_per_client = max;
         }
+        if let Some(max) = self.max_connections {
+            config.max_connections = max;
+        }
+        if let Some(timeout) = self.header_read_timeout {
+            config.header_read_timeout = timeout;
+        }
+        if let Some(timeout) = self.body_read_timeout {
+            config.body_read_timeout = timeout;
+        }
         if !self.cors_origins.is_empty() {
             config.cors_origins = self.cors_origins;
         }
@@ -179,6 +221,15 @@ impl Cli {
         if let Some(idle) = self.upstream_idle_timeout {
             config.upstream_idle_timeout = idle;
         }
+        if let Some(connect) = self.upstream_connect_timeout {
+            config.upstream_connect_timeout = connect;
+        }
+        if let Some(max) = self.record_max_files {
+            config.record_max_files = max;
+        }
+        if let Some(max) = self.record_max_bytes {
+            config.record_max_bytes = max;
+        }
         if self.record_dir.is_some() {
             config.record_dir = self.record_dir;
         }
@@ -202,7 +253,7 @@ fn parse_upstream(text: &str) -> Result<UpstreamConfig, String> {
         name: name.to_owned(),
         base_url: base_url.to_owned(),
         api_key_env,
-        format: UpstreamFormat::Openai,
+        ..UpstreamConfig::default()
     })
 }
 
@@ -214,7 +265,13 @@ async fn main() -> ExitCode {
         EnvFilter::new("info")
     });
     tracing_subscriber::fmt().with_env_filter(filter).init();
+    // A panic is caught and answered as a 500 (see the router); it is logged as one line,
+    // not a backtrace on stderr that costs a busy server CPU per panic.
+    std::panic::set_hook(Box::new(|info| tracing::error!(%info, "panic")));
 
+    if let Some(limit) = sparkplug_server::raise_descriptor_limit() {
+        tracing::debug!(limit, "file descriptor limit");
+    }
     let config = match cli.into_config() {
         Ok(config) => config,
         Err(error) => {

@@ -4,24 +4,26 @@
 use std::time::Duration;
 
 use axum::{
-    extract::{DefaultBodyLimit, Request, State},
-    http::{header, HeaderValue},
+    extract::{Request, State},
+    http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
-    response::Response,
-    routing::{get, post},
+    response::{IntoResponse, Response},
+    routing::get,
     Router,
 };
 use tower::ServiceBuilder;
 use tower_http::{
-    cors::CorsLayer, services::ServeDir, set_header::SetResponseHeaderLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer, cors::CorsLayer, services::ServeDir,
+    set_header::SetResponseHeaderLayer, trace::TraceLayer,
 };
 use tracing::Span;
 
 use crate::{
     api, docs,
+    error::ApiError,
     headers::{self, AppCsp, Page},
     state::AppState,
-    static_files, test_models,
+    static_files,
 };
 
 pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
@@ -30,8 +32,9 @@ pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
     if let Some(cors) = cors {
         api = api.layer(cors);
     }
-    let app =
-        static_files::app(&config.dist_dir).layer(middleware::from_fn_with_state(csp, app_csp));
+    let app = static_files::app(&config.dist_dir)
+        .layer(middleware::from_fn_with_state(csp, app_csp))
+        .layer(middleware::from_fn(no_runner_aliases));
     let sandbox = ServiceBuilder::new()
         .layer(middleware::from_fn_with_state(state.clone(), sandbox_csp))
         .service(ServeDir::new(config.dist_dir.join("sandbox")));
@@ -51,19 +54,19 @@ pub fn build(state: AppState, csp: AppCsp, cors: Option<CorsLayer>) -> Router {
         .service(ServeDir::new(&config.pyodide_dir));
     let mut root = Router::new().route("/healthz", get(|| async { "ok" }));
     if config.enable_test_models {
-        // Ollama's native paths, for fixture replays in its NDJSON format.
-        for path in ["/api/chat", "/api/generate"] {
-            root = root.route(
-                path,
-                post(test_models::other_format).layer(DefaultBodyLimit::max(config.body_limit)),
-            );
-        }
+        root = root.merge(api::ollama_test_routes(&state));
     }
     root.route("/docs/embed", get(docs::embed))
         .nest("/v1", api)
         .nest_service("/sandbox", sandbox)
         .nest_service("/pyodide", pyodide)
         .merge(app)
+        // A handler that panics costs its own request a 500, never the process (the
+        // server's cargo profile unwinds).
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a handler panicked");
+            ApiError::Internal.into_response()
+        }))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -112,6 +115,26 @@ async fn app_csp(State(csp): State<AppCsp>, request: Request, next: Next) -> Res
     response
 }
 
+/// The runner pages are served only under `/sandbox/` with the runner's policy. The app's
+/// file server would serve the same files under other spellings (`//sandbox/…`,
+/// `/%73andbox/…`, `/sandbox%2f…`) with the app's policy and no `sandbox` directive, so
+/// any path that decodes to the runner's folder is a 404 here.
+async fn no_runner_aliases(request: Request, next: Next) -> Response {
+    if is_runner_alias(request.uri().path()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether `path`, percent-decoded with empty segments dropped, is in `/sandbox`.
+fn is_runner_alias(path: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    decoded
+        .split(['/', '\\'])
+        .find(|segment| !segment.is_empty() && *segment != ".")
+        .is_some_and(|first| first.eq_ignore_ascii_case("sandbox"))
+}
+
 /// Gives every sandbox response the runner's own policy, including `sandbox`, so the
 /// page stays sandboxed even when opened directly.
 async fn sandbox_csp(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -131,4 +154,26 @@ async fn sandbox_csp(State(state): State<AppState>, request: Request, next: Next
             .insert(header::CONTENT_SECURITY_POLICY, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_runner_alias;
+
+    #[test]
+    fn every_spelling_of_the_runner_folder_is_an_alias() {
+        for alias in [
+            "//sandbox/runner.html",
+            "/%73andbox/runner.html",
+            "/sandbox%2frunner.html",
+            "/./sandbox/index.html",
+            "/SANDBOX/index.html",
+            "/%2Fsandbox%2Findex.html",
+        ] {
+            assert!(is_runner_alias(alias), "{alias}");
+        }
+        for path in ["/", "/kiosk", "/sandboxes", "/app.js", "/embed/sandbox"] {
+            assert!(!is_runner_alias(path), "{path}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! Starting and stopping the server: bind, serve on a background task, and a graceful
-//! shutdown that ends streams with an event and waits a bounded time for connections.
+//! Starting and stopping the server: bind, accept within a connection cap and serve each
+//! connection with header timeouts on a background task, and a graceful shutdown that
+//! ends streams with an event and waits a bounded time for connections.
 
 use std::{
     io,
@@ -8,12 +9,29 @@ use std::{
     time::Duration,
 };
 
-use tokio::{net::TcpListener, task::JoinHandle};
+use axum::{
+    extract::{ConnectInfo, Request},
+    Router,
+};
+use hyper::{body::Incoming, server::conn::http1};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
+use tokio::{
+    net::TcpListener,
+    sync::Semaphore,
+    task::{JoinHandle, JoinSet},
+    time::Instant,
+};
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 
 use crate::{
     config::Config,
     demo::{CatalogError, Demo},
+    fd_limit,
     headers::{self, AppCsp, HeaderConfigError},
     proxy::{UpstreamConfigError, Upstreams},
     router,
@@ -49,7 +67,7 @@ pub struct Running {
 pub async fn start(config: Config) -> Result<Running, StartError> {
     let csp = AppCsp::new(&config)?;
     let cors = headers::cors(&config.cors_origins)?;
-    let upstreams = Upstreams::new(&config.upstreams, config.upstream_idle_timeout)?;
+    let upstreams = Upstreams::new(&config)?;
     let demo = load_demo().await?;
     let listener = TcpListener::bind(config.addr)
         .await
@@ -63,27 +81,90 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     })?;
     let shutdown = CancellationToken::new();
     let grace = config.shutdown_grace;
+    let connections = ConnectionRules {
+        max: fd_limit::connection_cap(config.max_connections),
+        header_read_timeout: config.header_read_timeout,
+    };
     let app = router::build(
         AppState::new(config, demo, upstreams, shutdown.clone()),
         csp,
         cors,
     );
-    let serve = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    let task = tokio::spawn(async move {
-        if let Err(error) = serve.await {
-            tracing::error!(%error, "server stopped with an error");
-        }
-    });
+    let task = tokio::spawn(serve(listener, app, connections, shutdown.clone()));
     Ok(Running {
         addr,
         shutdown,
         grace,
         task,
     })
+}
+
+/// How connections are accepted and read.
+struct ConnectionRules {
+    max: usize,
+    header_read_timeout: Duration,
+}
+
+/// Accepts connections while fewer than `rules.max` are open (the rest wait in the
+/// listen backlog, holding no file descriptor of ours) until `shutdown`, then lets the
+/// open ones finish. Dropping this future (abort) drops every connection.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    rules: ConnectionRules,
+    shutdown: CancellationToken,
+) {
+    let permits = Arc::new(Semaphore::new(rules.max));
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(rules.header_read_timeout)
+        .keep_alive(true);
+    let mut last_accept_warning: Option<Instant> = None;
+    loop {
+        let permit = tokio::select! {
+            () = shutdown.cancelled() => break,
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, most likely: wait rather than spin, and
+                    // say so once a minute rather than on every try.
+                    if last_accept_warning.is_none_or(|at| at.elapsed() > Duration::from_secs(60)) {
+                        tracing::warn!(%error, "cannot accept a connection");
+                        last_accept_warning = Some(Instant::now());
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        let app = app.clone();
+        let service = tower::service_fn(move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        connections.spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    connections.shutdown().await;
 }
 
 /// The answers are compiled in, so every server in this process can share one copy.

@@ -1,11 +1,14 @@
-//! What every handler shares: the configuration, the demo answers and the shutdown
-//! signal that in-flight streams watch.
+//! What every handler shares: the configuration, the demo answers, the limits, the
+//! upstreams, the recorder and the shutdown signal that in-flight streams watch.
 
 use std::{ops::Deref, sync::Arc};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, demo::Demo, limits::StreamLimiter, proxy::Upstreams};
+use crate::{
+    clock::unix_seconds, config::Config, cpu::CpuPool, demo::Demo, limits::StreamLimiter,
+    proxy::Upstreams, record::Recorder,
+};
 
 /// Cheap to clone: handlers get a shared reference to one `Shared`.
 #[derive(Clone)]
@@ -16,20 +19,14 @@ pub struct Shared {
     pub demo: Arc<Demo>,
     pub limiter: StreamLimiter,
     pub upstreams: Upstreams,
+    /// Where proxied streams are recorded, when `record_dir` is set.
+    pub recorder: Option<Recorder>,
+    /// CPU-heavy request work runs here, off the async workers.
+    pub cpu: CpuPool,
     /// Cancelled when the server begins to shut down.
     pub shutdown: CancellationToken,
     /// Unix time the server started, reported as the demo models' `created`.
     pub started: u64,
-}
-
-impl Shared {
-    /// Where `replay/NAME` looks: the replay directory, else the record directory.
-    pub fn replay_dir(&self) -> Option<&std::path::Path> {
-        self.config
-            .replay_dir
-            .as_deref()
-            .or(self.config.record_dir.as_deref())
-    }
 }
 
 impl AppState {
@@ -42,10 +39,18 @@ impl AppState {
         Self(Arc::new(Shared {
             upstreams,
             limiter: StreamLimiter::new(config.max_streams_per_client),
+            recorder: config.record_dir.as_ref().map(|dir| {
+                Recorder::new(
+                    dir.clone(),
+                    config.record_max_files,
+                    config.record_max_bytes,
+                )
+            }),
+            cpu: CpuPool::half_the_cores(),
             config,
             demo,
             shutdown,
-            started: crate::api::wire::unix_seconds() as u64,
+            started: unix_seconds() as u64,
         }))
     }
 }

@@ -9,7 +9,7 @@ use std::{path::PathBuf, process::Command};
 
 use common::*;
 use serde_json::{json, Value};
-use sparkplug_server::{UpstreamConfig, UpstreamFormat};
+use sparkplug_server::UpstreamConfig;
 
 const PROMPT: &str = "Write a Snake game in HTML and JavaScript";
 
@@ -39,7 +39,7 @@ async fn the_official_python_client_reads_our_streams() {
             name: "up".into(),
             base_url: format!("http://{}/v1", upstream.addr()),
             api_key_env: None,
-            format: UpstreamFormat::Openai,
+            ..UpstreamConfig::default()
         }];
     })
     .await;

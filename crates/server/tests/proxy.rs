@@ -17,7 +17,7 @@ use axum::{
 };
 use common::*;
 use serde_json::{json, Value};
-use sparkplug_server::{Running, UpstreamConfig, UpstreamFormat};
+use sparkplug_server::{Running, UpstreamConfig};
 
 const PLAIN: &str = "openai-chat/openai-python_gpt-4o_plain-text_include-usage.sse";
 
@@ -30,7 +30,7 @@ fn upstream(name: &str, addr: std::net::SocketAddr, key_env: Option<&str>) -> Up
         name: name.into(),
         base_url: format!("http://{addr}/v1"),
         api_key_env: key_env.map(str::to_owned),
-        format: UpstreamFormat::Openai,
+        ..UpstreamConfig::default()
     }
 }
 
@@ -356,6 +356,7 @@ async fn a_recorded_stream_replays_with_the_same_bytes_and_timing() {
     let proxy = serve(|c| {
         c.upstreams = vec![upstream("up", up.addr(), None)];
         c.record_dir = Some(records.path().to_owned());
+        c.replay_dir = Some(records.path().to_owned());
     })
     .await;
     // demo-170 spreads 150 tokens over about 1.3 s: timing worth keeping.

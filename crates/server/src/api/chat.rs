@@ -1,7 +1,7 @@
 //! `POST /v1/chat/completions`: validates the request and hands it to the backend its
 //! model names.
 
-use std::{net::SocketAddr, path::Path};
+use std::{net::SocketAddr, path::Path, sync::Arc};
 
 use axum::{
     extract::{ConnectInfo, State},
@@ -9,15 +9,16 @@ use axum::{
 };
 
 use super::{
-    error::ApiError,
+    demo_reply,
     request::{ChatRequest, JsonBody},
+    test_models::TestModel,
 };
 use crate::{
     demo::{Ending, Profile},
+    error::ApiError,
     proxy::{self, Upstream},
     record::{self, REPLAY_PREFIX},
     state::AppState,
-    test_models::TestModel,
 };
 
 pub async fn completions(
@@ -25,29 +26,31 @@ pub async fn completions(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let request = ChatRequest::from_json(&body)?;
+    let request = Arc::new(ChatRequest::from_json(&body)?);
     let backend = Backend::resolve(&request.model, &state)
         .ok_or_else(|| ApiError::ModelNotFound(request.model.clone()))?;
     let permit = state.limiter.acquire(peer.ip())?;
-    let shutdown = state.shutdown.clone();
     match backend {
         Backend::Demo(profile) => {
-            state
-                .demo
-                .reply(&profile, &request, Ending::Complete, shutdown, permit)
-                .await
+            demo_reply::reply(
+                &state,
+                &profile,
+                Arc::clone(&request),
+                Ending::Complete,
+                permit,
+            )
+            .await
         }
-        Backend::Test(model) => model.reply(&state, &request, permit).await,
-        Backend::Replay(dir, name) => record::play(dir, name, shutdown, permit).await,
+        Backend::Test(model) => model.reply(&state, Arc::clone(&request), permit).await,
+        Backend::Replay(dir, name) => record::play(dir, name, state.shutdown.clone(), permit).await,
         Backend::Upstream(upstream, model) => {
-            let record_dir = state.config.record_dir.as_deref();
             proxy::forward(
                 &state.upstreams,
                 upstream,
                 model,
                 body,
-                record_dir,
-                shutdown,
+                state.recorder.as_ref(),
+                state.shutdown.clone(),
                 permit,
             )
             .await
@@ -56,7 +59,7 @@ pub async fn completions(
 }
 
 /// What answers a model id, in the order tried: demo profiles, test models (when
-/// enabled), recordings, then upstreams by name.
+/// enabled), recordings (when a replay directory is set), then upstreams by name.
 enum Backend<'a> {
     Demo(Profile),
     Test(TestModel),
@@ -74,7 +77,10 @@ impl<'a> Backend<'a> {
                 return Some(Self::Test(test));
             }
         }
-        if let (Some(name), Some(dir)) = (model.strip_prefix(REPLAY_PREFIX), state.replay_dir()) {
+        if let (Some(name), Some(dir)) = (
+            model.strip_prefix(REPLAY_PREFIX),
+            state.config.replay_dir.as_deref(),
+        ) {
             return Some(Self::Replay(dir, name));
         }
         let (upstream, upstream_model) = state.upstreams.resolve(model)?;

@@ -1,12 +1,11 @@
 //! `GET /v1/models`: the models this server answers for, in OpenAI's list shape: demo
-//! models (simulated speed, the figure each imitates), recordings, upstreams' models.
+//! models (simulated speed, the figure each imitates), replayable recordings, upstreams'.
 
 use axum::{extract::State, Json};
 use serde_json::{json, Value};
 
 use crate::{
     demo::Profile,
-    proxy,
     record::{self, REPLAY_PREFIX},
     state::AppState,
 };
@@ -26,7 +25,7 @@ pub async fn list(State(state): State<AppState>) -> Json<Value> {
             })
         })
         .collect();
-    if let Some(dir) = state.replay_dir() {
+    if let Some(dir) = state.config.replay_dir.as_deref() {
         for (name, header) in record::list_recordings(dir).await {
             data.push(json!({
                 "id": format!("{REPLAY_PREFIX}{name}"),
@@ -38,6 +37,6 @@ pub async fn list(State(state): State<AppState>) -> Json<Value> {
             }));
         }
     }
-    data.extend(proxy::list_models(&state.upstreams).await);
+    data.extend(state.upstreams.list_models().await);
     Json(json!({ "object": "list", "data": data }))
 }

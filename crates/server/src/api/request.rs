@@ -1,16 +1,22 @@
-//! Turns a request body into a validated chat-completion request: size limit, JSON
-//! syntax, field types and required fields, each failure an OpenAI-style 400/413.
+//! Turns a request body into a validated chat-completion request: media type, size and
+//! time limits, JSON syntax, field types and required fields, each an OpenAI-style 4xx.
 
 use axum::{
     body::Bytes,
     extract::{FromRequest, Request},
-    http::StatusCode,
+    http::{header, StatusCode},
 };
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::error::ApiError;
-use crate::{demo::PromptMessage, state::AppState};
+use crate::{demo::PromptMessage, error::ApiError, state::AppState};
+
+/// The longest model id accepted. Ids are echoed in errors, headers and logs, and real
+/// ones are far shorter.
+pub const MAX_MODEL_CHARS: usize = 256;
+
+/// Bodies up to this size are parsed where they arrive; larger ones on the CPU pool.
+const INLINE_PARSE_BYTES: usize = 64 * 1024;
 
 /// The fields of a chat request this server acts on; others (temperature, tools, …)
 /// are accepted and ignored by the demo.
@@ -121,15 +127,7 @@ impl ChatRequest {
                 format!("Invalid value for '{path}': {}", e.inner()),
             )
         })?;
-        let model = match wire.model {
-            Some(model) if !model.is_empty() => model,
-            _ => {
-                return Err(invalid(
-                    Some("model".into()),
-                    "You must provide a model parameter.",
-                ))
-            }
-        };
+        let model = checked_model(wire.model.as_deref())?.to_owned();
         let messages = match wire.messages {
             Some(messages) if !messages.is_empty() => messages,
             Some(_) => {
@@ -182,17 +180,17 @@ impl ChatRequest {
         })
     }
 
-    /// The text the demo answers: the last user message.
-    pub fn prompt(&self) -> String {
+    /// The user messages' texts, oldest first: what the demo answers.
+    pub fn asked(&self) -> Vec<String> {
         self.messages
             .iter()
-            .rev()
-            .find(|m| m.role == "user")
+            .filter(|m| m.role == "user")
             .map(Message::text)
-            .unwrap_or_default()
+            .collect()
     }
 
-    /// The messages' texts, for counting prompt tokens.
+    /// The tokens of every message, counted the way OpenAI bills them. Linear in the
+    /// prompt's size: run it off the async workers.
     pub fn prompt_tokens(&self) -> usize {
         let texts: Vec<String> = self.messages.iter().map(Message::text).collect();
         crate::demo::count_prompt(
@@ -205,6 +203,21 @@ impl ChatRequest {
                     name: m.name.as_deref(),
                 }),
         )
+    }
+}
+
+/// The `model` field, present, not empty and not too long.
+pub fn checked_model(model: Option<&str>) -> Result<&str, ApiError> {
+    match model {
+        Some(model) if model.chars().count() > MAX_MODEL_CHARS => Err(invalid(
+            Some("model".into()),
+            format!("The model id is longer than {MAX_MODEL_CHARS} characters."),
+        )),
+        Some(model) if !model.is_empty() => Ok(model),
+        _ => Err(invalid(
+            Some("model".into()),
+            "You must provide a model parameter.",
+        )),
     }
 }
 
@@ -226,26 +239,65 @@ fn invalid(param: Option<String>, message: impl Into<String>) -> ApiError {
     }
 }
 
-/// Reads the body within the configured limit and parses it as JSON.
+/// Reads a JSON body: `application/json` only (a type a cross-site form or a fetch
+/// without preflight cannot send), a declared length over the limit refused before
+/// reading, the whole body within the configured time and size.
 pub struct JsonBody(pub Value);
 
 impl FromRequest<AppState> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge {
-                    limit: state.config.body_limit,
+        let limit = state.config.body_limit;
+        let headers = req.headers();
+        let media_type = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        if !is_json(&media_type) {
+            let shown: String = media_type.chars().take(100).collect();
+            return Err(ApiError::UnsupportedMediaType(shown));
+        }
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > limit as u64) {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        let timeout = state.config.body_read_timeout;
+        let bytes = tokio::time::timeout(timeout, Bytes::from_request(req, state))
+            .await
+            .map_err(|_| ApiError::BodyTimeout {
+                seconds: timeout.as_secs_f64(),
+            })?
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge { limit }
+                } else {
+                    ApiError::UnreadableBody(rejection.body_text())
                 }
-            } else {
-                ApiError::UnreadableBody(rejection.body_text())
-            }
-        })?;
-        serde_json::from_slice(&bytes)
+            })?;
+        let large = bytes.len() > INLINE_PARSE_BYTES;
+        let parse = move || serde_json::from_slice(&bytes);
+        // Parsing a large body takes milliseconds: off the async workers with it.
+        let parsed = if large {
+            state.cpu.run(parse).await?
+        } else {
+            parse()
+        };
+        parsed
             .map(JsonBody)
-            .map_err(|e| ApiError::InvalidJson(e.to_string()))
+            .map_err(|e: serde_json::Error| ApiError::InvalidJson(e.to_string()))
     }
+}
+
+/// `application/json`, with or without parameters such as `charset`.
+fn is_json(media_type: &str) -> bool {
+    media_type
+        .split(';')
+        .next()
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
 }
 
 #[cfg(test)]
@@ -298,6 +350,25 @@ mod tests {
             Some("sparkplug_chunk_delay_ms".into())
         );
         assert_eq!(param_of(json!([1, 2])), None);
+        let long = "m".repeat(MAX_MODEL_CHARS + 1);
+        assert_eq!(
+            param_of(json!({"model": long, "messages": msgs})),
+            Some("model".into())
+        );
+    }
+
+    #[test]
+    fn only_json_media_types_pass() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        for other in [
+            "",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "application/jsonp",
+        ] {
+            assert!(!is_json(other), "{other}");
+        }
     }
 
     #[test]
@@ -315,7 +386,7 @@ mod tests {
             "temperature": 0.2,
         }))
         .expect("valid request");
-        assert_eq!(request.prompt(), "snake\ngame");
+        assert_eq!(request.asked(), ["snake\ngame"]);
         assert!(request.stream && request.include_usage);
         assert_eq!(request.max_tokens, Some(20));
         assert_eq!(request.replay, ReplayOptions::default());

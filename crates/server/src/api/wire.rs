@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::{clock::unix_seconds, demo::Finish};
+
 /// Token counts, as in OpenAI's `usage` object.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Usage {
@@ -60,19 +62,11 @@ struct Delta<'a> {
     content: Option<&'a str>,
 }
 
-/// Why a completion stopped: the whole answer, or the caller's token limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FinishReason {
-    Stop,
-    Length,
-}
-
-impl FinishReason {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Stop => "stop",
-            Self::Length => "length",
-        }
+/// OpenAI's `finish_reason` for how an answer stopped.
+fn finish_reason(finish: Finish) -> &'static str {
+    match finish {
+        Finish::Stop => "stop",
+        Finish::Length => "length",
     }
 }
 
@@ -105,12 +99,12 @@ impl ChunkWriter {
         }
     }
 
-    fn choice(delta: Delta<'_>, finish_reason: Option<FinishReason>) -> ChunkChoice<'_> {
+    fn choice(delta: Delta<'_>, finish: Option<Finish>) -> ChunkChoice<'_> {
         ChunkChoice {
             index: 0,
             delta,
             logprobs: None,
-            finish_reason: finish_reason.map(FinishReason::as_str),
+            finish_reason: finish.map(finish_reason),
         }
     }
 
@@ -139,7 +133,7 @@ impl ChunkWriter {
     pub fn push_end(
         &self,
         out: &mut Vec<u8>,
-        finish: FinishReason,
+        finish: Finish,
         usage: Option<Usage>,
         time_info: TimeInfo,
     ) {
@@ -168,7 +162,7 @@ impl ChunkWriter {
     pub fn completion(
         &self,
         content: &str,
-        finish: FinishReason,
+        finish: Finish,
         usage: Usage,
         time_info: TimeInfo,
     ) -> serde_json::Value {
@@ -181,7 +175,7 @@ impl ChunkWriter {
                 "index": 0,
                 "message": { "role": "assistant", "content": content, "refusal": null },
                 "logprobs": null,
-                "finish_reason": finish.as_str(),
+                "finish_reason": finish_reason(finish),
             }],
             "usage": usage,
             "time_info": time_info,
@@ -195,11 +189,4 @@ fn completion_id() -> String {
         .take(24)
         .collect();
     format!("chatcmpl-{suffix}")
-}
-
-/// Seconds since the Unix epoch, with a fraction.
-pub fn unix_seconds() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }

@@ -1,5 +1,5 @@
 //! The simulated models: prepared answers, really tokenized, paced like a published model.
-//! `Demo::reply` turns a chat request into a streamed or whole response.
+//! `Demo::answer` picks the text; `Playback::events` yields it as a timed stream of pieces.
 
 mod catalog;
 mod profiles;
@@ -10,34 +10,41 @@ mod schedule;
 mod stream;
 mod tokens;
 
-use axum::{
-    http::header,
-    response::{IntoResponse, Response},
-    Json,
-};
-use tokio::time::{sleep_until, Instant};
-use tokio_util::sync::CancellationToken;
+use std::sync::Arc;
+
+use tokio::time::Instant;
 
 pub use catalog::CatalogError;
 pub use profiles::Profile;
-pub use stream::Ending;
+pub use stream::{DemoEvent, Ending};
 pub use tokens::{count_prompt, PromptMessage};
 
-use crate::api::{
-    error::ApiError,
-    request::ChatRequest,
-    wire::{ChunkWriter, FinishReason},
-};
 use catalog::Catalog;
 use scenarios::Scenarios;
 use schedule::Schedule;
-use stream::Completion;
+use tokens::TokenizedText;
 
 /// The demo's answers, loaded once.
 #[derive(Debug)]
 pub struct Demo {
     catalog: Catalog,
     scenarios: Scenarios,
+}
+
+/// Why an answer stopped: the whole answer, or the caller's token limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    Stop,
+    Length,
+}
+
+/// The answer chosen for one request, cut to its token limit.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    text: Arc<TokenizedText>,
+    /// Tokens to send: the answer's, or fewer when the limit cuts it short.
+    pub tokens: usize,
+    pub finish: Finish,
 }
 
 impl Demo {
@@ -48,65 +55,62 @@ impl Demo {
         Ok(Self { catalog, scenarios })
     }
 
-    /// Answers `request` as the simulated model `profile`. `guard` is held until the
-    /// response is fully sent.
-    pub async fn reply<G: Send + 'static>(
-        &self,
-        profile: &Profile,
-        request: &ChatRequest,
-        ending: Ending,
-        shutdown: CancellationToken,
-        guard: G,
-    ) -> Result<Response, ApiError> {
-        let requested_at = Instant::now();
+    /// The answer to a conversation whose user messages are `asked` (oldest first), at most
+    /// `max_tokens` long: a scenario's next step when the conversation is one of the
+    /// scenarios, else the prepared answer that fits the last message best. Ranking reads
+    /// whole messages, so callers run this off the async workers.
+    pub fn answer(&self, asked: &[String], max_tokens: Option<usize>) -> Answer {
+        let last = asked.last().map(String::as_str).unwrap_or_default();
         let text = self
             .scenarios
-            .reply(&request.messages)
-            .unwrap_or_else(|| self.catalog.pick(&request.prompt()));
-        let tokens = request
-            .max_tokens
-            .map_or(text.token_count(), |limit| limit.min(text.token_count()));
-        let completion = Completion {
-            finish: if tokens < text.token_count() {
-                FinishReason::Length
+            .reply(asked)
+            .unwrap_or_else(|| self.catalog.pick(last));
+        let whole = text.token_count();
+        let tokens = max_tokens.map_or(whole, |limit| limit.min(whole));
+        Answer {
+            finish: if tokens < whole {
+                Finish::Length
             } else {
-                FinishReason::Stop
+                Finish::Stop
             },
             tokens,
             text,
-            prompt_tokens: request.prompt_tokens(),
-            include_usage: request.include_usage,
-            usage_every_chunk: request.usage_every_chunk,
+        }
+    }
+}
+
+/// One answer on its clock: when each token is due, from the request's arrival.
+#[derive(Debug, Clone)]
+pub struct Playback {
+    answer: Answer,
+    schedule: Schedule,
+}
+
+impl Playback {
+    /// Paces `answer` like `profile`, starting from `requested_at`.
+    pub fn new(answer: Answer, profile: &Profile, requested_at: Instant) -> Self {
+        Self {
             schedule: Schedule::new(requested_at, profile, &mut fastrand::Rng::new()),
-            chunks: ChunkWriter::new(&request.model),
-            requested_at,
-        };
-        if request.stream {
-            let body = stream::sse_body(completion, ending, shutdown, guard);
-            return Ok((
-                [
-                    (header::CONTENT_TYPE, crate::sse::CONTENT_TYPE),
-                    (header::CACHE_CONTROL, "no-cache"),
-                ],
-                body,
-            )
-                .into_response());
+            answer,
         }
-        // A whole completion arrives when the last token would have been generated.
-        let done_at = completion.schedule.due(completion.tokens.saturating_sub(1));
-        tokio::select! {
-            biased;
-            () = shutdown.cancelled() => return Err(ApiError::ShuttingDown),
-            () = sleep_until(done_at) => {}
-        }
-        let now = Instant::now();
-        let content = completion.text.text_of_first(completion.tokens);
-        let time_info = completion.time_info(Some(completion.schedule.first()), now);
-        let body =
-            completion
-                .chunks
-                .completion(content, completion.finish, completion.usage(), time_info);
-        drop(guard);
-        Ok(Json(body).into_response())
+    }
+
+    pub fn answer(&self) -> &Answer {
+        &self.answer
+    }
+
+    /// When the first token is due.
+    pub fn first_due(&self) -> Instant {
+        self.schedule.first()
+    }
+
+    /// When the last token is due: a whole (not streamed) answer is ready then.
+    pub fn last_due(&self) -> Instant {
+        self.schedule.due(self.answer.tokens.saturating_sub(1))
+    }
+
+    /// The text of every token the answer sends.
+    pub fn text(&self) -> &str {
+        self.answer.text.text_of_first(self.answer.tokens)
     }
 }

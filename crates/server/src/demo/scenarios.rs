@@ -12,7 +12,6 @@ use super::{
     scenario_file::{self, ScenarioFile, StepKind},
     tokens::TokenizedText,
 };
-use crate::api::request::Message;
 use sparkplug_core::edit::prompt::WHOLE_FILES;
 
 /// The scenarios, tokenized, and one index over the answers' texts, the scenarios' prompts
@@ -101,18 +100,18 @@ impl Scenarios {
     /// turn: the first user message matches no scenario better than every prepared answer,
     /// or the last one is neither a fix request for one of its errors, nor one of its
     /// follow-up requests, nor the request for whole files right after a step that has them.
-    pub fn reply(&self, messages: &[Message]) -> Option<Arc<TokenizedText>> {
-        let mut asked = messages.iter().filter(|m| m.role == "user");
+    pub fn reply(&self, asked: &[String]) -> Option<Arc<TokenizedText>> {
+        let mut asked = asked.iter();
         let first = asked.next()?;
-        let chosen = self.choose(&prose(&first.text()))?;
+        let chosen = self.choose(&prose(first))?;
         let scenario = &self.scenarios[chosen];
         let Some(last) = asked.next_back() else {
             return Some(Arc::clone(&scenario.answer));
         };
-        let request = prose(&last.text());
+        let request = prose(last);
         let step = if folded(&request).contains(&folded(WHOLE_FILES)) {
             // The request names no step: it follows the one the message before it asked for.
-            let before = self.step_for(chosen, &prose(&asked.next_back()?.text()))?;
+            let before = self.step_for(chosen, &prose(asked.next_back()?))?;
             Some(before + 1).filter(|&next| {
                 scenario
                     .steps
@@ -208,7 +207,9 @@ mod tests {
     use super::*;
     use crate::{api::request::ChatRequest, demo::scenario_file::Step};
 
-    fn conversation(users: &[&str]) -> Vec<Message> {
+    /// The user messages of a request with a system message and earlier answers, read the
+    /// way the API reads them.
+    fn conversation(users: &[&str]) -> Vec<String> {
         let mut messages = vec![json!({"role": "system", "content": "You edit code."})];
         for (i, text) in users.iter().enumerate() {
             if i > 0 {
@@ -218,7 +219,7 @@ mod tests {
         }
         ChatRequest::from_json(&json!({"model": "demo-1000", "messages": messages}))
             .expect("valid request")
-            .messages
+            .asked()
     }
 
     fn loaded() -> (Catalog, Scenarios, Vec<ScenarioFile>) {

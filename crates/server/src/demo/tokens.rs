@@ -1,7 +1,15 @@
 //! Real tokens: text split with OpenAI's o200k_base tokenizer, and prompt token counts.
 //! Streams send whole tokens but cut text only at UTF-8 character boundaries.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use sparkplug_core::run::estimate::estimate_tokens;
 use tiktoken_rs::CoreBPE;
+
+/// Texts up to this size are counted exactly; larger ones are estimated. The tokenizer's
+/// regex overflows its stack on long whitespace runs (100,000 spaces pass, 1,000,000 do
+/// not), and exact counts of huge prompts cost CPU that no client needs.
+const EXACT_COUNT_BYTES: usize = 32 * 1024;
 
 /// The tokenizer every count in the server uses. It is built on first use (it decodes
 /// its bundled vocabulary) and shared for the life of the process.
@@ -72,17 +80,30 @@ fn char_floor(text: &str, index: usize) -> usize {
 /// Counts a chat prompt the way OpenAI bills it for recent models: each message costs
 /// its role and content tokens plus 3 for the message framing (plus 1 for a `name`),
 /// and the reply is primed with 3 more.
+/// Never fails: a text too large to count exactly, or one the tokenizer fails on, is
+/// estimated. Its cost is linear in the prompt's size, so callers with large prompts
+/// run it off the async workers.
 pub fn count_prompt<'a>(messages: impl IntoIterator<Item = PromptMessage<'a>>) -> usize {
-    let bpe = tokenizer();
     let per_message: usize = messages
         .into_iter()
         .map(|m| {
-            3 + bpe.encode_ordinary(m.role).len()
-                + bpe.encode_ordinary(m.content).len()
-                + m.name.map_or(0, |name| 1 + bpe.encode_ordinary(name).len())
+            (3 + count_text(m.role) + count_text(m.content))
+                .saturating_add(m.name.map_or(0, |name| 1 + count_text(name)))
         })
-        .sum();
-    per_message + 3
+        .fold(0, usize::saturating_add);
+    per_message.saturating_add(3)
+}
+
+/// Tokens in `text`: exact when small enough and the tokenizer copes, else estimated.
+fn count_text(text: &str) -> usize {
+    let estimate = || usize::try_from(estimate_tokens(text)).unwrap_or(usize::MAX);
+    if text.len() > EXACT_COUNT_BYTES {
+        return estimate();
+    }
+    // tiktoken-rs unwraps its regex's errors; a panic here must cost an estimate, not
+    // the request (the server is built to unwind: see the `server` cargo profile).
+    catch_unwind(AssertUnwindSafe(|| tokenizer().encode_ordinary(text).len()))
+        .unwrap_or_else(|_| estimate())
 }
 
 /// The parts of one chat message that count towards the prompt.
@@ -138,5 +159,18 @@ mod tests {
         let content_tokens = tokenizer().encode_ordinary("Say hi").len();
         let role_tokens = tokenizer().encode_ordinary("user").len();
         assert_eq!(count_prompt([one]), 3 + role_tokens + content_tokens + 3);
+    }
+
+    #[test]
+    fn huge_and_pathological_texts_are_estimated() {
+        let spaces = " ".repeat(1_000_000);
+        let message = PromptMessage {
+            role: &spaces,
+            content: &spaces,
+            name: Some(&spaces),
+        };
+        let count = count_prompt([message]);
+        let one = usize::try_from(estimate_tokens(&spaces)).expect("fits");
+        assert_eq!(count, 3 + one + one + 1 + one + 3);
     }
 }

@@ -1,7 +1,8 @@
-//! Forwards one chat request upstream and relays the answer as it arrives: the key added,
-//! scrubbed from everything sent back, idle upstreams given up, recordings taken.
+//! Forwards one chat request upstream and relays the answer as it arrives: only known
+//! fields sent, the key added and scrubbed from everything sent back, only JSON or SSE
+//! relayed, idle upstreams given up, recordings taken.
 
-use std::{path::Path, time::Duration};
+use std::time::Duration;
 
 use axum::{
     body::Body,
@@ -15,13 +16,77 @@ use tokio::time::{timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::{secret::Scrubber, Upstream, Upstreams};
-use crate::{api::error::ApiError, record::Recording, sse};
+use crate::{
+    error::ApiError,
+    record::{Recorder, Recording},
+    sse,
+};
 
 /// Upstream error bodies are read up to this size; providers' are far smaller.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// Our own request fields, which providers would reject as unknown.
-const OWN_FIELD_PREFIX: &str = "sparkplug_";
+/// The chat-completion fields forwarded upstream. Others are dropped: our own
+/// `sparkplug_*` fields, and ones that multiply or attribute the operator's spend
+/// (`n`, `user`, `store`, `metadata`, `service_tier`, …).
+const FORWARDED_FIELDS: &[&str] = &[
+    "model",
+    "messages",
+    "stream",
+    "stream_options",
+    "max_tokens",
+    "max_completion_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "presence_penalty",
+    "frequency_penalty",
+    "seed",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "logprobs",
+    "top_logprobs",
+    "reasoning_effort",
+];
+
+/// The body sent upstream: known fields only, the bare model, and the token limit
+/// capped where the upstream has a cap.
+fn upstream_body(mut body: Value, upstream: &Upstream, model: &str) -> Value {
+    if let Some(fields) = body.as_object_mut() {
+        fields.retain(|name, _| FORWARDED_FIELDS.contains(&name.as_str()));
+        fields.insert("model".into(), Value::String(model.to_owned()));
+        if let Some(cap) = upstream.max_tokens {
+            let asked = ["max_completion_tokens", "max_tokens"]
+                .iter()
+                .filter_map(|name| fields.get(*name).and_then(Value::as_u64))
+                .min();
+            let limit = asked.map_or(cap, |asked| asked.min(cap));
+            let name = if fields.contains_key("max_completion_tokens") {
+                "max_completion_tokens"
+            } else {
+                "max_tokens"
+            };
+            fields.remove("max_tokens");
+            fields.remove("max_completion_tokens");
+            fields.insert(name.into(), Value::from(limit));
+        }
+    }
+    body
+}
+
+/// The media type an answer may be relayed with: SSE or JSON, nothing a browser would
+/// render as a page on the app's origin.
+fn relayable(content_type: &str) -> Option<&'static str> {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case(sse::CONTENT_TYPE) {
+        Some(sse::CONTENT_TYPE)
+    } else if essence.eq_ignore_ascii_case("application/json") {
+        Some("application/json")
+    } else {
+        None
+    }
+}
 
 /// Sends `body` (a chat request whose model is `NAME/MODEL`) to `upstream` as `model`.
 /// Nothing is sent to the client until the upstream's first bytes arrive, so a silent
@@ -30,8 +95,8 @@ pub async fn forward<G: Send + 'static>(
     upstreams: &Upstreams,
     upstream: &Upstream,
     model: &str,
-    mut body: Value,
-    record_dir: Option<&Path>,
+    body: Value,
+    recorder: Option<&Recorder>,
     shutdown: CancellationToken,
     guard: G,
 ) -> Result<Response, ApiError> {
@@ -41,10 +106,7 @@ pub async fn forward<G: Send + 'static>(
             env: env.clone(),
         });
     }
-    if let Some(fields) = body.as_object_mut() {
-        fields.retain(|name, _| !name.starts_with(OWN_FIELD_PREFIX));
-        fields.insert("model".into(), Value::String(model.to_owned()));
-    }
+    let body = upstream_body(body, upstream, model);
     let mut request = upstreams
         .client
         .post(upstream.endpoint("/chat/completions"))
@@ -73,8 +135,17 @@ pub async fn forward<G: Send + 'static>(
         result = timeout(idle, request.send()) => result.map_err(|_| timed_out())?.map_err(unreachable)?,
     };
     let status = response.status();
-    let content_type = response.headers().get(header::CONTENT_TYPE).cloned();
-    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    // The one upstream header passed on, and only as the number of seconds it should be.
+    let retry_after = response
+        .headers()
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|v| HeaderValue::from_str(v).ok());
     let mut chunks = response.bytes_stream().boxed();
     let mut scrubber = upstream
         .key
@@ -83,13 +154,18 @@ pub async fn forward<G: Send + 'static>(
 
     if !status.is_success() {
         let text = read_error_body(&mut chunks, idle).await;
-        return Ok(error_response(
-            status,
-            content_type,
-            retry_after,
-            &scrub(&text),
-        ));
+        return Ok(error_response(status, retry_after, &scrub(&text)));
     }
+    let Some(content_type) = content_type.as_deref().and_then(relayable) else {
+        return Err(ApiError::UpstreamBadType {
+            upstream: upstream.name.clone(),
+            status: status.as_u16(),
+            content_type: scrub(&content_type.unwrap_or_else(|| "none".into()))
+                .chars()
+                .take(100)
+                .collect(),
+        });
+    };
 
     let first = tokio::select! {
         biased;
@@ -99,16 +175,12 @@ pub async fn forward<G: Send + 'static>(
             None => None,
         },
     };
-    let content_type = content_type.unwrap_or(HeaderValue::from_static(sse::CONTENT_TYPE));
-    let is_sse = content_type
-        .to_str()
-        .is_ok_and(|v| v.starts_with(sse::CONTENT_TYPE));
-    let recording = record_dir.and_then(|dir| {
-        Recording::start(
-            dir,
+    let is_sse = content_type == sse::CONTENT_TYPE;
+    let recording = recorder.and_then(|recorder| {
+        recorder.start(
             &format!("{}/{model}", upstream.name),
             upstream.format.as_str(),
-            content_type.to_str().unwrap_or(sse::CONTENT_TYPE),
+            content_type,
             sent_at,
         )
     });
@@ -141,7 +213,7 @@ pub async fn forward<G: Send + 'static>(
     ));
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     if let Some(value) = recording_name.and_then(|n| HeaderValue::from_str(&n).ok()) {
         headers.insert("x-sparkplug-recording", value);
@@ -165,14 +237,10 @@ async fn read_error_body(
     String::from_utf8_lossy(&body).into_owned()
 }
 
-/// The upstream's error with its status: its JSON as sent (already scrubbed), or plain
-/// text wrapped in OpenAI's error shape so clients can always read a message.
-fn error_response(
-    status: StatusCode,
-    content_type: Option<HeaderValue>,
-    retry_after: Option<HeaderValue>,
-    text: &str,
-) -> Response {
+/// The upstream's error with its status, always as JSON: its JSON as sent (already
+/// scrubbed), or any other text wrapped in OpenAI's error shape so clients can always
+/// read a message and no upstream page is ever served on the app's origin.
+fn error_response(status: StatusCode, retry_after: Option<HeaderValue>, text: &str) -> Response {
     let json: Option<Value> = serde_json::from_str(text).ok();
     let mut response = match json {
         Some(_) => (status, text.to_owned()).into_response(),
@@ -188,17 +256,10 @@ fn error_response(
             (status, body.to_string()).into_response()
         }
     };
-    let is_json = content_type
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        match (is_json, content_type) {
-            (true, Some(value)) => value,
-            _ => HeaderValue::from_static("application/json"),
-        },
+        HeaderValue::from_static("application/json"),
     );
     if let Some(value) = retry_after {
         headers.insert(header::RETRY_AFTER, value);
@@ -281,5 +342,55 @@ impl<G> Relay<G> {
         let mut out = self.scrubber.finish().to_vec();
         out.extend_from_slice(&event);
         Some(Ok(Bytes::from(out)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::{Config, UpstreamConfig};
+
+    fn upstream(max_tokens: Option<u64>) -> Upstreams {
+        Upstreams::new(&Config {
+            upstreams: vec![UpstreamConfig {
+                name: "up".into(),
+                base_url: "http://127.0.0.1:9/v1".into(),
+                max_tokens,
+                ..UpstreamConfig::default()
+            }],
+            ..Config::default()
+        })
+        .expect("valid")
+    }
+
+    #[test]
+    fn forwards_known_fields_only_with_the_token_cap() {
+        let upstreams = upstream(Some(100));
+        let (up, model) = upstreams.resolve("up/m").expect("resolves");
+        let body = json!({"model": "up/m", "messages": [], "n": 8, "user": "x",
+            "sparkplug_chunk_bytes": 3, "temperature": 0.1, "max_tokens": 5000});
+        let sent = upstream_body(body, up, model);
+        assert_eq!(
+            sent,
+            json!({"model": "m", "messages": [], "temperature": 0.1, "max_tokens": 100})
+        );
+        let sent = upstream_body(json!({"max_completion_tokens": 7}), up, model);
+        assert_eq!(sent, json!({"model": "m", "max_completion_tokens": 7}));
+        let sent = upstream_body(json!({}), up, model);
+        assert_eq!(sent, json!({"model": "m", "max_tokens": 100}));
+    }
+
+    #[test]
+    fn relays_only_sse_and_json() {
+        assert_eq!(
+            relayable("text/event-stream; charset=utf-8"),
+            Some("text/event-stream")
+        );
+        assert_eq!(relayable("Application/JSON"), Some("application/json"));
+        for other in ["text/html", "", "application/x-ndjson", "text/plain"] {
+            assert_eq!(relayable(other), None, "{other}");
+        }
     }
 }

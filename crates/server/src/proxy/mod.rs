@@ -8,10 +8,10 @@ mod secret;
 use std::time::Duration;
 
 pub use forward::forward;
-pub use models::list_models;
+use models::ModelListCache;
 use secret::ApiKey;
 
-use crate::config::{UpstreamConfig, UpstreamFormat};
+use crate::config::{Config, UpstreamFormat};
 
 /// Prefixes the server itself answers, so no upstream may take them as a name.
 const RESERVED_NAMES: &[&str] = &["demo", "test", "replay"];
@@ -40,11 +40,19 @@ pub struct Upstream {
     key: Option<ApiKey>,
     key_env: Option<String>,
     pub format: UpstreamFormat,
+    /// Models clients may ask for; empty allows any.
+    allowed_models: Vec<String>,
+    /// The most output tokens one request may ask for.
+    max_tokens: Option<u64>,
 }
 
 impl Upstream {
     fn endpoint(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    fn allows(&self, model: &str) -> bool {
+        self.allowed_models.is_empty() || self.allowed_models.iter().any(|m| m == model)
     }
 }
 
@@ -54,18 +62,18 @@ pub struct Upstreams {
     list: Vec<Upstream>,
     client: reqwest::Client,
     idle_timeout: Duration,
+    models: ModelListCache,
 }
 
 impl Upstreams {
     /// Checks the configuration and reads each key from its environment variable. A
     /// missing key is not fatal (the server has other models); requests to that
     /// upstream then say which variable to set.
-    pub fn new(
-        configs: &[UpstreamConfig],
-        idle_timeout: Duration,
-    ) -> Result<Self, UpstreamConfigError> {
+    pub fn new(config: &Config) -> Result<Self, UpstreamConfigError> {
+        let configs = &config.upstreams;
         let mut list: Vec<Upstream> = Vec::new();
-        for config in configs {
+        for upstream in configs {
+            let config = upstream;
             let name = &config.name;
             if name.is_empty()
                 || !name
@@ -99,47 +107,55 @@ impl Upstreams {
                 key,
                 key_env: config.api_key_env.clone(),
                 format: config.format,
+                allowed_models: config.allowed_models.clone(),
+                max_tokens: config.max_tokens,
             });
         }
         let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(config.upstream_connect_timeout)
             .build()
             .map_err(|e| UpstreamConfigError::Client(e.to_string()))?;
         Ok(Self {
             list,
             client,
-            idle_timeout,
+            idle_timeout: config.upstream_idle_timeout,
+            models: ModelListCache::default(),
         })
     }
 
-    /// Splits `NAME/MODEL` when NAME is a configured upstream.
+    /// Splits `NAME/MODEL` when NAME is a configured upstream that allows MODEL.
     pub fn resolve<'a>(&self, model: &'a str) -> Option<(&Upstream, &'a str)> {
         let (name, upstream_model) = model.split_once('/')?;
         let upstream = self.list.iter().find(|u| u.name == name)?;
-        (!upstream_model.is_empty()).then_some((upstream, upstream_model))
+        (!upstream_model.is_empty() && upstream.allows(upstream_model))
+            .then_some((upstream, upstream_model))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::UpstreamConfig;
 
     fn config(name: &str, url: &str) -> UpstreamConfig {
         UpstreamConfig {
             name: name.into(),
             base_url: url.into(),
-            api_key_env: None,
-            format: UpstreamFormat::Openai,
+            ..UpstreamConfig::default()
         }
+    }
+
+    fn upstreams(list: &[UpstreamConfig]) -> Result<Upstreams, UpstreamConfigError> {
+        Upstreams::new(&Config {
+            upstreams: list.to_vec(),
+            ..Config::default()
+        })
     }
 
     #[test]
     fn resolves_name_slash_model() {
-        let upstreams = Upstreams::new(
-            &[config("groq", "https://api.groq.com/openai/v1/")],
-            Duration::from_secs(1),
-        )
-        .expect("valid");
+        let upstreams =
+            upstreams(&[config("groq", "https://api.groq.com/openai/v1/")]).expect("valid");
         let (upstream, model) = upstreams.resolve("groq/llama-3.3-70b").expect("resolves");
         assert_eq!((upstream.name.as_str(), model), ("groq", "llama-3.3-70b"));
         assert_eq!(
@@ -152,8 +168,16 @@ mod tests {
     }
 
     #[test]
+    fn allowed_models_limit_what_resolves() {
+        let mut groq = config("groq", "https://api.groq.com/openai/v1");
+        groq.allowed_models = vec!["llama-3.3-70b".into()];
+        let upstreams = upstreams(&[groq]).expect("valid");
+        assert!(upstreams.resolve("groq/llama-3.3-70b").is_some());
+        assert!(upstreams.resolve("groq/expensive-model").is_none());
+    }
+
+    #[test]
     fn rejects_bad_names_and_urls() {
-        let idle = Duration::from_secs(1);
         for bad in [
             config("te st", "http://a"),
             config("test", "http://a"),
@@ -161,13 +185,10 @@ mod tests {
             config("x", "ftp://a"),
             config("x", "not a url"),
         ] {
-            assert!(
-                Upstreams::new(std::slice::from_ref(&bad), idle).is_err(),
-                "{bad:?}"
-            );
+            assert!(upstreams(std::slice::from_ref(&bad)).is_err(), "{bad:?}");
         }
         assert!(matches!(
-            Upstreams::new(&[config("a", "http://a"), config("a", "http://b")], idle),
+            upstreams(&[config("a", "http://a"), config("a", "http://b")]),
             Err(UpstreamConfigError::Duplicate(_))
         ));
     }

@@ -1,10 +1,11 @@
-//! Each upstream's model list, fetched for `/v1/models` and renamed `NAME/id`. An
-//! unreachable or odd upstream is left out (and logged) rather than failing the list.
+//! Each upstream's model list for `/v1/models`, renamed `NAME/id`: fetched at most once a
+//! minute, size-capped, and left out (logged) when an upstream is unreachable or odd.
 
 use std::time::Duration;
 
-use futures_util::future::join_all;
+use futures_util::{future::join_all, StreamExt};
 use serde_json::Value;
+use tokio::{sync::Mutex, time::Instant};
 
 use super::{Upstream, Upstreams};
 
@@ -12,10 +13,59 @@ use super::{Upstream, Upstreams};
 /// model picker.
 const LIST_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Every upstream's models, in configuration order.
-pub async fn list_models(upstreams: &Upstreams) -> Vec<Value> {
-    let lists = join_all(upstreams.list.iter().map(|u| fetch(upstreams, u))).await;
-    lists.into_iter().flatten().collect()
+/// How long a fetched list is served before the upstreams are asked again, so clients
+/// polling `/v1/models` do not turn into calls carrying the key.
+const LIST_TTL: Duration = Duration::from_secs(60);
+
+/// The largest model list read; real ones are tens of kilobytes.
+const MAX_LIST_BYTES: usize = 4 * 1024 * 1024;
+
+/// The last combined list and when it was fetched. The lock is held while fetching, so
+/// concurrent requests wait for one fetch instead of each starting their own.
+#[derive(Debug, Default)]
+pub struct ModelListCache(Mutex<Option<(Instant, Vec<Value>)>>);
+
+impl Upstreams {
+    /// Every upstream's models, in configuration order.
+    pub async fn list_models(&self) -> Vec<Value> {
+        if self.list.is_empty() {
+            return Vec::new();
+        }
+        let mut cached = self.models.0.lock().await;
+        if let Some((at, list)) = cached.as_ref() {
+            if at.elapsed() < LIST_TTL {
+                return list.clone();
+            }
+        }
+        let lists = join_all(self.list.iter().map(|u| fetch(self, u))).await;
+        let list: Vec<Value> = lists.into_iter().flatten().collect();
+        *cached = Some((Instant::now(), list.clone()));
+        list
+    }
+}
+
+/// Why a model list could not be read.
+#[derive(Debug, thiserror::Error)]
+enum ListError {
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    #[error("the list is larger than {MAX_LIST_BYTES} bytes")]
+    TooLarge,
+    #[error("the list is not JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+async fn read_list(request: reqwest::RequestBuilder) -> Result<Value, ListError> {
+    let response = request.send().await?.error_for_status()?;
+    let mut body = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        body.extend_from_slice(&chunk?);
+        if body.len() > MAX_LIST_BYTES {
+            return Err(ListError::TooLarge);
+        }
+    }
+    Ok(serde_json::from_slice(&body)?)
 }
 
 async fn fetch(upstreams: &Upstreams, upstream: &Upstream) -> Vec<Value> {
@@ -26,15 +76,13 @@ async fn fetch(upstreams: &Upstreams, upstream: &Upstream) -> Vec<Value> {
     if let Some(key) = &upstream.key {
         request = key.authorize(request);
     }
-    let result = async {
-        let response = request.send().await?.error_for_status()?;
-        response.json::<Value>().await
-    }
-    .await;
-    let list = match result {
+    let list = match read_list(request).await {
         Ok(list) => list,
         Err(error) => {
-            let message = error.without_url().to_string();
+            let message = match error {
+                ListError::Http(error) => error.without_url().to_string(),
+                other => other.to_string(),
+            };
             let message = upstream
                 .key
                 .as_ref()
@@ -51,6 +99,9 @@ async fn fetch(upstreams: &Upstreams, upstream: &Upstream) -> Vec<Value> {
         .iter()
         .filter_map(|model| {
             let id = model.get("id")?.as_str()?;
+            if !upstream.allows(id) {
+                return None;
+            }
             let mut entry = model.as_object()?.clone();
             entry.insert(
                 "id".into(),

@@ -6,7 +6,7 @@ mod replay;
 
 use serde::{Deserialize, Serialize};
 
-pub use recorder::Recording;
+pub use recorder::{Recorder, Recording};
 pub use replay::{list_recordings, play};
 
 /// Model ids `replay/NAME` play recording NAME.

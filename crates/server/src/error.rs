@@ -1,4 +1,4 @@
-//! Every way an API request can fail, each mapped to an HTTP status and to OpenAI's
+//! Every way a request can fail, each mapped to an HTTP status and to OpenAI's
 //! error body `{"error":{"message","type","param","code"}}` so any client can show it.
 
 use axum::{
@@ -33,12 +33,26 @@ pub enum ApiError {
     },
     #[error("The request body is larger than the limit of {limit} bytes.")]
     PayloadTooLarge { limit: usize },
+    #[error("The request body did not arrive within {seconds} s.")]
+    BodyTimeout { seconds: f64 },
+    #[error("Send the request body as application/json, not `{0}`.")]
+    UnsupportedMediaType(String),
+    #[error("Requests from other sites are not accepted (origin `{0}`); the server's operator can allow an origin in `cors_origins`.")]
+    CrossSite(String),
+    #[error("The server failed while answering this request.")]
+    Internal,
     #[error("Too many concurrent streams from your address (limit {limit}); retry when one has finished.")]
     TooManyStreams { limit: usize },
     #[error("The server is shutting down; retry shortly.")]
     ShuttingDown,
     #[error("Upstream `{upstream}` could not be reached: {message}")]
     UpstreamUnreachable { upstream: String, message: String },
+    #[error("Upstream `{upstream}` answered {status} with content type `{content_type}`, which is neither JSON nor an event stream.")]
+    UpstreamBadType {
+        upstream: String,
+        status: u16,
+        content_type: String,
+    },
     #[error("Upstream `{upstream}` sent nothing for {seconds} s.")]
     UpstreamTimeout { upstream: String, seconds: f64 },
     #[error(
@@ -77,9 +91,15 @@ impl ApiError {
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::CrossSite(_) => StatusCode::FORBIDDEN,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
-            Self::UpstreamUnreachable { .. } => StatusCode::BAD_GATEWAY,
+            Self::UpstreamUnreachable { .. } | Self::UpstreamBadType { .. } => {
+                StatusCode::BAD_GATEWAY
+            }
             Self::UpstreamTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             Self::UpstreamKeyMissing { .. } | Self::RecordingInvalid { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -92,9 +112,12 @@ impl ApiError {
         match self {
             Self::ShuttingDown => "server_shutdown",
             Self::TooManyStreams { .. } => "rate_limit_error",
-            Self::UpstreamUnreachable { .. } => "upstream_error",
+            Self::UpstreamUnreachable { .. } | Self::UpstreamBadType { .. } => "upstream_error",
+            Self::CrossSite(_) => "permission_error",
             Self::UpstreamTimeout { .. } => "upstream_timeout",
-            Self::UpstreamKeyMissing { .. } | Self::RecordingInvalid { .. } => "server_error",
+            Self::UpstreamKeyMissing { .. } | Self::RecordingInvalid { .. } | Self::Internal => {
+                "server_error"
+            }
             _ => "invalid_request_error",
         }
     }
@@ -119,6 +142,10 @@ impl ApiError {
             Self::TooManyStreams { .. } => Some("too_many_streams"),
             Self::UpstreamKeyMissing { .. } => Some("upstream_key_missing"),
             Self::RecordingNotFound(_) => Some("recording_not_found"),
+            Self::BodyTimeout { .. } => Some("request_timeout"),
+            Self::UnsupportedMediaType(_) => Some("unsupported_media_type"),
+            Self::CrossSite(_) => Some("cross_site_request"),
+            Self::UpstreamBadType { .. } => Some("upstream_bad_content_type"),
             _ => None,
         }
     }

@@ -14,10 +14,7 @@ use axum::{
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    api::{error::ApiError, request::ReplayOptions},
-    sse,
-};
+use crate::{api::request::ReplayOptions, error::ApiError, sse};
 
 /// Streams the fixture at `relative` (inside `fixtures_dir`) as its format's content type.
 pub async fn replay<G: Send + 'static>(

@@ -1,13 +1,18 @@
 //! Load benchmark: runs `sparkplug-server` as a child process, opens N concurrent
 //! `demo-<rate>` streams of the long answer, and reports delivered rates, errors and the
 //! server's peak memory (its own /proc VmHWM, so this client's memory is not counted).
+//! With `--abuse`, attackers (see `abuse.rs`) hit the server meanwhile, under a 1,024
+//! descriptor limit, and `/healthz` latency and the server's survival are reported too.
 //!
 //! Build both, then run (from the workspace root):
-//!     cargo build --release -p sparkplug-server --bin sparkplug-server --example load
-//!     target/release/examples/load --streams 200 --rate 1000 --duration 10
+//!     cargo build --profile server -p sparkplug-server --bin sparkplug-server --example load
+//!     target/server/examples/load --streams 200 --rate 1000 --duration 10 [--abuse]
 //!
 //! The last line is machine-readable:
 //!     server streams=200 rate=1000 min_rate=… median_rate=… errors=… peak_rss_mb=…
+//!     abuse streams=200 min_rate=… healthz_p99_ms=… peak_rss_mb=… survived=…
+
+mod abuse;
 
 use std::{
     path::PathBuf,
@@ -36,6 +41,9 @@ struct Args {
     /// The server binary. [default: sparkplug-server next to this example's directory]
     #[arg(long)]
     server_bin: Option<PathBuf>,
+    /// Attack the server while the streams run (loopback only, for the streams' time).
+    #[arg(long)]
+    abuse: bool,
 }
 
 /// What one stream saw.
@@ -67,19 +75,43 @@ async fn main() -> Result<(), String> {
         Some(path) => path.clone(),
         None => default_server_binary()?,
     };
-    let (mut child, addr) = start_server(&binary, args.streams).await?;
+    let (mut child, addr) = start_server(&binary, args.streams, args.abuse).await?;
     let pid = child.id().ok_or("the server exited at once")?;
     let started = Instant::now();
+    let attack = args.abuse.then(|| {
+        let target: std::net::SocketAddr = addr.parse().expect("the server's address");
+        // The streams take `duration` after their first token; attack all of it, and
+        // long enough (20 s at least) to see the server close idle and slow connections.
+        let until = Instant::now() + Duration::from_secs((args.duration + 3).max(20));
+        (
+            tokio::spawn(abuse::attack(target, until)),
+            tokio::spawn(abuse::probe_health(target, until)),
+        )
+    });
     let outcome = run(&args, &addr).await;
+    let attack = match attack {
+        Some((attackers, prober)) => Some((
+            attackers.await.map_err(|e| e.to_string())?,
+            prober.await.map_err(|e| e.to_string())?,
+        )),
+        None => None,
+    };
     let wall = started.elapsed();
     let peak_rss_mb = peak_rss_mb(pid);
     let cpu = cpu_seconds(pid);
+    let survived = matches!(child.try_wait(), Ok(None))
+        && reqwest::get(format!("http://{addr}/healthz"))
+            .await
+            .is_ok_and(|r| r.status() == 200);
     // The child was started here, and is stopped by its own pid only.
     let _ = child.start_kill();
     let _ = child.wait().await;
     let results = outcome?;
     let cpu_percent = cpu.map(|cpu| cpu / wall.as_secs_f64() * 100.0);
     report(&args, &results, peak_rss_mb, cpu_percent);
+    if let Some((counts, latencies)) = attack {
+        report_abuse(&args, &results, &counts, latencies, peak_rss_mb, survived);
+    }
     Ok(())
 }
 
@@ -103,19 +135,46 @@ fn default_server_binary() -> Result<PathBuf, String> {
 }
 
 /// Starts the server on a free loopback port and reads the address it logs.
-async fn start_server(binary: &PathBuf, streams: usize) -> Result<(Child, String), String> {
-    let mut child = Command::new(binary)
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--log",
-            "sparkplug_server=info,warn",
-        ])
+/// Under `abuse`, the server also answers the test models (the attack includes one that
+/// panics), logs only warnings (attack traffic would flood the log), and runs with at
+/// most 1,024 file descriptors, as on the machine where idle sockets once starved it.
+async fn start_server(
+    binary: &PathBuf,
+    streams: usize,
+    abuse: bool,
+) -> Result<(Child, String), String> {
+    let mut command = Command::new(binary);
+    command
+        .args(["--addr", "127.0.0.1:0"])
         .args(["--max-streams-per-client", &(streams + 8).to_string()])
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    if abuse {
+        command.args([
+            "--log",
+            "sparkplug_server=info,error",
+            "--enable-test-models",
+        ]);
+        // SAFETY: setrlimit is async-signal-safe, as code between fork and exec must be.
+        unsafe {
+            command.pre_exec(|| {
+                let limit = libc::rlimit {
+                    rlim_cur: 1024,
+                    rlim_max: 1024,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+    } else {
+        command.args(["--log", "sparkplug_server=info,warn"]);
+    }
+    let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
@@ -305,5 +364,75 @@ fn report(args: &Args, results: &[StreamResult], peak_rss_mb: Option<f64>, cpu: 
         args.streams,
         args.rate,
         errors.len()
+    );
+}
+
+fn report_abuse(
+    args: &Args,
+    results: &[StreamResult],
+    counts: &abuse::Counts,
+    mut latencies: Vec<f64>,
+    peak_rss_mb: Option<f64>,
+    survived: bool,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut rates: Vec<f64> = results.iter().filter_map(StreamResult::rate).collect();
+    rates.sort_by(f64::total_cmp);
+    // A stream that failed delivered no rate: it counts as zero.
+    let min = if rates.len() == results.len() {
+        rates.first().copied().unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    latencies.sort_by(f64::total_cmp);
+    let p50 = percentile(&latencies, 0.5);
+    let p99 = percentile(&latencies, 0.99);
+    let rss = peak_rss_mb.map_or("n/a".to_owned(), |mb| format!("{mb:.1}"));
+    println!();
+    println!("| under attack | value |");
+    println!("|---|---|");
+    println!(
+        "| slowest legitimate stream | {min:.1} tok/s ({:.2} % of {}) |",
+        min / f64::from(args.rate) * 100.0,
+        args.rate
+    );
+    println!(
+        "| /healthz p50 / p99 / max ({} probes) | {p50:.1} / {p99:.1} / {:.1} ms |",
+        latencies.len(),
+        latencies.last().copied().unwrap_or(0.0)
+    );
+    println!("| server peak RSS (VmHWM) | {rss} MB |");
+    println!(
+        "| million-space prompts answered | {} |",
+        counts.big_prompts.load(Relaxed)
+    );
+    println!(
+        "| slowloris connections closed by the server | {} |",
+        counts.slowloris_closed.load(Relaxed)
+    );
+    println!(
+        "| idle connections closed by the server | {} |",
+        counts.idle_closed.load(Relaxed)
+    );
+    println!(
+        "| half-sent bodies refused | {} |",
+        counts.half_bodies_refused.load(Relaxed)
+    );
+    println!(
+        "| cross-site posts refused | {} |",
+        counts.cross_site_refused.load(Relaxed)
+    );
+    println!(
+        "| panicking requests answered 500 | {} |",
+        counts.panics_answered.load(Relaxed)
+    );
+    println!(
+        "| unexpected attacker outcomes | {} |",
+        counts.unexpected.load(Relaxed)
+    );
+    println!("| server survived | {survived} |");
+    println!(
+        "abuse streams={} min_rate={min:.1} healthz_p99_ms={p99:.1} peak_rss_mb={rss} survived={survived}",
+        args.streams
     );
 }

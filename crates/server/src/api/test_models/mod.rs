@@ -1,17 +1,24 @@
 //! Models for the browser's error-path tests, off unless `enable_test_models` is set:
-//! fixture replays (in every API format's route), provider error statuses, cut and stalled streams.
+//! fixture replays (in every API format's route), provider error statuses, cut and
+//! stalled streams, and a handler that panics.
 
 mod fixture;
 mod provider_error;
 
-use axum::{extract::State, response::Response};
+use std::{net::SocketAddr, sync::Arc};
 
+use axum::{
+    extract::{ConnectInfo, State},
+    response::Response,
+};
+
+use super::{
+    demo_reply,
+    request::{checked_model, ChatRequest, JsonBody, ReplayOptions},
+};
 use crate::{
-    api::{
-        error::ApiError,
-        request::{ChatRequest, JsonBody, ReplayOptions},
-    },
     demo::{Ending, Profile},
+    error::ApiError,
     state::AppState,
 };
 
@@ -30,11 +37,16 @@ pub enum TestModel {
     Cut(usize),
     /// `test/stall/<n>`: stream n tokens, then send nothing more but stay connected.
     Stall(usize),
+    /// `test/panic`: the handler panics, to prove a panic costs one request only.
+    Panic,
 }
 
 impl TestModel {
     pub fn parse(model: &str) -> Option<Self> {
         let rest = model.strip_prefix("test/")?;
+        if rest == "panic" {
+            return Some(Self::Panic);
+        }
         let (kind, argument) = rest.split_once('/')?;
         if let Some(size) = kind.strip_prefix("fixture@") {
             let chunk_bytes = size.parse().ok().filter(|&n| n > 0)?;
@@ -59,7 +71,7 @@ impl TestModel {
     pub async fn reply<G: Send + 'static>(
         &self,
         state: &AppState,
-        request: &ChatRequest,
+        request: Arc<ChatRequest>,
         guard: G,
     ) -> Result<Response, ApiError> {
         let ending = match *self {
@@ -83,6 +95,7 @@ impl TestModel {
             Self::Error(status) => return provider_error::respond(status),
             Self::Cut(n) => Ending::CutAfter(n),
             Self::Stall(n) => Ending::StallAfter(n),
+            Self::Panic => panic!("test/panic asked for a panic"),
         };
         if !request.stream {
             return Err(ApiError::InvalidParam {
@@ -96,27 +109,20 @@ impl TestModel {
         // Cut and stalled streams are paced like the Cerebras-speed demo model.
         let profile = Profile::lookup("demo-1000")
             .ok_or_else(|| ApiError::ModelNotFound(request.model.clone()))?;
-        state
-            .demo
-            .reply(&profile, request, ending, state.shutdown.clone(), guard)
-            .await
+        demo_reply::reply(state, &profile, request, ending, guard).await
     }
 }
 
 /// The Anthropic, OpenAI Responses and Ollama routes, which exist only for tests: they
 /// replay fixtures and return provider errors, so the browser can be tested on every
-/// format our demo models do not speak.
+/// format our demo models do not speak. They count against the client's stream limit.
 pub async fn other_format(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let model =
-        body.get("model")
-            .and_then(|m| m.as_str())
-            .ok_or_else(|| ApiError::InvalidParam {
-                param: Some("model".into()),
-                message: "`model` must be a string naming a test model".into(),
-            })?;
+    let model = checked_model(body.get("model").and_then(|m| m.as_str()))?;
+    let permit = state.limiter.acquire(peer.ip())?;
     match TestModel::parse(model) {
         Some(TestModel::Fixture { path, chunk_bytes }) => {
             let options = ReplayOptions {
@@ -128,7 +134,7 @@ pub async fn other_format(
                 &path,
                 options,
                 state.shutdown.clone(),
-                (),
+                permit,
             )
             .await
         }
@@ -163,6 +169,7 @@ mod tests {
         );
         assert_eq!(TestModel::parse("test/cut/10"), Some(TestModel::Cut(10)));
         assert_eq!(TestModel::parse("test/stall/0"), Some(TestModel::Stall(0)));
+        assert_eq!(TestModel::parse("test/panic"), Some(TestModel::Panic));
         for bad in [
             "test/fixture/",
             "test/fixture@0/a.sse",

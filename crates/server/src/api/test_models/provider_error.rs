@@ -8,7 +8,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::api::error::ApiError;
+use crate::error::ApiError;
 
 /// The response for `status`, which must be an HTTP error status (400–599).
 pub fn respond(status: u16) -> Result<Response, ApiError> {
