@@ -7,7 +7,8 @@ use std::{
     time::Duration,
 };
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use sparkplug_core::pages::kiosk::attract::KioskSettings;
 
 /// The server's whole configuration. `Config::default()` is what the binary runs with
 /// when given no flags; tests start from it and change the fields they need.
@@ -83,7 +84,7 @@ pub struct Config {
     #[serde(with = "duration_text")]
     pub shutdown_grace: Duration,
     /// What the `/kiosk` page races (`[kiosk]` in TOML), served at `GET /v1/kiosk`.
-    pub kiosk: KioskConfig,
+    pub kiosk: KioskSettings,
 }
 
 impl Default for Config {
@@ -114,36 +115,7 @@ impl Default for Config {
             record_max_bytes: 512 * 1024 * 1024,
             replay_dir: None,
             shutdown_grace: Duration::from_secs(5),
-            kiosk: KioskConfig::default(),
-        }
-    }
-}
-
-/// The kiosk's race: its models, the attract loop's prompts and pace. The app reads it
-/// from the server so nothing on the kiosk's screen can change it.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct KioskConfig {
-    /// 1 to 4 model ids, one column each: demo profiles, `replay/NAME` or `NAME/MODEL`.
-    pub models: Vec<String>,
-    /// Prompts the attract loop races in turn.
-    pub prompts: Vec<String>,
-    /// Seconds without a touch or key before a visitor's screen goes back to the loop.
-    pub idle_seconds: f64,
-    /// Seconds the loop shows a finished race before the next.
-    pub pause_seconds: f64,
-}
-
-impl Default for KioskConfig {
-    /// The app's own defaults, so a kiosk without a `[kiosk]` section races what the page
-    /// would without a server.
-    fn default() -> Self {
-        let defaults = sparkplug_core::pages::kiosk::attract::KioskSettings::default();
-        Self {
-            models: defaults.models,
-            prompts: defaults.prompts,
-            idle_seconds: defaults.idle_seconds,
-            pause_seconds: defaults.pause_seconds,
+            kiosk: KioskSettings::default(),
         }
     }
 }
@@ -324,7 +296,7 @@ mod tests {
         .expect("valid toml");
         assert_eq!(config.kiosk.models, ["demo-1000", "replay/groq"]);
         assert_eq!(config.kiosk.idle_seconds, 30.0);
-        assert_eq!(config.kiosk.prompts, KioskConfig::default().prompts);
+        assert_eq!(config.kiosk.prompts, KioskSettings::default().prompts);
     }
 
     #[test]

@@ -361,8 +361,9 @@ pub fn parse_command(text: &str) -> Result<Command, CommandError> {
     }
 }
 
-/// The host origins whose commands the embed obeys, from the server's `GET /v1/embed`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+/// The host origins whose commands the embed obeys, which the server's `GET /v1/embed`
+/// sends from its configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
 pub struct HostPolicy {
     hosts: Vec<String>,
 }
@@ -373,6 +374,10 @@ pub struct HostPolicy {
 pub struct PolicyError(String);
 
 impl HostPolicy {
+    pub fn new(hosts: Vec<String>) -> Self {
+        Self { hosts }
+    }
+
     pub fn from_json(text: &str) -> Result<Self, PolicyError> {
         serde_json::from_str(text).map_err(|e| PolicyError(e.to_string()))
     }

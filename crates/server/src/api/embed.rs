@@ -2,10 +2,10 @@
 //! from the server's config, so no host page can widen them through the embed's URL.
 
 use axum::{extract::State, Json};
-use serde_json::{json, Value};
+use sparkplug_core::pages::embed::HostPolicy;
 
 use crate::state::AppState;
 
-pub async fn settings(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "hosts": state.config.effective_embed_hosts() }))
+pub async fn settings(State(state): State<AppState>) -> Json<HostPolicy> {
+    Json(HostPolicy::new(state.config.effective_embed_hosts()))
 }

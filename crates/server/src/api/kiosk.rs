@@ -2,9 +2,10 @@
 //! the kiosk's own screen holds no settings a visitor could reach.
 
 use axum::{extract::State, Json};
+use sparkplug_core::pages::kiosk::attract::KioskSettings;
 
-use crate::{config::KioskConfig, state::AppState};
+use crate::state::AppState;
 
-pub async fn settings(State(state): State<AppState>) -> Json<KioskConfig> {
+pub async fn settings(State(state): State<AppState>) -> Json<KioskSettings> {
     Json(state.config.kiosk.clone())
 }

@@ -1,11 +1,12 @@
 //! The kiosk's attract loop: preset prompts race in a cycle while nobody is there, a touch
 //! or key hands it to a visitor, and idle minutes hand it back. Times are injected.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// What the kiosk runs, as the server's `GET /v1/kiosk` sends it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default)]
+/// What the kiosk runs: the server's `[kiosk]` configuration, which `GET /v1/kiosk` sends
+/// as it is (an unknown key in the configuration is an error, not ignored).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct KioskSettings {
     /// The models that race, one column each (2–4).
     pub models: Vec<String>,
