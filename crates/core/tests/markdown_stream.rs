@@ -52,9 +52,20 @@ fn updates(pieces: &[String]) -> Vec<Update> {
         stream.frame(piece, slice, &mut out);
     }
     if pieces.is_empty() {
-        stream.frame("", Slice { ends_text: true, tail: false }, &mut out);
+        stream.frame(
+            "",
+            Slice {
+                ends_text: true,
+                tail: false,
+            },
+            &mut out,
+        );
     }
-    assert_eq!(out.pop(), Some(Update::Tail(TailView::Empty)), "the end clears the tail");
+    assert_eq!(
+        out.pop(),
+        Some(Update::Tail(TailView::Empty)),
+        "the end clears the tail"
+    );
     out
 }
 

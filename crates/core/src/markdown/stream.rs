@@ -134,9 +134,10 @@ impl<R: Renderer + Default> MarkdownStream<R> {
         match self.splitter.tail() {
             Tail::Empty => TailView::Empty,
             Tail::Code(line) => TailView::Code(line.to_owned()),
-            Tail::Markdown { open, partial } => {
-                TailView::Markdown(self.renderer.block(&format!("{open}{partial}"), Code::Plain))
-            }
+            Tail::Markdown { open, partial } => TailView::Markdown(
+                self.renderer
+                    .block(&format!("{open}{partial}"), Code::Plain),
+            ),
         }
     }
 
@@ -238,13 +239,7 @@ mod tests {
         let mut stream = MarkdownStream::<Source>::new();
         let mut out = Vec::new();
         stream.frame("**b** <i>\n\n```js\nlet a;\n```\n- open", MORE, &mut out);
-        let raw = |text: &str| {
-            vec![
-                Op::Open(Element::RawHtml),
-                Op::Text(text.into()),
-                Op::Close,
-            ]
-        };
+        let raw = |text: &str| vec![Op::Open(Element::RawHtml), Op::Text(text.into()), Op::Close];
         assert_eq!(
             out,
             vec![

@@ -387,7 +387,10 @@ mod tests {
 
     /// The frames of `text` streamed in `piece`-byte slices (snapped to characters) by the
     /// renderer `R`, the tail asked for every time, as the app asks for them.
-    fn frames<R: crate::markdown::Renderer + Default>(text: &str, piece: usize) -> Vec<Vec<Update>> {
+    fn frames<R: crate::markdown::Renderer + Default>(
+        text: &str,
+        piece: usize,
+    ) -> Vec<Vec<Update>> {
         let mut stream = MarkdownStream::<R>::new();
         let mut frames = Vec::new();
         let mut at = 0;
