@@ -130,7 +130,8 @@ impl<F: Frames> AnswerRenderer<F> {
         let started = now_ms();
         let tail_due = started - self.tail_drawn_at >= TAIL_SPACING * self.tail_cost;
         let pending = self.consumed < self.backlog.len();
-        if !pending && !self.text_ended && !(self.tail_stale && tail_due) {
+        let work_to_do = pending || self.text_ended || (self.tail_stale && tail_due);
+        if !work_to_do {
             return Ok(true);
         }
         // Read before changing anything: layout is still clean from the last frame.
