@@ -13,8 +13,9 @@ use crate::live::now_ms;
 /// even dense code (a few hundred DOM nodes) takes well under a millisecond or two.
 const SLICE_BYTES: usize = 2048;
 
-/// Until a frame has been measured: the cost of drawing a byte (ms), a cautious guess.
-const FIRST_MS_PER_BYTE: f64 = 1.0 / 1024.0;
+/// Until a frame has been measured: the cost of drawing a byte (ms), a cautious guess (dense
+/// highlighted code; prose and plain code cost less).
+const FIRST_MS_PER_BYTE: f64 = 0.5 / 1024.0;
 
 /// Frames with less text than this say more about fixed costs than about cost per byte.
 const MEASURED_BYTES: usize = 1024;
@@ -167,9 +168,10 @@ impl<F: Frames> AnswerRenderer<F> {
         self.done = slice.ends_text;
         let ended = now_ms();
         if bytes >= MEASURED_BYTES {
-            // Quick to slow down, slow to speed up again.
-            let measured = (ended - started) / bytes as f64;
-            self.ms_per_byte = measured.max((self.ms_per_byte + measured) / 2.0);
+            // The last frame's cost predicts the next one's best: text comes in runs of
+            // similar blocks, and a frame slowed by the machine is followed by a smaller one.
+            // (Floored: a frame too quick for the clock's resolution is not free.)
+            self.ms_per_byte = ((ended - started) / bytes as f64).max(FIRST_MS_PER_BYTE / 64.0);
         }
         if slice.tail || slice.ends_text {
             self.tail_stale = false;
@@ -228,9 +230,14 @@ impl<F: Frames> AnswerRenderer<F> {
                     self.insert(&block)?;
                     self.code = Some(code);
                 }
-                Update::CodeLine(html) => {
+                Update::CodeLines { html, lines } => {
                     if let Some(code) = &mut self.code {
-                        code.push_line(html)?;
+                        code.push_lines(html, *lines)?;
+                    }
+                }
+                Update::CodeChunk => {
+                    if let Some(code) = &mut self.code {
+                        code.next_chunk()?;
                     }
                 }
                 Update::CodeClose => {
@@ -244,9 +251,6 @@ impl<F: Frames> AnswerRenderer<F> {
         // Give the buffer back so its allocation is reused.
         self.updates = updates;
         self.updates.clear();
-        if let Some(code) = &mut self.code {
-            code.flush()?;
-        }
         Ok(())
     }
 

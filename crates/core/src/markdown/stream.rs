@@ -13,9 +13,15 @@ pub enum Update {
     Block(Vec<Op>),
     /// A fenced code block opened, with its language label.
     CodeOpen(Option<String>),
-    /// One complete line of the open code block, `<span class="ln">…</span>` with the text
-    /// escaped (see [`code_line_html`]), highlighted when the language is known.
-    CodeLine(String),
+    /// Complete lines of the open code block, each `<span class="ln">…</span>` with the text
+    /// escaped (see [`code_line_html`]), highlighted when the language is known; all of them
+    /// belong in the block's current chunk.
+    CodeLines {
+        html: String,
+        lines: usize,
+    },
+    /// The open code block's current chunk is full ([`CHUNK_LINES`]): seal it, start the next.
+    CodeChunk,
     CodeClose,
     /// The unfinished end, to redraw in place of the last one.
     Tail(TailView),
@@ -30,6 +36,10 @@ pub enum TailView {
     /// The unfinished line of the open code block, as plain text.
     Code(String),
 }
+
+/// Lines per chunk of a streamed code block: the page lays out and paints a sealed chunk only
+/// while it is in view (`style/answer.css` sizes its placeholder from its line count).
+pub const CHUNK_LINES: usize = 32;
 
 /// What one frame's slice asks of the stream besides taking its text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -105,6 +115,8 @@ pub struct MarkdownStream<R = Pulldown> {
     renderer: R,
     splitter: BlockSplitter,
     splits: Vec<Split>,
+    /// Lines in the open code block's current chunk.
+    chunk_lines: usize,
 }
 
 impl<R: Renderer + Default> MarkdownStream<R> {
@@ -113,6 +125,7 @@ impl<R: Renderer + Default> MarkdownStream<R> {
             renderer: R::default(),
             splitter: BlockSplitter::default(),
             splits: Vec::new(),
+            chunk_lines: 0,
         }
     }
 
@@ -143,25 +156,39 @@ impl<R: Renderer + Default> MarkdownStream<R> {
 
     fn convert(&mut self, out: &mut Vec<Update>) {
         for split in self.splits.drain(..) {
-            out.push(match split {
-                Split::Block(block) => {
-                    Update::Block(self.renderer.block(&block.source, Code::Highlighted))
-                }
+            match split {
+                Split::Block(block) => out.push(Update::Block(
+                    self.renderer.block(&block.source, Code::Highlighted),
+                )),
                 Split::CodeOpen { info } => {
                     let label = code_label(&info);
                     self.renderer.code_open(label.as_deref());
-                    Update::CodeOpen(label)
+                    self.chunk_lines = 0;
+                    out.push(Update::CodeOpen(label));
                 }
                 Split::CodeLine(line) => {
-                    let mut html = String::with_capacity(line.len() + 32);
-                    self.renderer.code_line(&line, &mut html);
-                    Update::CodeLine(html)
+                    // Lines of one chunk travel together: one string, not one per line.
+                    if !matches!(out.last(), Some(Update::CodeLines { .. })) {
+                        out.push(Update::CodeLines {
+                            html: String::new(),
+                            lines: 0,
+                        });
+                    }
+                    if let Some(Update::CodeLines { html, lines }) = out.last_mut() {
+                        self.renderer.code_line(&line, html);
+                        *lines += 1;
+                    }
+                    self.chunk_lines += 1;
+                    if self.chunk_lines == CHUNK_LINES {
+                        self.chunk_lines = 0;
+                        out.push(Update::CodeChunk);
+                    }
                 }
                 Split::CodeClose => {
                     self.renderer.code_open(None);
-                    Update::CodeClose
+                    out.push(Update::CodeClose);
                 }
-            });
+            }
         }
     }
 }
@@ -193,11 +220,12 @@ mod tests {
                     Op::Close
                 ]),
                 Update::CodeOpen(Some("js".into())),
-                Update::CodeLine(
-                    "<span class=\"ln\"><span class=\"tok-kw\">let</span> a = \
-                     <span class=\"tok-num\">1</span>;\n</span>"
-                        .into()
-                ),
+                Update::CodeLines {
+                    html: "<span class=\"ln\"><span class=\"tok-kw\">let</span> a = \
+                           <span class=\"tok-num\">1</span>;\n</span>"
+                        .into(),
+                    lines: 1
+                },
                 Update::Tail(TailView::Code("let b".into())),
             ]
         );
@@ -218,7 +246,10 @@ mod tests {
             out,
             vec![
                 Update::CodeOpen(Some("brainfuck".into())),
-                Update::CodeLine("<span class=\"ln\">+&lt;+.\n</span>".into()),
+                Update::CodeLines {
+                    html: "<span class=\"ln\">+&lt;+.\n</span>".into(),
+                    lines: 1
+                },
                 Update::CodeClose,
             ]
         );
@@ -235,6 +266,32 @@ mod tests {
     }
 
     #[test]
+    fn code_lines_travel_together_in_chunks_of_a_fixed_size() {
+        let mut stream = MarkdownStream::<Pulldown>::new();
+        let mut out = Vec::new();
+        let body = "x\n".repeat(CHUNK_LINES + 3);
+        stream.frame(&format!("```\n{body}"), Slice::default(), &mut out);
+        stream.frame("y\n```\n", Slice::default(), &mut out);
+        let line = "<span class=\"ln\">x\n</span>";
+        assert_eq!(
+            out,
+            vec![
+                Update::CodeOpen(None),
+                Update::CodeLines {
+                    html: line.repeat(CHUNK_LINES),
+                    lines: CHUNK_LINES
+                },
+                Update::CodeChunk,
+                Update::CodeLines {
+                    html: format!("{}<span class=\"ln\">y\n</span>", line.repeat(3)),
+                    lines: 4
+                },
+                Update::CodeClose,
+            ]
+        );
+    }
+
+    #[test]
     fn the_source_renderer_shows_prose_verbatim_and_streams_code_plain() {
         let mut stream = MarkdownStream::<Source>::new();
         let mut out = Vec::new();
@@ -245,7 +302,10 @@ mod tests {
             vec![
                 Update::Block(raw("**b** <i>\n")),
                 Update::CodeOpen(Some("js".into())),
-                Update::CodeLine("<span class=\"ln\">let a;\n</span>".into()),
+                Update::CodeLines {
+                    html: "<span class=\"ln\">let a;\n</span>".into(),
+                    lines: 1
+                },
                 Update::CodeClose,
                 Update::Tail(TailView::Markdown(raw("- open"))),
             ]

@@ -5,8 +5,8 @@
 //! Compact and hand-written on purpose: a serde derive for these enums would add more to the
 //! app's first download than the whole codec, and the app decodes one of these every frame.
 //!
-//! Grammar: an update is `b` ops-str (a block) | `o` opt-str (code opens) | `l` str (a code
-//! line's HTML) | `c` (code closes) | `e` (empty tail) | `m` ops-str (the open block) | `p` str
+//! Grammar: an update is `b` ops-str (a block) | `o` opt-str (code opens) | `l` number str
+//! (code lines and their HTML) | `n` (next code chunk) | `c` (code closes) | `e` (empty tail) | `m` ops-str (the open block) | `p` str
 //! (the open code line). An op is `O` element | `C` | `T` str | `K` class-digit str | `R` |
 //! `B` | `X` 0/1; an element is one letter with its fields (see [`encode_element`]); a str is
 //! its byte length, `:`, then the bytes (an ops-str holds encoded ops); a number ends with
@@ -55,10 +55,12 @@ pub fn encode_updates(updates: &[Update]) -> String {
                 out.push('o');
                 put_opt_str(&mut out, label.as_deref());
             }
-            Update::CodeLine(html) => {
+            Update::CodeLines { html, lines } => {
                 out.push('l');
+                put_num(&mut out, *lines as u64);
                 put_str(&mut out, html);
             }
+            Update::CodeChunk => out.push('n'),
             Update::CodeClose => out.push('c'),
             Update::Tail(TailView::Empty) => out.push('e'),
             Update::Tail(TailView::Markdown(ops)) => {
@@ -81,7 +83,12 @@ pub fn decode_updates(wire: &str) -> Result<Vec<Update>, WireError> {
         updates.push(match reader.byte("an update")? {
             b'b' => Update::Block(reader.ops()?),
             b'o' => Update::CodeOpen(reader.opt_str()?.map(str::to_owned)),
-            b'l' => Update::CodeLine(reader.str()?.to_owned()),
+            b'l' => Update::CodeLines {
+                lines: usize::try_from(reader.digits(b';')?)
+                    .map_err(|_| reader.error_before("fewer lines"))?,
+                html: reader.str()?.to_owned(),
+            },
+            b'n' => Update::CodeChunk,
             b'c' => Update::CodeClose,
             b'e' => Update::Tail(TailView::Empty),
             b'm' => Update::Tail(TailView::Markdown(reader.ops()?)),
@@ -490,7 +497,11 @@ mod tests {
             Update::Block(ops.clone()),
             Update::CodeOpen(None),
             Update::CodeOpen(Some("js".into())),
-            Update::CodeLine("<span class=\"ln\">a &lt; 1;\n</span>".into()),
+            Update::CodeLines {
+                html: "<span class=\"ln\">a &lt; 1;\n</span>".into(),
+                lines: 1,
+            },
+            Update::CodeChunk,
             Update::CodeClose,
             Update::Tail(TailView::Empty),
             Update::Tail(TailView::Markdown(ops)),
@@ -517,7 +528,11 @@ mod tests {
                 expected: "an update letter"
             })
         );
-        assert!(decode_updates("l3:ab").is_err());
+        assert!(decode_updates("l1;3:ab").is_err());
+        assert!(
+            decode_updates("l3:abc").is_err(),
+            "a line count is required"
+        );
         assert_eq!(
             decode_ops("Op Z"),
             Err(WireError {
