@@ -4,8 +4,6 @@
 use std::time::Duration;
 
 use leptos::prelude::set_timeout;
-use sparkplug_core::markdown::html::code_line_html;
-use sparkplug_core::markdown::Op;
 use sparkplug_core::sandbox::Lang;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -16,10 +14,6 @@ use super::DomError;
 /// The class of the element holding a code block's text; a Run button finds the code
 /// through it, next to Copy in `.code-actions`.
 pub const CODE_CLASS: &str = "code-body";
-
-/// Lines per chunk of a streamed code block (`style/answer.css` sizes a sealed chunk's
-/// placeholder from its `--lines`).
-const CHUNK_LINES: usize = 32;
 
 /// How long the Copy button says "Copied".
 const COPIED: Duration = Duration::from_millis(1500);
@@ -86,16 +80,15 @@ pub fn create(document: &Document, label: Option<&str>) -> Result<(Element, Elem
 /// inline text would be laid out whole again each frame: 15–20 ms per frame late in a long
 /// block, measured). Lines are grouped in chunks; a complete chunk gets `content-visibility:
 /// auto` with its exact height as placeholder, so chunks out of view (or arriving out of
-/// view, when a whole answer comes at once) cost no layout or paint. Lines are built as
-/// escaped HTML and inserted once per chunk and frame: one parser call instead of four DOM
-/// calls per token (which measured ~100 ms for a 20,000-token answer).
+/// view, when a whole answer comes at once) cost no layout or paint. Lines come from the
+/// markdown stream as escaped HTML, at most one piece per chunk and frame, each inserted
+/// with one parser call instead of four DOM calls per token (which measured ~100 ms for a
+/// 20,000-token answer).
 pub struct StreamedCode {
     document: Document,
     code: Element,
     chunk: HtmlElement,
     lines_in_chunk: usize,
-    /// Lines built but not yet inserted into `chunk`.
-    html: String,
     /// Holds the unfinished last line; always the `<code>`'s last child.
     partial_line: Element,
     partial: Text,
@@ -116,34 +109,27 @@ impl StreamedCode {
             code,
             chunk,
             lines_in_chunk: 0,
-            html: String::new(),
             partial_line,
             partial,
         };
         Ok((block, streamed))
     }
 
-    /// Adds a complete line (on the page at the next [`Self::flush`] or when its chunk fills).
-    pub fn push_line(&mut self, ops: &[Op]) -> Result<(), DomError> {
-        code_line_html(&mut self.html, ops);
-        self.lines_in_chunk += 1;
-        if self.lines_in_chunk == CHUNK_LINES {
-            self.flush()?;
-            self.seal()?;
-            self.chunk = chunk(&self.document)?;
-            self.code
-                .insert_before(&self.chunk, Some(&self.partial_line))?;
-            self.lines_in_chunk = 0;
-        }
+    /// Adds `lines` complete lines to the current chunk, as the markdown stream's escaped
+    /// HTML (one parser call for all of them).
+    pub fn push_lines(&mut self, html: &str, lines: usize) -> Result<(), DomError> {
+        self.chunk.insert_adjacent_html("beforeend", html)?;
+        self.lines_in_chunk += lines;
         Ok(())
     }
 
-    /// Puts the lines added since the last flush on the page.
-    pub fn flush(&mut self) -> Result<(), DomError> {
-        if !self.html.is_empty() {
-            self.chunk.insert_adjacent_html("beforeend", &self.html)?;
-            self.html.clear();
-        }
+    /// The current chunk is full: it is sealed and the next one started.
+    pub fn next_chunk(&mut self) -> Result<(), DomError> {
+        self.seal()?;
+        self.chunk = chunk(&self.document)?;
+        self.code
+            .insert_before(&self.chunk, Some(&self.partial_line))?;
+        self.lines_in_chunk = 0;
         Ok(())
     }
 
@@ -155,8 +141,7 @@ impl StreamedCode {
     }
 
     /// The block is complete: its last chunk is sealed and the unfinished-line holder goes.
-    pub fn close(mut self) -> Result<(), DomError> {
-        self.flush()?;
+    pub fn close(self) -> Result<(), DomError> {
         if self.lines_in_chunk > 0 {
             self.seal()?;
         }
@@ -229,6 +214,8 @@ pub fn on_answer_click(event: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sparkplug_core::markdown::html::code_line_html;
+    use sparkplug_core::markdown::CHUNK_LINES;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -239,12 +226,23 @@ mod tests {
         let (block, mut code) = StreamedCode::open(&document, Some("HTML")).unwrap();
         assert_eq!(block.get_attribute("data-lang").as_deref(), Some("html"));
         let mut expected = String::new();
+        // As the markdown stream sends them: lines of one chunk together, then the next chunk.
+        let mut lines = String::new();
+        let mut count = 0;
         for i in 0..70 {
             let line = format!("<script>alert({i})</script> & more\n");
-            code.push_line(&[Op::Text(line.clone())]).unwrap();
+            code_line_html(&mut lines, &line, &[]);
+            count += 1;
             expected.push_str(&line);
+            if count == CHUNK_LINES || i == 69 {
+                code.push_lines(&lines, count).unwrap();
+                if count == CHUNK_LINES {
+                    code.next_chunk().unwrap();
+                }
+                lines.clear();
+                count = 0;
+            }
         }
-        code.flush().unwrap();
         code.set_partial("unfinished");
         let body = block.query_selector(".code-body").unwrap().unwrap();
         assert_eq!(

@@ -1,19 +1,20 @@
-//! The markdown engine (`sparkplug-markdown`: pulldown-cmark and the highlighter in their own
-//! wasm module), imported once after start; it renders blocks and finds an answer's code.
+//! The markdown engine (`sparkplug-markdown`: the whole markdown stream with pulldown-cmark and
+//! the highlighter, in its own wasm module), imported once after start; each answer's stream.
 //!
 //! Kept out of the app's wasm because it is a fifth of the first download. Until it has
-//! loaded, the answer renderer waits (text stays queued); if it cannot load, text is shown
-//! as its plain markdown source, so nothing is lost.
+//! loaded, the answer renderer waits (text stays queued); if it cannot load, the answer is
+//! streamed here with markdown shown as its source, so nothing is lost.
 
 use std::cell::RefCell;
 
 use js_sys::{Function, Promise, Reflect};
 use leptos::prelude::*;
-use sparkplug_core::markdown::{wire, BlockRenderer, Code, Element, Op};
+use sparkplug_core::markdown::{wire, MarkdownStream, Slice, Source, Update};
 use sparkplug_core::sandbox::runnable::{CodeBlock, Runnable};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::renderer::Frames;
 use crate::browser::module::{import, js_text};
 
 /// Trunk writes the module (a worker-type link in index.html) under this unhashed name.
@@ -27,7 +28,9 @@ enum State {
 }
 
 struct Exports {
-    render_block: Function,
+    open: Function,
+    frame: Function,
+    close: Function,
     code_blocks: Function,
 }
 
@@ -82,65 +85,115 @@ async fn import_exports() -> Result<Exports, String> {
         .map_err(|_| format!("{MODULE}'s init returned no promise"))?;
     JsFuture::from(init).await.map_err(js_text)?;
     Ok(Exports {
-        render_block: function("renderBlock")?,
+        open: function("open")?,
+        frame: function("frame")?,
+        close: function("close")?,
         code_blocks: function("codeBlocks")?,
     })
 }
 
-/// Whether the engine has loaded or failed (a failed engine leaves text plain).
-fn settled() -> bool {
-    STATE.with_borrow(|state| matches!(state, State::Ready(_) | State::Failed))
+/// An answer's markdown stream: in the engine once it has loaded, here (markdown shown as
+/// its source, code still streamed line by line) if it cannot load.
+#[derive(Default)]
+pub enum Stream {
+    /// The engine is loading: nothing can be drawn yet.
+    #[default]
+    Waiting,
+    /// The engine's stream with this handle.
+    Engine(u32),
+    Source(MarkdownStream<Source>),
 }
 
-/// Calls `function(args…)` and decodes its wire string with `decode`.
-fn call<T>(
-    function: &Function,
-    args: &[JsValue],
-    decode: impl FnOnce(&str) -> Result<T, wire::WireError>,
-) -> Result<T, String> {
-    let array: js_sys::Array = args.iter().collect();
-    let value = function.apply(&JsValue::NULL, &array).map_err(js_text)?;
-    let text = value.as_string().ok_or("the engine returned no text")?;
-    decode(&text).map_err(|error| error.to_string())
-}
-
-/// The answer renderer's blocks, rendered by the engine.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Engine;
-
-impl BlockRenderer for Engine {
-    fn ready(&self) -> bool {
+impl Frames for Stream {
+    fn ready(&mut self) -> bool {
+        if !matches!(self, Self::Waiting) {
+            return true;
+        }
         load();
-        settled()
+        let opened = STATE.with_borrow(|state| match state {
+            State::Ready(exports) => Some(open(exports)),
+            State::Failed => Some(Self::Source(MarkdownStream::new())),
+            State::Idle | State::Loading => None,
+        });
+        match opened {
+            Some(stream) => {
+                *self = stream;
+                true
+            }
+            None => false,
+        }
     }
 
-    fn render(&self, source: &str, code: Code) -> Vec<Op> {
-        let rendered = STATE.with_borrow(|state| match state {
-            State::Ready(exports) => Some(call(
-                &exports.render_block,
-                &[source.into(), matches!(code, Code::Highlighted).into()],
-                wire::decode_ops,
-            )),
-            _ => None,
-        });
-        match rendered {
-            Some(Ok(ops)) => ops,
-            Some(Err(error)) => {
-                web_sys::console::error_1(&error.into());
-                plain(source)
+    fn frame(&mut self, text: &str, slice: Slice, out: &mut Vec<Update>) -> Result<(), String> {
+        match self {
+            Self::Waiting => Err("the markdown engine is not ready".into()),
+            Self::Source(stream) => {
+                stream.frame(text, slice, out);
+                Ok(())
             }
-            None => plain(source),
+            Self::Engine(id) => STATE.with_borrow(|state| {
+                let State::Ready(exports) = state else {
+                    return Err("the markdown engine is gone".into());
+                };
+                let args: js_sys::Array = [
+                    JsValue::from(*id),
+                    text.into(),
+                    slice.ends_text.into(),
+                    slice.tail.into(),
+                ]
+                .iter()
+                .collect();
+                let value = exports
+                    .frame
+                    .apply(&JsValue::NULL, &args)
+                    .map_err(js_text)?;
+                let wire = value.as_string().ok_or("the engine returned no text")?;
+                out.extend(wire::decode_updates(&wire).map_err(|error| error.to_string())?);
+                Ok(())
+            }),
         }
     }
 }
 
-/// The block as its markdown source, shown verbatim (as text, like everything else).
-fn plain(source: &str) -> Vec<Op> {
-    vec![
-        Op::Open(Element::RawHtml),
-        Op::Text(source.to_owned()),
-        Op::Close,
-    ]
+/// Opens a stream in the engine; if that fails, the answer is streamed here instead.
+fn open(exports: &Exports) -> Stream {
+    let id = exports
+        .open
+        .call0(&JsValue::NULL)
+        .map_err(js_text)
+        .and_then(|id| id.as_f64().ok_or_else(|| "no stream handle".into()));
+    match id {
+        Ok(id) => Stream::Engine(id as u32),
+        Err(error) => {
+            web_sys::console::error_1(&format!("The markdown engine failed: {error}").into());
+            Stream::Source(MarkdownStream::new())
+        }
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        if let Self::Engine(id) = self {
+            STATE.with_borrow(|state| {
+                if let State::Ready(exports) = state {
+                    exports
+                        .close
+                        .call1(&JsValue::NULL, &JsValue::from(*id))
+                        .ok();
+                }
+            });
+        }
+    }
+}
+
+/// Calls the engine's `codeBlocks` and decodes its wire string.
+fn call_code_blocks(exports: &Exports, markdown: &str) -> Result<Vec<CodeBlock>, String> {
+    let value = exports
+        .code_blocks
+        .call1(&JsValue::NULL, &markdown.into())
+        .map_err(js_text)?;
+    let text = value.as_string().ok_or("the engine returned no text")?;
+    wire::decode_code_blocks(&text).map_err(|error| error.to_string())
 }
 
 /// The fenced code blocks of an answer; none until the engine has loaded. Inside a memo or
@@ -149,11 +202,7 @@ pub fn code_blocks(markdown: &str) -> Vec<CodeBlock> {
     load();
     SETTLED.with(|settled| settled.track());
     let found = STATE.with_borrow(|state| match state {
-        State::Ready(exports) => Some(call(
-            &exports.code_blocks,
-            &[markdown.into()],
-            wire::decode_code_blocks,
-        )),
+        State::Ready(exports) => Some(call_code_blocks(exports, markdown)),
         _ => None,
     });
     match found {

@@ -1,32 +1,58 @@
-//! The answer renderer: text is queued as it arrives and drawn in slices until the frame's
-//! budget is spent, finished blocks once, code line by line, the open tail when caught up.
+//! The answer renderer: text is queued as it arrives and handed to the markdown stream once
+//! per frame, a slice sized to the frame's budget; the DOM updates that come back are applied.
 
-use sparkplug_core::markdown::{BlockRenderer, MarkdownStream, TailView, Update};
+use sparkplug_core::markdown::{Code, MarkdownStream, Renderer, Slice, Source, TailView, Update};
 use web_sys::{Document, Element, Node};
 
 use super::code_block::StreamedCode;
-use super::engine::Engine;
+use super::engine::Stream;
 use super::{dom, scroll, DomError};
 use crate::live::now_ms;
 
-/// Text handed to the markdown stream in one go: small enough that a slice of dense code
-/// (a few hundred DOM nodes) takes well under a millisecond or two, so the budget check
-/// between slices keeps a frame short even when a whole answer arrives at once.
+/// The smallest slice of text handed to the markdown stream in a frame: small enough that
+/// even dense code (a few hundred DOM nodes) takes well under a millisecond or two.
 const SLICE_BYTES: usize = 2048;
+
+/// Until a frame has been measured: the cost of drawing a byte (ms), a cautious guess (dense
+/// highlighted code; prose and plain code cost less).
+const FIRST_MS_PER_BYTE: f64 = 0.5 / 1024.0;
+
+/// Frames with less text than this say more about fixed costs than about cost per byte.
+const MEASURED_BYTES: usize = 1024;
 
 /// Redrawing the open block costs O(its size): a long list without a blank line grows with
 /// every frame. So the tail is redrawn only once this many times its last cost has passed,
 /// which keeps it under a fifth of the time however big the block (small ones: every frame).
 const TAIL_SPACING: f64 = 4.0;
 
-/// Draws one streamed answer into a container element, its blocks rendered by `R` (the
+/// Where an answer's DOM updates come from: one call per frame, text in, updates out.
+pub trait Frames {
+    /// Whether frames can be made now (a stream loaded on demand may not be yet).
+    fn ready(&mut self) -> bool;
+
+    fn frame(&mut self, text: &str, slice: Slice, out: &mut Vec<Update>) -> Result<(), String>;
+}
+
+/// A stream in this module (natively rendered in tests, markdown source as the fallback).
+impl<R: Renderer + Default> Frames for MarkdownStream<R> {
+    fn ready(&mut self) -> bool {
+        true
+    }
+
+    fn frame(&mut self, text: &str, slice: Slice, out: &mut Vec<Update>) -> Result<(), String> {
+        MarkdownStream::frame(self, text, slice, out);
+        Ok(())
+    }
+}
+
+/// Draws one streamed answer into a container element, its updates made by `F` (the
 /// markdown engine module in the app).
-pub struct AnswerRenderer<R = Engine> {
+pub struct AnswerRenderer<F = Stream> {
     document: Document,
     container: Element,
     /// Always the container's last child: the open block, redrawn while it grows.
     tail: Element,
-    stream: MarkdownStream<R>,
+    frames: F,
     /// Text received but not yet given to the stream, from `consumed` on.
     backlog: String,
     consumed: usize,
@@ -34,9 +60,11 @@ pub struct AnswerRenderer<R = Engine> {
     code: Option<StreamedCode>,
     /// New text reached the stream since the tail was last drawn.
     tail_stale: bool,
-    /// How long the last tail redraw took, and when it ended (ms).
+    /// How long the last frame that redrew the tail took, and when it ended (ms).
     tail_cost: f64,
     tail_drawn_at: f64,
+    /// What a byte of text has cost to draw lately (ms), to size each frame's slice.
+    ms_per_byte: f64,
     /// The text has ended (it may still be in the backlog).
     text_ended: bool,
     /// The stream was finished and everything is drawn.
@@ -46,13 +74,13 @@ pub struct AnswerRenderer<R = Engine> {
 impl AnswerRenderer {
     /// Empties `container` and prepares it for a new answer.
     pub fn replace_contents(container: &Element) -> Result<Self, DomError> {
-        Self::with_renderer(container, Engine)
+        Self::with_frames(container, Stream::default())
     }
 }
 
-impl<R: BlockRenderer> AnswerRenderer<R> {
-    /// [`AnswerRenderer::replace_contents`] with another block renderer.
-    pub fn with_renderer(container: &Element, renderer: R) -> Result<Self, DomError> {
+impl<F: Frames> AnswerRenderer<F> {
+    /// [`AnswerRenderer::replace_contents`] with another source of updates.
+    pub fn with_frames(container: &Element, frames: F) -> Result<Self, DomError> {
         let document = container
             .owner_document()
             .ok_or_else(|| DomError("the answer is not in a document".into()))?;
@@ -64,7 +92,7 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
             document,
             container: container.clone(),
             tail,
-            stream: MarkdownStream::with_renderer(renderer),
+            frames,
             backlog: String::new(),
             consumed: 0,
             updates: Vec::new(),
@@ -72,6 +100,7 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
             tail_stale: false,
             tail_cost: 0.0,
             tail_drawn_at: f64::NEG_INFINITY,
+            ms_per_byte: FIRST_MS_PER_BYTE,
             text_ended: false,
             done: false,
         })
@@ -87,45 +116,71 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
         self.text_ended = true;
     }
 
-    /// Draws queued text until `deadline_ms` (at least one slice, so it always progresses).
-    /// Returns true once everything received is on the page (and, after the end of the
-    /// text, finished).
+    /// Draws one slice of the queued text, as much as the time until `deadline_ms` allows by
+    /// the cost of recent frames (at least [`SLICE_BYTES`], so it always progresses), in one
+    /// call to the markdown stream. Returns true once everything received is on the page
+    /// (and, after the end of the text, finished).
     pub fn work(&mut self, deadline_ms: f64) -> Result<bool, DomError> {
         if self.done {
             return Ok(true);
         }
-        // Text waits in the backlog until the renderer can draw it.
-        if !self.stream.renderer().ready() {
+        // Text waits in the backlog until the stream can take it.
+        if !self.frames.ready() {
             return Ok(false);
+        }
+        let started = now_ms();
+        let tail_due = started - self.tail_drawn_at >= TAIL_SPACING * self.tail_cost;
+        let pending = self.consumed < self.backlog.len();
+        let work_to_do = pending || self.text_ended || (self.tail_stale && tail_due);
+        if !work_to_do {
+            return Ok(true);
         }
         // Read before changing anything: layout is still clean from the last frame.
         let follow = scroll::near_bottom(&self.container);
-        let mut changed = false;
-        while self.consumed < self.backlog.len() {
-            let end = slice_end(&self.backlog, self.consumed);
-            self.stream
-                .push(&self.backlog[self.consumed..end], &mut self.updates);
-            self.consumed = end;
-            self.apply()?;
-            changed = true;
-            if now_ms() >= deadline_ms {
-                break;
+        let limit = if deadline_ms.is_finite() {
+            let bytes = (deadline_ms - started).max(0.0) / self.ms_per_byte;
+            SLICE_BYTES.max(bytes as usize)
+        } else {
+            usize::MAX
+        };
+        let end = slice_end(&self.backlog, self.consumed, limit);
+        let caught_up = end == self.backlog.len();
+        let text = &self.backlog[self.consumed..end];
+        self.tail_stale |= !text.is_empty();
+        let slice = Slice {
+            ends_text: caught_up && self.text_ended,
+            tail: caught_up && self.tail_stale && tail_due,
+        };
+        if let Err(error) = self.frames.frame(text, slice, &mut self.updates) {
+            // Show the slice as its source rather than lose it.
+            web_sys::console::error_1(&format!("The markdown engine failed: {error}").into());
+            self.updates.clear();
+            self.updates
+                .push(Update::Block(Source.block(text, Code::Plain)));
+            if slice.ends_text {
+                self.updates.push(Update::Tail(TailView::Empty));
             }
         }
+        let bytes = end - self.consumed;
+        self.consumed = end;
+        self.apply()?;
         self.compact();
-        let caught_up = self.consumed == self.backlog.len();
-        if caught_up && self.text_ended {
-            self.stream.finish(&mut self.updates);
-            self.apply()?;
-            self.done = true;
-            changed = true;
+        self.done = slice.ends_text;
+        let ended = now_ms();
+        if bytes >= MEASURED_BYTES {
+            // The last frame's cost predicts the next one's best: text comes in runs of
+            // similar blocks, and a frame slowed by the machine is followed by a smaller one.
+            // (Floored: a frame too quick for the clock's resolution is not free.)
+            self.ms_per_byte = ((ended - started) / bytes as f64).max(FIRST_MS_PER_BYTE / 64.0);
         }
-        let tail_due = self.done || now_ms() - self.tail_drawn_at >= TAIL_SPACING * self.tail_cost;
-        if caught_up && self.tail_stale && tail_due {
-            self.draw_tail()?;
-            changed = true;
+        if slice.tail || slice.ends_text {
+            self.tail_stale = false;
+            self.tail_drawn_at = ended;
+            // The whole frame's cost, the stream's part included: an overestimate when the
+            // frame drew much else too, which only spaces redraws more while text pours in.
+            self.tail_cost = ended - started;
         }
-        if changed && follow {
+        if follow {
             scroll::to_bottom(&self.container);
         }
         Ok(caught_up && (self.done || !self.text_ended))
@@ -135,7 +190,7 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
     /// calls `done`; stops early (without `done`) if the answer is taken away or replaced.
     pub fn draw_over_frames(mut self, done: impl FnOnce() + 'static)
     where
-        R: 'static,
+        F: 'static,
     {
         leptos::prelude::request_animation_frame(move || {
             if !self.container.contains(Some(&self.tail)) {
@@ -162,7 +217,6 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
 
     /// Puts the stream's updates into the page.
     fn apply(&mut self) -> Result<(), DomError> {
-        self.tail_stale = true;
         let updates = std::mem::take(&mut self.updates);
         for update in &updates {
             match update {
@@ -176,9 +230,14 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
                     self.insert(&block)?;
                     self.code = Some(code);
                 }
-                Update::CodeLine(ops) => {
+                Update::CodeLines { html, lines } => {
                     if let Some(code) = &mut self.code {
-                        code.push_line(ops)?;
+                        code.push_lines(html, *lines)?;
+                    }
+                }
+                Update::CodeChunk => {
+                    if let Some(code) = &mut self.code {
+                        code.next_chunk()?;
                     }
                 }
                 Update::CodeClose => {
@@ -186,14 +245,12 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
                         code.close()?;
                     }
                 }
+                Update::Tail(view) => self.draw_tail(view)?,
             }
         }
         // Give the buffer back so its allocation is reused.
         self.updates = updates;
         self.updates.clear();
-        if let Some(code) = &mut self.code {
-            code.flush()?;
-        }
         Ok(())
     }
 
@@ -204,11 +261,8 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
     }
 
     /// Redraws the unfinished end: the open block, or the open code block's last line.
-    fn draw_tail(&mut self) -> Result<(), DomError> {
-        let started = now_ms();
-        self.tail_stale = false;
-        let view = self.stream.tail();
-        let partial_line = match &view {
+    fn draw_tail(&self, view: &TailView) -> Result<(), DomError> {
+        let partial_line = match view {
             TailView::Code(line) => line,
             TailView::Empty | TailView::Markdown(_) => "",
         };
@@ -216,19 +270,18 @@ impl<R: BlockRenderer> AnswerRenderer<R> {
             code.set_partial(partial_line);
         }
         self.tail.set_text_content(None);
-        if let TailView::Markdown(ops) = &view {
+        if let TailView::Markdown(ops) = view {
             dom::build(&self.document, &self.tail, ops)?;
         }
-        self.tail_drawn_at = now_ms();
-        self.tail_cost = self.tail_drawn_at - started;
         Ok(())
     }
 }
 
-/// Where the next slice of `text` from `start` ends: after the last newline within
-/// [`SLICE_BYTES`] if there is one (lines complete inside a slice), on a character boundary.
-fn slice_end(text: &str, start: usize) -> usize {
-    let Some(limit) = (start + SLICE_BYTES..text.len()).find(|&i| text.is_char_boundary(i)) else {
+/// Where the slice of `text` from `start` ends: after the last newline within `limit` bytes
+/// if there is one (lines complete inside a slice), else on a character boundary.
+fn slice_end(text: &str, start: usize, limit: usize) -> usize {
+    let Some(limit) = (start.saturating_add(limit)..text.len()).find(|&i| text.is_char_boundary(i))
+    else {
         return text.len();
     };
     match text[start..limit].rfind('\n') {
@@ -241,6 +294,8 @@ fn slice_end(text: &str, start: usize) -> usize {
 mod tests {
     use super::*;
     use sparkplug_core::markdown::Pulldown;
+
+    type Native = MarkdownStream<Pulldown>;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -255,7 +310,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn finished_blocks_stay_put_code_streams_by_line_and_the_tail_is_redrawn() {
         let root = container();
-        let mut renderer = AnswerRenderer::with_renderer(&root, Pulldown).unwrap();
+        let mut renderer = AnswerRenderer::with_frames(&root, Native::new()).unwrap();
         renderer.push("# Title\n\nSome <b>text</b>\n\n```js\nlet a = 1;\nlet b");
         assert!(renderer.work(f64::INFINITY).unwrap());
         assert!(
@@ -293,7 +348,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn a_costly_tail_waits_its_turn_but_the_end_is_always_drawn() {
         let root = container();
-        let mut renderer = AnswerRenderer::with_renderer(&root, Pulldown).unwrap();
+        let mut renderer = AnswerRenderer::with_frames(&root, Native::new()).unwrap();
         renderer.push("- one\n- two");
         assert!(renderer.work(f64::INFINITY).unwrap());
         assert_eq!(root.text_content().unwrap(), "onetwo");
@@ -311,7 +366,7 @@ mod tests {
     #[wasm_bindgen_test]
     fn a_spent_budget_leaves_the_rest_for_the_next_frame() {
         let root = container();
-        let mut renderer = AnswerRenderer::with_renderer(&root, Pulldown).unwrap();
+        let mut renderer = AnswerRenderer::with_frames(&root, Native::new()).unwrap();
         let line = "console.log('a fairly long line of code to fill the slices');\n";
         let body: String = line.repeat(200);
         renderer.push(&format!("```js\n{body}```\n"));
@@ -331,9 +386,10 @@ mod tests {
     #[wasm_bindgen_test]
     fn slices_end_after_a_newline_or_on_a_character_boundary() {
         let text = format!("{}\n{}", "a".repeat(10), "é".repeat(SLICE_BYTES));
-        assert_eq!(slice_end(&text, 0), 11);
-        let end = slice_end(&text, 11);
+        assert_eq!(slice_end(&text, 0, SLICE_BYTES), 11);
+        let end = slice_end(&text, 11, SLICE_BYTES);
         assert!(text.is_char_boundary(end) && end > 11 && end <= 11 + SLICE_BYTES + 1);
-        assert_eq!(slice_end("short", 0), 5);
+        assert_eq!(slice_end("short", 0, SLICE_BYTES), 5);
+        assert_eq!(slice_end(&text, 0, usize::MAX), text.len());
     }
 }

@@ -2,8 +2,9 @@
 //! as the whole text, the blocks render like the whole document, nothing becomes markup.
 
 use proptest::prelude::*;
+use sparkplug_core::markdown::html::escape_into;
 use sparkplug_core::markdown::{
-    render, BlockSplitter, Code, Element, MarkdownStream, Op, Split, Update,
+    render, BlockSplitter, Code, Element, MarkdownStream, Op, Slice, Split, TailView, Update,
 };
 
 /// Splits `text` at the given fractions (snapped back to character boundaries).
@@ -38,28 +39,114 @@ fn splits(pieces: &[String]) -> Vec<Split> {
     out
 }
 
+/// The updates of the pieces as the page asks for them, one frame each, the last piece
+/// ending the text; tails are left out (they are compared in their own test).
 fn updates(pieces: &[String]) -> Vec<Update> {
-    let mut stream = MarkdownStream::new();
+    let mut stream = MarkdownStream::<sparkplug_core::markdown::Pulldown>::new();
     let mut out = Vec::new();
-    for piece in pieces {
-        stream.push(piece, &mut out);
+    for (i, piece) in pieces.iter().enumerate() {
+        let slice = Slice {
+            ends_text: i + 1 == pieces.len(),
+            tail: false,
+        };
+        stream.frame(piece, slice, &mut out);
     }
-    stream.finish(&mut out);
+    if pieces.is_empty() {
+        stream.frame(
+            "",
+            Slice {
+                ends_text: true,
+                tail: false,
+            },
+            &mut out,
+        );
+    }
+    assert_eq!(
+        out.pop(),
+        Some(Update::Tail(TailView::Empty)),
+        "the end clears the tail"
+    );
     out
 }
 
-/// The operations of the whole answer as the page builds them from the updates.
+/// The operations of the whole answer as the page builds them from the updates, a code
+/// block's lines as one text of their HTML.
 fn flatten(updates: Vec<Update>) -> Vec<Op> {
     let mut ops = Vec::new();
     for update in updates {
         match update {
-            Update::Block(block) => ops.extend(block),
+            Update::Block(block) => ops.extend(code_as_html(block)),
             Update::CodeOpen(label) => ops.push(Op::Open(Element::CodeBlock(label))),
-            Update::CodeLine(line) => ops.extend(line),
+            Update::CodeLines { html, .. } => ops.push(Op::Text(html)),
             Update::CodeClose => ops.push(Op::Close),
+            Update::CodeChunk | Update::Tail(_) => {}
         }
     }
     merge_text(ops)
+}
+
+/// Neighbouring code-line updates joined into one.
+fn merge_lines(updates: Vec<Update>) -> Vec<Update> {
+    let mut out: Vec<Update> = Vec::new();
+    for update in updates {
+        match (out.last_mut(), update) {
+            (
+                Some(Update::CodeLines { html, lines }),
+                Update::CodeLines {
+                    html: more,
+                    lines: count,
+                },
+            ) => {
+                html.push_str(&more);
+                *lines += count;
+            }
+            (_, update) => out.push(update),
+        }
+    }
+    out
+}
+
+/// `ops` with each code block's text and tokens replaced by its lines' HTML, as the stream
+/// sends a code block's lines (`<span class="ln">`, tokens in their class's `<span>`).
+fn code_as_html(ops: Vec<Op>) -> Vec<Op> {
+    let mut out = Vec::new();
+    // The open code block's HTML so far and its unfinished line.
+    let mut code: Option<(String, String)> = None;
+    for op in ops {
+        match (&mut code, op) {
+            (None, op @ Op::Open(Element::CodeBlock(_))) => {
+                out.push(op);
+                code = Some((String::new(), String::new()));
+            }
+            (None, op) => out.push(op),
+            (Some((html, line)), Op::Text(text)) => {
+                for part in text.split_inclusive('\n') {
+                    escape_into(line, part);
+                    if part.ends_with('\n') {
+                        html.push_str(&format!("<span class=\"ln\">{line}</span>"));
+                        line.clear();
+                    }
+                }
+            }
+            (Some((_, line)), Op::Token(class, text)) => {
+                line.push_str(&format!("<span class=\"{}\">", class.css_class()));
+                escape_into(line, &text);
+                line.push_str("</span>");
+            }
+            (Some((html, line)), op) => {
+                assert_eq!(op, Op::Close, "a code block holds only text and tokens");
+                if !line.is_empty() {
+                    html.push_str(&format!("<span class=\"ln\">{line}</span>"));
+                }
+                if !html.is_empty() {
+                    out.push(Op::Text(std::mem::take(html)));
+                }
+                out.push(Op::Close);
+                code = None;
+            }
+        }
+    }
+    out
 }
 
 /// Joins neighbouring text operations (a code block's text is one piece or one per line).
@@ -177,6 +264,38 @@ proptest! {
         prop_assert_eq!(updates(&chunks(&text, &cuts)), whole);
     }
 
+    /// Asking for the tail every frame changes nothing else, and an open code block's tail
+    /// is its unfinished line, never more.
+    #[test]
+    fn tails_asked_every_frame_leave_the_updates_alone(
+        text in markdownish(),
+        cuts in proptest::collection::vec(0.0..1.0f64, 0..12),
+    ) {
+        let pieces = chunks(&text, &cuts);
+        let mut stream = MarkdownStream::<sparkplug_core::markdown::Pulldown>::new();
+        let mut out = Vec::new();
+        for (i, piece) in pieces.iter().enumerate() {
+            let slice = Slice { ends_text: i + 1 == pieces.len(), tail: true };
+            stream.frame(piece, slice, &mut out);
+        }
+        let mut tails = 0;
+        out.retain(|update| match update {
+            Update::Tail(TailView::Code(line)) => {
+                tails += 1;
+                assert!(!line.contains('\n'), "{line:?}");
+                false
+            }
+            Update::Tail(_) => {
+                tails += 1;
+                false
+            }
+            _ => true,
+        });
+        prop_assert_eq!(tails, pieces.len());
+        // Without the tails between them, a code block's lines from successive frames meet.
+        prop_assert_eq!(merge_lines(out), merge_lines(updates(&pieces)));
+    }
+
     /// Blocks rendered one by one (and code streamed line by line) equal the whole document
     /// rendered at once, and nothing but text ever carries the model's words.
     #[test]
@@ -185,7 +304,7 @@ proptest! {
         cuts in proptest::collection::vec(0.0..1.0f64, 0..12),
     ) {
         let streamed = flatten(updates(&chunks(&text, &cuts)));
-        let whole = merge_text(render(&text, Code::Highlighted));
+        let whole = merge_text(code_as_html(render(&text, Code::Highlighted)));
         prop_assert_eq!(&streamed, &whole);
         for op in &streamed {
             if let Op::Open(Element::Link(href)) = op {
@@ -219,10 +338,16 @@ fn the_long_demo_answer_streams_in_small_pieces_like_the_whole() {
         at = end;
     }
     assert_eq!(updates(&pieces), whole);
-    let code_lines = whole
+    let code_lines: usize = whole
         .iter()
-        .filter(|u| matches!(u, Update::CodeLine(_)))
-        .count();
+        .map(|u| match u {
+            Update::CodeLines { html, lines } => {
+                assert_eq!(html.matches("<span class=\"ln\">").count(), *lines);
+                *lines
+            }
+            _ => 0,
+        })
+        .sum();
     assert!(
         code_lines > 1000,
         "the answers are mostly code: {code_lines} lines"

@@ -1,7 +1,7 @@
 //! Escaped HTML for streamed code lines: our own `<span>` tags around the model's text, which
 //! is always escaped, so the page builds many lines with one parser call, not many DOM calls.
 
-use super::tree::Op;
+use super::highlight::Span;
 
 /// Appends `text` escaped for an HTML element's content: no `<`, `>` or bare `&` survive,
 /// and CR and NUL (which the HTML parser would rewrite) become character references.
@@ -21,23 +21,21 @@ pub fn escape_into(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
-/// Appends one code line, `<span class="ln">…</span>`, from its text and token operations
-/// (other operations do not occur in code lines and are left out).
-pub fn code_line_html(out: &mut String, ops: &[Op]) {
+/// Appends one code line, `<span class="ln">…</span>`, its `spans` (in order, on character
+/// boundaries, as the highlighter gives them) wrapped in their token class's `<span>`.
+pub fn code_line_html(out: &mut String, line: &str, spans: &[Span]) {
     out.push_str("<span class=\"ln\">");
-    for op in ops {
-        match op {
-            Op::Text(text) => escape_into(out, text),
-            Op::Token(class, text) => {
-                out.push_str("<span class=\"");
-                out.push_str(class.css_class());
-                out.push_str("\">");
-                escape_into(out, text);
-                out.push_str("</span>");
-            }
-            _ => {}
-        }
+    let mut at = 0;
+    for span in spans {
+        escape_into(out, &line[at..span.start]);
+        out.push_str("<span class=\"");
+        out.push_str(span.class.css_class());
+        out.push_str("\">");
+        escape_into(out, &line[span.start..span.end]);
+        out.push_str("</span>");
+        at = span.end;
     }
+    escape_into(out, &line[at..]);
     out.push_str("</span>");
 }
 
@@ -59,13 +57,13 @@ mod tests {
     #[test]
     fn builds_a_line_of_tokens_and_escaped_text() {
         let mut html = String::new();
-        code_line_html(
-            &mut html,
-            &[
-                Op::Token(TokenClass::Tag, "<script".into()),
-                Op::Text(" a=\"&amp;\">alert(1)\n".into()),
-            ],
-        );
+        let line = "<script a=\"&amp;\">alert(1)\n";
+        let span = Span {
+            class: TokenClass::Tag,
+            start: 0,
+            end: 7,
+        };
+        code_line_html(&mut html, line, &[span]);
         assert_eq!(
             html,
             "<span class=\"ln\"><span class=\"tok-tag\">&lt;script</span> a=\"&amp;amp;\"&gt;alert(1)\n</span>"

@@ -12,5 +12,7 @@ pub mod tree;
 pub mod wire;
 
 pub use split::{Block, BlockKind, BlockSplitter, Split, Tail};
-pub use stream::{MarkdownStream, TailView, Update};
-pub use tree::{render, Align, BlockRenderer, Code, Element, Op, Pulldown};
+pub use stream::{
+    MarkdownStream, Pulldown, Renderer, Slice, Source, TailView, Update, CHUNK_LINES,
+};
+pub use tree::{render, Align, Code, Element, Op};

@@ -74,27 +74,6 @@ pub fn code_label(info: &str) -> Option<String> {
     info.split_whitespace().next().map(str::to_owned)
 }
 
-/// Turns a block of markdown into operations. The app's implementation calls the engine
-/// module it loads after start; everything else renders here, with [`Pulldown`].
-pub trait BlockRenderer {
-    /// Whether [`Self::render`] can run now: a renderer loaded on demand may not be yet.
-    fn ready(&self) -> bool {
-        true
-    }
-
-    fn render(&self, source: &str, code: Code) -> Vec<Op>;
-}
-
-/// [`render`] with pulldown-cmark, in this module.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Pulldown;
-
-impl BlockRenderer for Pulldown {
-    fn render(&self, source: &str, code: Code) -> Vec<Op> {
-        render(source, code)
-    }
-}
-
 /// Renders one block (or the open tail) of markdown to operations.
 pub fn render(source: &str, code: Code) -> Vec<Op> {
     let options =

@@ -1,15 +1,20 @@
-//! The text form in which the markdown engine module hands rendered blocks and code blocks
-//! back to the app: two wasm modules share no memory, so results cross as one string each.
+//! The text form in which the markdown engine module hands the app one frame's DOM updates
+//! (and an answer's code blocks): two wasm modules share no memory, so each call's result
+//! crosses as one string.
 //!
 //! Compact and hand-written on purpose: a serde derive for these enums would add more to the
-//! app's first download than the whole codec, and decoding runs for the open block every frame.
+//! app's first download than the whole codec, and the app decodes one of these every frame.
 //!
-//! Grammar: an op is `O` element | `C` | `T` str | `K` class-digit str | `R` | `B` | `X` 0/1;
-//! an element is one letter with its fields (see [`encode_element`]); a str is its byte length,
-//! `:`, then the bytes; a number ends with `;`; `-` stands for a missing optional value.
+//! Grammar: an update is `b` ops-str (a block) | `o` opt-str (code opens) | `l` number str
+//! (code lines and their HTML) | `n` (next code chunk) | `c` (code closes) | `e` (empty tail) | `m` ops-str (the open block) | `p` str
+//! (the open code line). An op is `O` element | `C` | `T` str | `K` class-digit str | `R` |
+//! `B` | `X` 0/1; an element is one letter with its fields (see [`encode_element`]); a str is
+//! its byte length, `:`, then the bytes (an ops-str holds encoded ops); a number ends with
+//! `;`; `-` stands for a missing optional value.
 
 use thiserror::Error;
 
+use super::stream::{TailView, Update};
 use super::tree::{Align, Element, Op};
 use crate::markdown::highlight::TokenClass;
 use crate::sandbox::runnable::CodeBlock;
@@ -37,7 +42,64 @@ const CLASSES: [TokenClass; 10] = [
     TokenClass::Meta,
 ];
 
-pub fn encode_ops(ops: &[Op]) -> String {
+/// One frame's updates in the wire form.
+pub fn encode_updates(updates: &[Update]) -> String {
+    let mut out = String::new();
+    for update in updates {
+        match update {
+            Update::Block(ops) => {
+                out.push('b');
+                put_str(&mut out, &encode_ops(ops));
+            }
+            Update::CodeOpen(label) => {
+                out.push('o');
+                put_opt_str(&mut out, label.as_deref());
+            }
+            Update::CodeLines { html, lines } => {
+                out.push('l');
+                put_num(&mut out, *lines as u64);
+                put_str(&mut out, html);
+            }
+            Update::CodeChunk => out.push('n'),
+            Update::CodeClose => out.push('c'),
+            Update::Tail(TailView::Empty) => out.push('e'),
+            Update::Tail(TailView::Markdown(ops)) => {
+                out.push('m');
+                put_str(&mut out, &encode_ops(ops));
+            }
+            Update::Tail(TailView::Code(line)) => {
+                out.push('p');
+                put_str(&mut out, line);
+            }
+        }
+    }
+    out
+}
+
+pub fn decode_updates(wire: &str) -> Result<Vec<Update>, WireError> {
+    let mut reader = Reader { wire, at: 0 };
+    let mut updates = Vec::new();
+    while !reader.is_empty() {
+        updates.push(match reader.byte("an update")? {
+            b'b' => Update::Block(reader.ops()?),
+            b'o' => Update::CodeOpen(reader.opt_str()?.map(str::to_owned)),
+            b'l' => Update::CodeLines {
+                lines: usize::try_from(reader.digits(b';')?)
+                    .map_err(|_| reader.error_before("fewer lines"))?,
+                html: reader.str()?.to_owned(),
+            },
+            b'n' => Update::CodeChunk,
+            b'c' => Update::CodeClose,
+            b'e' => Update::Tail(TailView::Empty),
+            b'm' => Update::Tail(TailView::Markdown(reader.ops()?)),
+            b'p' => Update::Tail(TailView::Code(reader.str()?.to_owned())),
+            _ => return Err(reader.error_before("an update letter")),
+        });
+    }
+    Ok(updates)
+}
+
+fn encode_ops(ops: &[Op]) -> String {
     let mut out = String::new();
     for op in ops {
         match op {
@@ -64,7 +126,7 @@ pub fn encode_ops(ops: &[Op]) -> String {
     out
 }
 
-pub fn decode_ops(wire: &str) -> Result<Vec<Op>, WireError> {
+fn decode_ops(wire: &str) -> Result<Vec<Op>, WireError> {
     let mut reader = Reader { wire, at: 0 };
     let mut ops = Vec::new();
     while !reader.is_empty() {
@@ -268,6 +330,17 @@ impl<'a> Reader<'a> {
         self.str().map(Some)
     }
 
+    /// Encoded ops in a str; errors point into the whole wire.
+    fn ops(&mut self) -> Result<Vec<Op>, WireError> {
+        let start = self.at;
+        let inner = self.str()?;
+        let offset = start + (self.at - start - inner.len());
+        decode_ops(inner).map_err(|error| WireError {
+            at: offset + error.at,
+            ..error
+        })
+    }
+
     fn element(&mut self) -> Result<Element, WireError> {
         Ok(match self.byte("an element")? {
             b'p' => Element::Paragraph,
@@ -315,9 +388,37 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::markdown::{render, Code};
+    use crate::markdown::{render, Code, MarkdownStream, Pulldown, Slice, Source};
     use crate::sandbox::runnable::fenced_blocks;
     use proptest::prelude::*;
+
+    /// The frames of `text` streamed in `piece`-byte slices (snapped to characters) by the
+    /// renderer `R`, the tail asked for every time, as the app asks for them.
+    fn frames<R: crate::markdown::Renderer + Default>(
+        text: &str,
+        piece: usize,
+    ) -> Vec<Vec<Update>> {
+        let mut stream = MarkdownStream::<R>::new();
+        let mut frames = Vec::new();
+        let mut at = 0;
+        loop {
+            let mut end = (at + piece).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            let mut out = Vec::new();
+            let slice = Slice {
+                ends_text: end == text.len(),
+                tail: true,
+            };
+            stream.frame(&text[at..end], slice, &mut out);
+            frames.push(out);
+            at = end;
+            if slice.ends_text {
+                return frames;
+            }
+        }
+    }
 
     fn demo_answers() -> Vec<String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/demo/answers");
@@ -334,6 +435,12 @@ mod tests {
         let answers = demo_answers();
         assert!(answers.len() > 40, "found {} answers", answers.len());
         for answer in &answers {
+            for frame in frames::<Pulldown>(answer, 997)
+                .into_iter()
+                .chain(frames::<Source>(answer, 4096))
+            {
+                assert_eq!(decode_updates(&encode_updates(&frame)), Ok(frame));
+            }
             for code in [Code::Highlighted, Code::Plain] {
                 let ops = render(answer, code);
                 assert_eq!(decode_ops(&encode_ops(&ops)), Ok(ops));
@@ -385,11 +492,47 @@ mod tests {
             Op::TaskBox { checked: true },
             Op::TaskBox { checked: false },
         ]);
-        assert_eq!(decode_ops(&encode_ops(&ops)), Ok(ops));
+        assert_eq!(decode_ops(&encode_ops(&ops)), Ok(ops.clone()));
+        let updates = vec![
+            Update::Block(ops.clone()),
+            Update::CodeOpen(None),
+            Update::CodeOpen(Some("js".into())),
+            Update::CodeLines {
+                html: "<span class=\"ln\">a &lt; 1;\n</span>".into(),
+                lines: 1,
+            },
+            Update::CodeChunk,
+            Update::CodeClose,
+            Update::Tail(TailView::Empty),
+            Update::Tail(TailView::Markdown(ops)),
+            Update::Tail(TailView::Code("let é".into())),
+            Update::Block(Vec::new()),
+        ];
+        assert_eq!(decode_updates(&encode_updates(&updates)), Ok(updates));
     }
 
     #[test]
     fn malformed_wire_says_where() {
+        assert_eq!(
+            decode_updates("cb6:T5:abc"),
+            Err(WireError {
+                at: 7,
+                expected: "text of the given length"
+            }),
+            "an error inside a block's ops is placed in the whole wire"
+        );
+        assert_eq!(
+            decode_updates("eZ"),
+            Err(WireError {
+                at: 1,
+                expected: "an update letter"
+            })
+        );
+        assert!(decode_updates("l1;3:ab").is_err());
+        assert!(
+            decode_updates("l3:abc").is_err(),
+            "a line count is required"
+        );
         assert_eq!(
             decode_ops("Op Z"),
             Err(WireError {
@@ -417,12 +560,16 @@ mod tests {
         fn any_markdown_round_trips(source in "(\\PC|[\\n`*_#>|\\[\\]()~-]){0,200}") {
             let ops = render(&source, Code::Highlighted);
             prop_assert_eq!(decode_ops(&encode_ops(&ops)), Ok(ops));
+            for frame in frames::<Pulldown>(&source, 13) {
+                prop_assert_eq!(decode_updates(&encode_updates(&frame)), Ok(frame));
+            }
             let blocks = fenced_blocks(&source);
             prop_assert_eq!(decode_code_blocks(&encode_code_blocks(&blocks)), Ok(blocks));
         }
 
         #[test]
         fn any_string_decodes_or_fails_cleanly(wire in "\\PC{0,80}") {
+            let _ = decode_updates(&wire);
             let _ = decode_ops(&wire);
             let _ = decode_code_blocks(&wire);
         }
