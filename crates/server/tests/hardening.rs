@@ -37,16 +37,6 @@ async fn healthy(server: &Running) {
     assert_eq!(response.status(), 200);
 }
 
-/// Serves `router` on a free loopback port for the rest of the test.
-async fn tiny_upstream(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    addr
-}
-
 fn upstream(name: &str, addr: SocketAddr, key_env: Option<&str>) -> UpstreamConfig {
     UpstreamConfig {
         name: name.into(),

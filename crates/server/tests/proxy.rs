@@ -43,16 +43,6 @@ async fn our_upstream() -> Running {
     .await
 }
 
-/// Serves `router` on a free loopback port for the rest of the test.
-async fn tiny_upstream(router: Router) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    addr
-}
-
 /// A port nothing listens on.
 fn closed_port() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -314,20 +314,12 @@ mod tests {
         vec![CodeFile::new("index.html", "html", text)]
     }
 
-    fn edit(file: Option<&str>, search: &str, replace: &str) -> Edit {
-        Edit {
-            file: file.map(str::to_string),
-            search: search.into(),
-            replace: replace.into(),
-        }
-    }
-
     #[test]
     fn an_exact_match_is_replaced_and_the_rest_kept() {
         let files = page("<p>\n  a\n</p>\n<script>\nlet n = 0;\n</script>\n");
         let applied = apply_edits(
             &files,
-            &[edit(None, "let n = 0;\n", "let n = 1;\nlet m = 2;\n")],
+            &[Edit::new(None, "let n = 0;\n", "let n = 1;\nlet m = 2;\n")],
         )
         .unwrap();
         assert_eq!(
@@ -340,7 +332,7 @@ mod tests {
     #[test]
     fn trailing_spaces_and_blank_edges_do_not_stop_a_match() {
         let files = page("a  \nb\nc\n");
-        let applied = apply_edits(&files, &[edit(None, "\na\nb   \n\n", "A\nB\n")]).unwrap();
+        let applied = apply_edits(&files, &[Edit::new(None, "\na\nb   \n\n", "A\nB\n")]).unwrap();
         assert_eq!(applied.files[0].text, "A\nB\nc\n");
         assert_eq!(applied.matches, [MatchKind::TrailingSpace]);
     }
@@ -350,7 +342,7 @@ mod tests {
         let files = page("function f() {\n    if (x) {\n        go();\n    }\n}\n");
         let applied = apply_edits(
             &files,
-            &[edit(
+            &[Edit::new(
                 None,
                 "if (x) {\n    go();\n}\n",
                 "if (x && y) {\n    go();\n    stop();\n}\n",
@@ -367,11 +359,12 @@ mod tests {
     #[test]
     fn part_of_a_line_is_found_once_or_reported_ambiguous() {
         let files = page("go('start').onclick = f;\nstop();\n");
-        let applied = apply_edits(&files, &[edit(None, "go('start')\n", "go('run')\n")]).unwrap();
+        let applied =
+            apply_edits(&files, &[Edit::new(None, "go('start')\n", "go('run')\n")]).unwrap();
         assert_eq!(applied.files[0].text, "go('run').onclick = f;\nstop();\n");
         let twice = page("f(1); f(1);\n");
         assert!(matches!(
-            apply_edits(&twice, &[edit(None, "f(1)", "g(1)")]),
+            apply_edits(&twice, &[Edit::new(None, "f(1)", "g(1)")]),
             Err(ApplyError::Ambiguous { count: 2, .. })
         ));
     }
@@ -382,8 +375,8 @@ mod tests {
         let error = apply_edits(
             &files,
             &[
-                edit(None, "let a = 1;\n", "let a = 2;\n"),
-                edit(None, "let b = 1;\n", "let b = 2;\n"),
+                Edit::new(None, "let a = 1;\n", "let a = 2;\n"),
+                Edit::new(None, "let b = 1;\n", "let b = 2;\n"),
             ],
         )
         .unwrap_err();
@@ -401,7 +394,7 @@ mod tests {
     #[test]
     fn an_ambiguous_match_is_an_error_not_a_guess() {
         let files = page("x();\ny();\nx();\n");
-        let error = apply_edits(&files, &[edit(None, "x();\n", "z();\n")]).unwrap_err();
+        let error = apply_edits(&files, &[Edit::new(None, "x();\n", "z();\n")]).unwrap_err();
         assert_eq!(
             error,
             ApplyError::Ambiguous {
@@ -410,7 +403,8 @@ mod tests {
                 count: 2
             }
         );
-        let longer = apply_edits(&files, &[edit(None, "x();\ny();\n", "z();\ny();\n")]).unwrap();
+        let longer =
+            apply_edits(&files, &[Edit::new(None, "x();\ny();\n", "z();\ny();\n")]).unwrap();
         assert_eq!(
             longer.files[0].text, "z();\ny();\nx();\n",
             "more context makes it one"
@@ -422,20 +416,27 @@ mod tests {
         let files = page("a\nb\n");
         let applied = apply_edits(
             &files,
-            &[edit(None, "a\n", "c\n"), edit(None, "c\nb\n", "d\n")],
+            &[
+                Edit::new(None, "a\n", "c\n"),
+                Edit::new(None, "c\nb\n", "d\n"),
+            ],
         )
         .unwrap();
         assert_eq!(
             applied.files[0].text, "d\n",
             "the second sees the first's result"
         );
-        assert!(apply_edits(&files, &[edit(None, "a\n", "c\n"), edit(None, "zzz\n", "")]).is_err());
+        assert!(apply_edits(
+            &files,
+            &[Edit::new(None, "a\n", "c\n"), Edit::new(None, "zzz\n", "")]
+        )
+        .is_err());
         assert_eq!(files[0].text, "a\nb\n", "the input is untouched");
     }
 
     #[test]
     fn an_empty_search_appends_and_no_edits_is_an_error() {
-        let applied = apply_edits(&page("a\n"), &[edit(None, "", "b\n")]).unwrap();
+        let applied = apply_edits(&page("a\n"), &[Edit::new(None, "", "b\n")]).unwrap();
         assert_eq!(applied.files[0].text, "a\nb\n");
         assert_eq!(applied.matches, [MatchKind::Appended]);
         assert_eq!(apply_edits(&page("a\n"), &[]), Err(ApplyError::NoEdits));
@@ -443,7 +444,7 @@ mod tests {
 
     #[test]
     fn a_file_without_a_final_newline_keeps_it_that_way() {
-        let applied = apply_edits(&page("a\nb"), &[edit(None, "b\n", "c\n")]).unwrap();
+        let applied = apply_edits(&page("a\nb"), &[Edit::new(None, "b\n", "c\n")]).unwrap();
         assert_eq!(applied.files[0].text, "a\nc");
     }
 
@@ -457,13 +458,13 @@ mod tests {
         let applied = apply_edits(
             &files,
             &[
-                edit(
+                Edit::new(
                     Some("style.css"),
                     "p { color: red; }\n",
                     "p { color: blue; }\n",
                 ),
-                edit(None, "<p id=a></p>\n", "<p id=b></p>\n"),
-                edit(Some("main.py"), "print(1)\n", "print(2)\n"),
+                Edit::new(None, "<p id=a></p>\n", "<p id=b></p>\n"),
+                Edit::new(Some("main.py"), "print(1)\n", "print(2)\n"),
             ],
         )
         .unwrap();
@@ -480,9 +481,10 @@ mod tests {
             CodeFile::new("a.js", "js", "go();\n"),
             CodeFile::new("b.js", "js", "go();\n"),
         ];
-        let error = apply_edits(&files, &[edit(None, "go();\n", "stop();\n")]).unwrap_err();
+        let error = apply_edits(&files, &[Edit::new(None, "go();\n", "stop();\n")]).unwrap_err();
         assert!(matches!(error, ApplyError::SeveralFiles { .. }), "{error}");
-        let applied = apply_edits(&files, &[edit(Some("b.js"), "go();\n", "stop();\n")]).unwrap();
+        let applied =
+            apply_edits(&files, &[Edit::new(Some("b.js"), "go();\n", "stop();\n")]).unwrap();
         assert_eq!(applied.files[1].text, "stop();\n");
     }
 }

@@ -15,6 +15,16 @@ pub struct Edit {
     pub replace: String,
 }
 
+impl Edit {
+    pub fn new(file: Option<&str>, search: &str, replace: &str) -> Self {
+        Self {
+            file: file.map(str::to_string),
+            search: search.to_string(),
+            replace: replace.to_string(),
+        }
+    }
+}
+
 /// A fenced code block that holds no edit: a whole file (or a snippet) in the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FencedCode {
@@ -312,14 +322,6 @@ fn read_unified_diff(body: &[&str], fence_name: Option<&str>) -> Vec<Edit> {
 mod tests {
     use super::*;
 
-    fn edit(file: Option<&str>, search: &str, replace: &str) -> Edit {
-        Edit {
-            file: file.map(str::to_string),
-            search: search.into(),
-            replace: replace.into(),
-        }
-    }
-
     #[test]
     fn a_search_replace_block_in_a_fence_with_prose_around_it() {
         let answer = "The button id was wrong. Here is the fix:\n\n\
@@ -333,7 +335,7 @@ mod tests {
         let reply = parse_reply(answer);
         assert_eq!(
             reply.edits,
-            [edit(
+            [Edit::new(
                 None,
                 "document.getElementById('strat')\n",
                 "document.getElementById('start')\n"
@@ -361,7 +363,10 @@ mod tests {
                 Some("main.py")
             ]
         );
-        assert_eq!(reply.edits[3], edit(Some("app.js"), "n++\n", "n += 2\n"));
+        assert_eq!(
+            reply.edits[3],
+            Edit::new(Some("app.js"), "n++\n", "n += 2\n")
+        );
     }
 
     #[test]
@@ -369,7 +374,10 @@ mod tests {
         let reply = parse_reply("<<<<<<< SEARCH\n=======\nfoot()\n>>>>>>> REPLACE\n<<<<<<< SEARCH\nx()\n=======\n>>>>>>> REPLACE\n");
         assert_eq!(
             reply.edits,
-            [edit(None, "", "foot()\n"), edit(None, "x()\n", "")]
+            [
+                Edit::new(None, "", "foot()\n"),
+                Edit::new(None, "x()\n", "")
+            ]
         );
     }
 
@@ -384,7 +392,7 @@ mod tests {
     #[test]
     fn marker_lengths_and_case_vary() {
         let reply = parse_reply("<<<<<<<< search\na\n========\nb\n>>>>>>>> Replace\n");
-        assert_eq!(reply.edits, [edit(None, "a\n", "b\n")]);
+        assert_eq!(reply.edits, [Edit::new(None, "a\n", "b\n")]);
     }
 
     #[test]
@@ -394,12 +402,12 @@ mod tests {
         assert_eq!(
             reply.edits,
             [
-                edit(
+                Edit::new(
                     Some("index.html"),
                     "<div id=\"board\">\n  <span>0</span>\n\n</div>\n",
                     "<div id=\"board\">\n  <span id=\"score\">0</span>\n\n</div>\n"
                 ),
-                edit(
+                Edit::new(
                     Some("index.html"),
                     "function reset() {\n}\n",
                     "function reset() {\n  score = 0;\n}\n"
@@ -414,7 +422,7 @@ mod tests {
         let reply = parse_reply("```diff\n--- a/q.sql\n+++ b/q.sql\n@@ -1,2 +1,1 @@\n--- old comment\n SELECT 1;\n```\n");
         assert_eq!(
             reply.edits,
-            [edit(
+            [Edit::new(
                 Some("q.sql"),
                 "-- old comment\nSELECT 1;\n",
                 "SELECT 1;\n"
@@ -425,7 +433,10 @@ mod tests {
     #[test]
     fn an_unlabelled_fence_that_starts_like_a_diff_is_one() {
         let reply = parse_reply("```\n--- app.py\n+++ app.py\n@@\n-x = 1\n+x = 2\n```\n");
-        assert_eq!(reply.edits, [edit(Some("app.py"), "x = 1\n", "x = 2\n")]);
+        assert_eq!(
+            reply.edits,
+            [Edit::new(Some("app.py"), "x = 1\n", "x = 2\n")]
+        );
     }
 
     #[test]

@@ -10,6 +10,16 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use sparkplug_server::{start, Config, Running};
 
+/// Serves `router` (a stand-in upstream) on a free loopback port for the rest of the test.
+pub async fn tiny_upstream(router: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    addr
+}
+
 /// A server on 127.0.0.1 with a free port, with `change` applied to the defaults.
 pub async fn serve(change: impl FnOnce(&mut Config)) -> Running {
     let mut config = Config {
