@@ -8,13 +8,20 @@ use crate::{build, cmd, paths, setup};
 pub const USAGE: &str = "\
 test                    setup, then formatting and lints (rustfmt, clippy -D warnings,
                         native and wasm32), native, wasm (headless Chromium) and
-                        end-to-end tests";
+                        end-to-end tests
+test e2e [FILTER]       rebuild the app, then only the end-to-end tests whose name
+                        holds FILTER (e.g. `kiosk::`)";
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    if !args.is_empty() {
-        return Err(crate::command_usage(USAGE));
-    }
     let started = Instant::now();
+    match args {
+        [] => {}
+        [e2e, filter @ ..] if e2e == "e2e" && filter.len() <= 1 => {
+            setup::run()?;
+            return end_to_end(filter.first().map(String::as_str));
+        }
+        _ => return Err(crate::command_usage(USAGE)),
+    }
     setup::run()?;
     let mut failed = Vec::new();
 
@@ -50,19 +57,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         )
     });
     phase("end-to-end tests (headless Chromium)", &mut failed, || {
-        build::app_release()?;
-        cmd::run(
-            cmd::cargo()
-                .args([
-                    "test",
-                    "--no-fail-fast",
-                    "-p",
-                    "sparkplug-e2e",
-                    "--",
-                    "--test-threads=1",
-                ])
-                .env("SPARKPLUG_DIST", paths::dist()),
-        )
+        end_to_end(None)
     });
 
     eprintln!("test: finished in {:.0} s", started.elapsed().as_secs_f64());
@@ -71,6 +66,19 @@ pub fn run(args: &[String]) -> Result<(), String> {
     } else {
         Err(format!("failed: {}", failed.join(", ")))
     }
+}
+
+/// A release build of the app, then the end-to-end tests (those whose name holds `filter`),
+/// one at a time: they share one machine's Chromium and would time each other out.
+fn end_to_end(filter: Option<&str>) -> Result<(), String> {
+    build::app_release()?;
+    cmd::run(
+        cmd::cargo()
+            .args(["test", "--no-fail-fast", "-p", "sparkplug-e2e", "--"])
+            .args(filter)
+            .arg("--test-threads=1")
+            .env("SPARKPLUG_DIST", paths::dist()),
+    )
 }
 
 /// rustfmt's check, then clippy with warnings as errors: natively for every crate but the
