@@ -5,6 +5,7 @@ use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::theme::Theme;
 use crate::provider::models::ModelInfo;
 use crate::run::meter::MeterSnapshot;
 use crate::run::receipt::Receipt;
@@ -25,15 +26,6 @@ pub const RATE_INTERVAL_MS: f64 = 250.0;
 pub const MIN_HEIGHT: u32 = 120;
 pub const MAX_HEIGHT: u32 = 4000;
 
-/// Colour scheme: `auto` follows the visitor's system setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Theme {
-    Light,
-    Dark,
-    #[default]
-    Auto,
-}
-
 /// What the embed shows: the streamed answer, the sandboxed preview, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum View {
@@ -49,16 +41,6 @@ pub enum RunMode {
     #[default]
     Click,
     Auto,
-}
-
-impl Theme {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Light => "light",
-            Self::Dark => "dark",
-            Self::Auto => "auto",
-        }
-    }
 }
 
 impl View {

@@ -1,5 +1,6 @@
 //! What each page of the app holds, without the DOM: the chat and its history, share links,
-//! downloads, the embed's parameters and messages, and the kiosk's race and attract loop.
+//! downloads, the embed's parameters and messages, the kiosk's race and attract loop, and the
+//! workspace's layout and the colour theme.
 
 pub mod conversation;
 pub mod download;
@@ -7,3 +8,5 @@ pub mod embed;
 pub mod history;
 pub mod kiosk;
 pub mod share;
+pub mod theme;
+pub mod workspace;

@@ -31,6 +31,19 @@ impl ModelInfo {
             simulated: false,
         }
     }
+
+    /// What a picker shows beside the id: the human label (the demo models' name the speed
+    /// they imitate, "GPT-4o mini (~52 tok/s)"), else the speed alone; empty when unknown.
+    pub fn describe(&self) -> String {
+        match (&self.label, self.tokens_per_second) {
+            (Some(label), _) => label.clone(),
+            (None, Some(rate)) if rate.fract() == 0.0 => {
+                format!("{} tok/s", crate::run::explain::grouped(rate as u64))
+            }
+            (None, Some(rate)) => format!("{rate:.1} tok/s"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// Why a model list could not be read.
@@ -57,6 +70,31 @@ pub(super) fn data_list(list: &Value) -> Option<Vec<ModelInfo>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_model_is_described_by_its_label_and_published_speed() {
+        let demo = ModelInfo {
+            id: "demo-1000".into(),
+            label: Some("GPT-5.3-Codex-Spark on Cerebras (~1,000 tok/s)".into()),
+            tokens_per_second: Some(1000.0),
+            simulated: true,
+        };
+        assert_eq!(
+            demo.describe(),
+            "GPT-5.3-Codex-Spark on Cerebras (~1,000 tok/s)"
+        );
+        let unlabelled = ModelInfo {
+            label: None,
+            ..demo.clone()
+        };
+        assert_eq!(unlabelled.describe(), "1,000 tok/s");
+        let opus = ModelInfo {
+            tokens_per_second: Some(68.2),
+            ..unlabelled
+        };
+        assert_eq!(opus.describe(), "68.2 tok/s");
+        assert_eq!(ModelInfo::named("gpt-4o").describe(), "");
+    }
 
     #[test]
     fn reads_a_data_list_with_demo_extras_and_skips_bad_entries() {

@@ -1,6 +1,7 @@
 //! Turning how a run ended into the one status line a user reads: for a failure, the
 //! status, the provider's own message, and what to do next.
 
+use crate::run::meter::MeterSnapshot;
 use crate::run::{Failure, Outcome, TransportError};
 use crate::stream::event::ProviderError;
 
@@ -29,23 +30,63 @@ impl StatusLine {
     }
 }
 
-/// The status line for a run that has ended: what happened and, on failure, what to do.
-pub fn explain_outcome(outcome: &Outcome) -> StatusLine {
+/// The status line for a run that has ended, in words with its figures ("Done: 2,693
+/// tokens in 2.7 s."): what happened and, on failure, what to do.
+pub fn explain_outcome(outcome: &Outcome, figures: &MeterSnapshot) -> StatusLine {
     let (tone, text) = match outcome {
         Outcome::Finished { reason } => (
             Tone::Done,
             match reason.as_deref() {
-                Some("length" | "max_tokens") => {
-                    "Finished: the answer hit the token limit.".to_string()
-                }
-                Some(reason) => format!("Finished ({reason})."),
-                None => "Finished.".to_string(),
+                Some("length" | "max_tokens") => format!(
+                    "Done, but the answer hit the token limit: {}.",
+                    amount(figures)
+                ),
+                Some("content_filter") => format!(
+                    "Stopped by the provider's content filter: {}.",
+                    amount(figures)
+                ),
+                _ => format!("Done: {}.", amount(figures)),
             },
         ),
-        Outcome::Stopped => (Tone::Neutral, "Stopped. The partial answer is kept.".into()),
+        Outcome::Stopped => (
+            Tone::Neutral,
+            format!("Stopped: {}. The partial answer is kept.", amount(figures)),
+        ),
         Outcome::Failed(failure) => (Tone::Error, explain_failure(failure)),
     };
     StatusLine { tone, text }
+}
+
+/// "2,693 tokens in 2.7 s" (≈ when the count is an estimate).
+fn amount(figures: &MeterSnapshot) -> String {
+    let approx = if figures.tokens_are_estimate {
+        "≈ "
+    } else {
+        ""
+    };
+    let tokens = grouped(figures.tokens);
+    let unit = if figures.tokens == 1 {
+        "token"
+    } else {
+        "tokens"
+    };
+    match figures.elapsed_ms {
+        Some(ms) => format!("{approx}{tokens} {unit} in {:.1} s", ms / 1000.0),
+        None => format!("{approx}{tokens} {unit}"),
+    }
+}
+
+/// A count with thousands separators: 2693 → "2,693".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn explain_failure(failure: &Failure) -> String {
@@ -121,29 +162,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn outcomes_read_as_one_line_each() {
-        let done = explain_outcome(&Outcome::Finished {
-            reason: Some("stop".into()),
-        });
+    fn outcomes_read_as_one_line_each_in_words_with_their_figures() {
+        let figures = MeterSnapshot {
+            tokens: 2693,
+            elapsed_ms: Some(2_712.0),
+            ..MeterSnapshot::default()
+        };
+        let done = explain_outcome(
+            &Outcome::Finished {
+                reason: Some("stop".into()),
+            },
+            &figures,
+        );
         assert_eq!(
             done,
             StatusLine {
                 tone: Tone::Done,
-                text: "Finished (stop).".into()
+                text: "Done: 2,693 tokens in 2.7 s.".into()
             }
         );
-        let cut = explain_outcome(&Outcome::Failed(Failure::Cut));
+        let estimated = MeterSnapshot {
+            tokens_are_estimate: true,
+            elapsed_ms: None,
+            tokens: 1,
+            ..figures
+        };
+        assert_eq!(
+            explain_outcome(&Outcome::Finished { reason: None }, &estimated).text,
+            "Done: ≈ 1 token."
+        );
+        let limit = explain_outcome(
+            &Outcome::Finished {
+                reason: Some("length".into()),
+            },
+            &figures,
+        );
+        assert!(limit.text.contains("token limit") && limit.text.contains("2,693"));
+        assert_eq!(
+            explain_outcome(&Outcome::Stopped, &figures).text,
+            "Stopped: 2,693 tokens in 2.7 s. The partial answer is kept."
+        );
+        let figures = &MeterSnapshot::default();
+        let cut = explain_outcome(&Outcome::Failed(Failure::Cut), figures);
         assert_eq!(cut.tone, Tone::Error);
         assert!(cut.text.contains("without a finish"));
-        let cors = explain_outcome(&Outcome::Failed(Failure::Transport(
-            TransportError::Unreachable {
+        let cors = explain_outcome(
+            &Outcome::Failed(Failure::Transport(TransportError::Unreachable {
                 detail: "Failed to fetch".into(),
-            },
-        )));
+            })),
+            figures,
+        );
         assert!(cors.text.contains("CORS") && cors.text.contains("Failed to fetch"));
-        assert!(explain_outcome(&Outcome::Stopped)
-            .text
-            .starts_with("Stopped"));
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (2693, "2,693"),
+            (1234567, "1,234,567"),
+        ] {
+            assert_eq!(grouped(n), text);
+        }
     }
 
     #[test]
@@ -157,11 +239,14 @@ mod tests {
             explain_http_error(401, None, None),
             "HTTP 401 — Check the API key for this endpoint in Settings."
         );
-        let failed = explain_outcome(&Outcome::Failed(Failure::Http {
-            status: 503,
-            message: Some("busy".into()),
-            retry_after: None,
-        }));
+        let failed = explain_outcome(
+            &Outcome::Failed(Failure::Http {
+                status: 503,
+                message: Some("busy".into()),
+                retry_after: None,
+            }),
+            &MeterSnapshot::default(),
+        );
         assert!(failed.text.starts_with("HTTP 503: busy"), "{failed:?}");
         let in_stream = explain_provider_error(&ProviderError {
             message: "Overloaded".into(),

@@ -68,6 +68,12 @@ impl Page {
         &self.document
     }
 
+    /// Whether any HTML went in: a page of only CSS and scripts usually draws nothing, so
+    /// its console says more than its preview.
+    pub fn has_markup(&self) -> bool {
+        self.counts[0] > 0
+    }
+
     /// The block line behind a (1-based) line of the document; `None` for the lines the
     /// combination itself added.
     pub fn locate(&self, doc_line: u32) -> Option<Location> {

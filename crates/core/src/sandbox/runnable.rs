@@ -84,6 +84,12 @@ impl Runnable {
         (!python.is_empty()).then(|| Self::Python(python.join("\n\n")))
     }
 
+    /// Whether the run shows a page worth looking at (a page with HTML), rather than only
+    /// console output (Python, or scripts alone).
+    pub fn shows_page(&self) -> bool {
+        matches!(self, Self::Page(page) if page.has_markup())
+    }
+
     /// The protocol's `lang`: `html` for a page, `python` for Python.
     pub fn lang(&self) -> &'static str {
         match self {
@@ -114,6 +120,13 @@ impl Runnable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_page_with_html_is_worth_a_preview() {
+        assert!(Runnable::block("html", "<p>hi</p>").is_some_and(|r| r.shows_page()));
+        assert!(Runnable::block("js", "console.log(1)").is_some_and(|r| !r.shows_page()));
+        assert!(Runnable::block("python", "print(1)").is_some_and(|r| !r.shows_page()));
+    }
 
     #[test]
     fn labels_name_runnable_languages_in_any_case() {
