@@ -10,7 +10,6 @@
   const MAX_CHARS = 8000;
   const HEARTBEAT_MS = 250;
   const NONCE = /^[A-Za-z0-9]{1,64}$/;
-  const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug']);
   const MAX_CHECKS = 50;
   const MAX_CHECK_CHARS = 2000;
 
@@ -22,6 +21,14 @@
 
   /** The current run: { nonce, lines, startedAt, done, page, checks, token }. */
   let run = null;
+  /** The last run's page, left on show under the next page until that one has loaded, so a
+   * re-run never flashes white. */
+  let outgoing = null;
+
+  function dropOutgoing() {
+    if (outgoing) outgoing.remove();
+    outgoing = null;
+  }
   /** The Python worker, kept warm between runs: { worker, ready, job }. */
   let python = null;
 
@@ -35,10 +42,6 @@
     return s.length > MAX_CHARS ? s.slice(0, MAX_CHARS) + '… (' + (s.length - MAX_CHARS) + ' more characters)' : s;
   }
 
-  function lineNumber(value) {
-    return Number.isInteger(value) && value > 0 ? value : null;
-  }
-
   /** Sends a console or error line of `current`, within the line cap. */
   function output(current, type, fields) {
     if (current === run && current.lines++ < MAX_LINES) send(type, fields, current.nonce);
@@ -47,6 +50,10 @@
   function finish(current) {
     if (current !== run || current.done) return;
     current.done = true;
+    if (current.page) {
+      dropOutgoing();
+      current.page.classList.remove('incoming');
+    }
     send('done', { elapsed_ms: performance.now() - current.startedAt }, current.nonce);
   }
 
@@ -77,9 +84,10 @@
   // ---- pages ----
 
   /** Puts the page hook first, on the doctype's line, so the page's line numbers hold. The
-   * hook's tag carries the run's checks and token. */
+   * hook's tag carries the run's checks, token and nonce (its output goes to the app). */
   function instrument(html, current) {
     const hook = '<script src="' + pageHook + '" data-token="' + current.token +
+      '" data-nonce="' + current.nonce +
       '" data-checks="' + attribute(JSON.stringify(current.checks)) + '"></script>';
     const doctype = /^\s*<!doctype[^>]*>/i.exec(html);
     return doctype ? doctype[0] + hook + html.slice(doctype[0].length) : hook + html;
@@ -96,22 +104,21 @@
       frame.setAttribute('sandbox', 'allow-scripts');
       frame.setAttribute('title', 'Preview');
       frame.srcdoc = instrument(code, current);
+      // Drawn under the last page until it says it has loaded (runner.html's CSS).
+      if (outgoing) frame.className = 'incoming';
       current.page = frame;
       document.body.appendChild(frame);
     }, 0);
   }
 
-  /** A message from the shown page's hook (or from the page's own code: display only). */
+  /** The shown page's load and checks, from its hook (the token proves it is the hook: the
+   * page's own code never sees it). Its output goes to the app directly (page.js). */
   function fromPage(current, data) {
-    if (!data || typeof data !== 'object') return;
-    if (data.sp === 'loaded' && data.token === current.token) {
+    if (!data || typeof data !== 'object' || data.token !== current.token) return;
+    if (data.sp === 'loaded') {
       finish(current);
-    } else if (data.sp === 'check' && data.token === current.token) {
+    } else if (data.sp === 'check') {
       checked(current, data.index, data.passed, data.detail);
-    } else if (data.sp === 'console' && LEVELS.has(data.level)) {
-      output(current, 'console', { level: data.level, text: cut(data.text), line: lineNumber(data.line) });
-    } else if (data.sp === 'error') {
-      output(current, 'error', { message: cut(data.text), line: lineNumber(data.line) });
     }
   }
 
@@ -142,6 +149,7 @@
   }
 
   function startPython(current, code) {
+    dropOutgoing();
     note.hidden = false;
     note.textContent = 'Python: its output is in the console.';
     if (!python) python = startWorker();
@@ -209,7 +217,12 @@
       NONCE.test(r.nonce) && typeof r.code === 'string' && (r.lang === 'html' || r.lang === 'python') &&
       validChecks;
     if (!valid) return;
-    if (run && run.page) run.page.remove();
+    if (run && run.page) {
+      // A page still loading is dropped; one that loaded stays until its successor has.
+      dropOutgoing();
+      if (run.done) outgoing = run.page;
+      else run.page.remove();
+    }
     run = { nonce: r.nonce, lines: 0, startedAt: 0, done: false, page: null, checks, token: token() };
     if (r.lang === 'html') startPage(run, r.code);
     else startPython(run, r.code);

@@ -37,8 +37,8 @@ pub struct Output {
     pub progress: WriteSignal<Option<Progress>>,
     /// A run is going or its page is alive, so Stop has something to stop.
     pub live: WriteSignal<bool>,
-    /// The current run is Python (the preview then has no page to show).
-    pub python: WriteSignal<bool>,
+    /// The current run has no page to show (Python, or scripts alone): the console says it all.
+    pub console_only: WriteSignal<bool>,
     pub console: ConsolePane,
 }
 
@@ -76,6 +76,8 @@ impl Session {
             frame: None,
             run: None,
             queued: None,
+            next: None,
+            python_warm: false,
             killed_at: None,
             out,
         }));
@@ -104,6 +106,30 @@ impl Session {
         self.state.borrow_mut().run(runnable, limit_ms)
     }
 
+    /// Runs `runnable` once the current run has settled (a page loaded, Python done), or now
+    /// if nothing runs; a newer update replaces one still waiting. The result on show stays
+    /// until the new one has loaded.
+    pub fn update(&self, runnable: Runnable, limit_ms: u32) -> Result<(), SessionError> {
+        let mut state = self.state.borrow_mut();
+        if state.busy() {
+            state.next = Some((runnable, limit_ms));
+            Ok(())
+        } else {
+            state.run(runnable, limit_ms)
+        }
+    }
+
+    /// Starts loading Python (an empty program) unless something runs already, so the
+    /// answer's Python starts sooner; its progress shows where the output will appear.
+    pub fn warm_python(&self, limit_ms: u32) -> Result<(), SessionError> {
+        let mut state = self.state.borrow_mut();
+        if state.busy() || state.python_warm {
+            return Ok(());
+        }
+        state.python_warm = true;
+        state.run(Runnable::Python(String::new()), limit_ms)
+    }
+
     /// Kills the run at once: every runner frame goes, a fresh one takes its place.
     pub fn stop(&self) {
         self.state.borrow_mut().kill("Stopped.".into());
@@ -127,6 +153,10 @@ struct State {
     run: Option<Active>,
     /// The run request waiting for the frame's `ready`.
     queued: Option<String>,
+    /// An update waiting for the current run to settle, with its time limit.
+    next: Option<(Runnable, u32)>,
+    /// Python was loaded (or is loading) in this frame's worker.
+    python_warm: bool,
     /// When the last kill happened, to say how soon the fresh frame was ready.
     killed_at: Option<f64>,
     out: Output,
@@ -150,6 +180,7 @@ impl State {
         frame::remove_all(&self.document);
         self.frame = None;
         self.queued = None;
+        self.python_warm = false;
         let nonce = nonce::new().ok_or(SessionError::NoCrypto)?;
         let window = frame::create(&self.document, &self.host, &self.runner, &nonce)
             .map_err(|e| SessionError::Frame(format!("{e:?}")))?;
@@ -162,7 +193,15 @@ impl State {
         Ok(())
     }
 
+    /// A run was sent and has not settled yet.
+    fn busy(&self) -> bool {
+        self.frame
+            .as_ref()
+            .is_some_and(|f| matches!(f.dog.phase(), Phase::Preparing | Phase::Running))
+    }
+
     fn run(&mut self, runnable: Runnable, limit_ms: u32) -> Result<(), SessionError> {
+        self.next = None;
         let now = now_ms();
         if !self.frame.as_ref().is_some_and(|f| f.dog.can_reuse(now)) {
             self.replace_frame(false)?;
@@ -179,9 +218,8 @@ impl State {
         } else {
             live.window.post_message(&request.into(), "*").ok();
         }
-        let python = matches!(runnable, Runnable::Python(_));
         self.out.console.clear();
-        self.out.python.set(python);
+        self.out.console_only.set(!runnable.shows_page());
         self.out.live.set(true);
         self.out.progress.set(None);
         self.out.status.set(StatusLine::neutral("Starting…"));
@@ -193,20 +231,32 @@ impl State {
     }
 
     /// A message event on the app's window: used only if it comes from the current frame's
-    /// window and the watchdog knows its nonce; even then it is only ever shown as text.
+    /// window, or is output from a page shown inside it, and the watchdog knows its nonce;
+    /// even then it is only ever shown as text.
     fn receive(&mut self, event: &MessageEvent) {
         let Some(live) = self.frame.as_mut() else {
             return;
         };
-        let from_frame = event
+        let Some(sender) = event
             .source()
-            .is_some_and(|source| js_sys::Object::is(&source, live.window.as_ref()));
-        let Some(text) = event.data().as_string().filter(|_| from_frame) else {
+            .map(|source| frame::sender(&live.window, &source))
+        else {
+            return;
+        };
+        let Some(text) = event.data().as_string() else {
             return;
         };
         let Ok(incoming) = protocol::parse(&text) else {
             return;
         };
+        // A page may only add output; everything else is the runner's to say.
+        let output = matches!(
+            incoming.message,
+            Message::Console { .. } | Message::Error { .. }
+        );
+        if sender == frame::Sender::Stranger || (sender == frame::Sender::Page && !output) {
+            return;
+        }
         let now = now_ms();
         let Some(message) = live.dog.receive(now, incoming) else {
             return;
@@ -266,6 +316,11 @@ impl State {
             tone: Tone::Done,
             text,
         });
+        if let Some((runnable, limit_ms)) = self.next.take() {
+            if let Err(error) = self.run(runnable, limit_ms) {
+                self.system(error.to_string());
+            }
+        }
     }
 
     fn tick(&mut self) {
@@ -298,6 +353,7 @@ impl State {
 
     fn end(&mut self, reason: String) {
         self.run = None;
+        self.next = None;
         self.out.live.set(false);
         self.out.progress.set(None);
         self.system(reason.clone());
