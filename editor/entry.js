@@ -66,6 +66,13 @@ function language(lang) {
 
 const prefersDark = matchMedia("(prefers-color-scheme: dark)");
 
+// The page's theme: the one picked with the app's toggle (`data-theme` on <html>), else the
+// system's.
+function pageIsDark() {
+  const picked = document.documentElement.dataset.theme;
+  return picked === "dark" || (picked !== "light" && prefersDark.matches);
+}
+
 // Text typed over a selection is inserted here rather than by the browser: Chromium's own
 // editing keeps the deleted text's colour as a `style` attribute on the new text, which the
 // app's CSP (style-src 'self') blocks and reports. Compositions (IME) stay native.
@@ -87,8 +94,8 @@ function theme(dark) {
   return EditorView.theme(look, { dark: !!dark });
 }
 
-// Creates an editor in a shadow root of `parent`; the app's colour scheme is followed
-// unless `dark` is given.
+// Creates an editor in a shadow root of `parent`; the page's theme is followed unless `dark`
+// is given.
 export function createEditor(parent, options) {
   const opts = options || {};
   const shadow = parent.shadowRoot || parent.attachShadow({ mode: "open" });
@@ -113,7 +120,7 @@ export function createEditor(parent, options) {
           ...foldKeymap, indentWithTab,
         ]),
         language(opts.lang),
-        themeSlot.of(theme(opts.dark ?? prefersDark.matches)),
+        themeSlot.of(theme(opts.dark ?? pageIsDark())),
         // An explicit tabindex tells audits (axe: scrollable-region-focusable) what the
         // browser already does: the scrolling editor is reachable by keyboard.
         EditorView.contentAttributes.of({ "aria-label": "Code editor", tabindex: "0" }),
@@ -138,12 +145,19 @@ export function createEditor(parent, options) {
     onRunShortcut: (callback) => { onRun = callback; },
     focus: () => view.focus(),
     destroy: () => {
-      if (opts.dark === undefined) prefersDark.removeEventListener("change", follow);
+      if (opts.dark === undefined) {
+        prefersDark.removeEventListener("change", follow);
+        picked.disconnect();
+      }
       view.destroy();
     },
   };
-  const follow = (event) => api.setDark(event.matches);
-  if (opts.dark === undefined) prefersDark.addEventListener("change", follow);
+  const follow = () => api.setDark(pageIsDark());
+  const picked = new MutationObserver(follow);
+  if (opts.dark === undefined) {
+    prefersDark.addEventListener("change", follow);
+    picked.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+  }
   // The end-to-end tests read the whole text here: CodeMirror draws only the visible lines.
   parent.sparkplugEditor = api;
   return api;

@@ -9,7 +9,7 @@ use sparkplug_core::pages::share::SharedRun;
 use sparkplug_core::provider::request::ChatMessage;
 use sparkplug_core::run::explain::{StatusLine, Tone};
 use sparkplug_core::run::spec::RunSpec;
-use sparkplug_core::sandbox::runnable::Runnable;
+use sparkplug_core::sandbox::live::{CodeEvent, LiveResult, ResultRequest};
 
 use crate::components::conversation::last_run_error;
 use crate::components::history::HistoryStore;
@@ -32,8 +32,10 @@ pub struct Chat {
     /// Where the answer is drawn, and the chat's earlier turns above it.
     pub answer: NodeRef<Div>,
     pub transcript: NodeRef<Div>,
-    /// Code the editor asks the run panel to run.
-    pub run_request: RwSignal<Option<Runnable>>,
+    /// What the result pane is asked to run: the editor's code, or the answer's as it grows.
+    pub run_request: RwSignal<Option<ResultRequest>>,
+    /// Whether an answer's code runs by itself, as its blocks complete ("Run automatically").
+    pub auto_run: RwSignal<bool>,
     /// Turns in this chat so far; a follow-up prompt is sent with every earlier turn.
     pub turns: RwSignal<usize>,
     /// Each ended turn saves the chat to the browser's history.
@@ -57,6 +59,7 @@ impl Chat {
             answer: NodeRef::new(),
             transcript: NodeRef::new(),
             run_request: RwSignal::new(None),
+            auto_run: RwSignal::new(true),
             turns: RwSignal::new(0),
             history: HistoryStore::new(),
             shareable: StoredValue::new_local(None),
@@ -99,7 +102,12 @@ impl Chat {
             history: self.history,
             model: endpoint.model.clone(),
         };
-        match Run::start(&spec, renderer, (self.run, (side, save))) {
+        let live = LiveCode {
+            live: StoredValue::new(LiveResult::new()),
+            requests: self.run_request,
+            auto_run: self.auto_run,
+        };
+        match Run::start(&spec, renderer, (self.run, (side, (save, live)))) {
             Ok(run) => {
                 self.current.set_value(Some(run));
                 self.shareable.set_value(Some(ShareSource::new(
@@ -233,6 +241,42 @@ impl Chat {
             }
         });
         self.shareable.set_value(None);
+    }
+}
+
+/// Runs the answer's code as it completes, when "Run automatically" is on: a page once its
+/// HTML block has closed (while the prose after it still streams), Python as its block
+/// closes, and at the end whatever the whole answer adds.
+struct LiveCode {
+    live: StoredValue<LiveResult>,
+    requests: RwSignal<Option<ResultRequest>>,
+    auto_run: RwSignal<bool>,
+}
+
+impl LiveCode {
+    fn ask(&self, request: Option<ResultRequest>) {
+        if let Some(request) = request.filter(|_| self.auto_run.get_untracked()) {
+            self.requests.set(Some(request));
+        }
+    }
+}
+
+impl Observer for LiveCode {
+    fn code(&self, event: &CodeEvent) {
+        let request = self
+            .live
+            .try_update_value(|live| live.on_event(event.clone()))
+            .flatten();
+        self.ask(request);
+    }
+
+    fn ended(&self, end: &Ended<'_>) {
+        let whole = crate::render::engine::runnable_answer(end.answer);
+        let request = self
+            .live
+            .try_update_value(|live| live.finish(whole))
+            .flatten();
+        self.ask(request);
     }
 }
 

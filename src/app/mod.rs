@@ -20,54 +20,78 @@ use crate::components::settings::Settings;
 use crate::components::share::ShareBar;
 use crate::components::shortcuts::Shortcuts;
 use crate::components::side::SideChannels;
+use crate::components::theme::ThemeToggle;
+use crate::components::welcome::Welcome;
+use crate::components::workspace::{Layout, Workspace};
 
 #[component]
 pub fn App() -> impl IntoView {
     let chat = Chat::new();
     provide_context(chat);
     provide_context(chat.endpoints);
+    provide_context(Layout::new());
     crate::editor::listen(chat.answer, chat.run_request.write_only());
     crate::components::download::listen(chat.answer);
     let settings_open = RwSignal::new(false);
     let run = chat.run;
     view! {
         <div class="app">
-            <header class="app-header">
-                <h1>"⚡ Sparkplug"</h1>
-                <span class="tagline">"Feel what 1,000 tokens per second is like."</span>
-                <button
-                    class="settings-toggle"
-                    data-test="open-settings"
-                    aria-expanded=move || settings_open.get().to_string()
-                    on:click=move |_| settings_open.update(|open| *open = !*open)
-                >
-                    "Endpoints"
-                </button>
-                <Shortcuts streaming=run.streaming.read_only() on_stop=Callback::new(move |()| chat.stop()) />
-            </header>
-            <Settings open=settings_open />
-            <Prompt />
-            <ShareBar />
-            <div class="work">
-                <div class="output">
-                    <SideChannels side=chat.side />
-                    <Answer
-                        node=chat.answer
-                        streaming=run.streaming.read_only()
-                        status=run.status.read_only()
-                        answer_chars=run.answer_chars.read_only()
-                        transcript=chat.transcript
-                    />
-                    <RunPanel
-                        answer=chat.answer
-                        answer_text=run.answer_text.read_only()
-                        streaming=run.streaming.read_only()
-                        requests=chat.run_request.read_only()
-                    />
-                    <DownloadPage answer_text=run.answer_text.read_only() />
-                    <ChatBar />
-                </div>
-                <Meter snapshot=run.snapshot.read_only() />
+            <div class="screen">
+                <header class="app-header">
+                    <h1>"⚡ Sparkplug"</h1>
+                    <span class="tagline">"Feel what 1,000 tokens per second is like."</span>
+                    <div class="header-actions">
+                        <button
+                            class="settings-toggle"
+                            data-test="open-settings"
+                            aria-expanded=move || settings_open.get().to_string()
+                            on:click=move |_| settings_open.update(|open| *open = !*open)
+                        >
+                            "Endpoints"
+                        </button>
+                        <ThemeToggle />
+                        <Shortcuts
+                            streaming=run.streaming.read_only()
+                            on_stop=Callback::new(move |()| chat.stop())
+                        />
+                    </div>
+                </header>
+                <Settings open=settings_open />
+                <Workspace
+                    conversation=Box::new(move || {
+                        view! {
+                            <Meter snapshot=run.snapshot.read_only() />
+                            <ShareBar />
+                            <div class="conversation">
+                                <Welcome />
+                                <SideChannels side=chat.side />
+                                <Answer
+                                    node=chat.answer
+                                    streaming=run.streaming.read_only()
+                                    status=run.status.read_only()
+                                    answer_chars=run.answer_chars.read_only()
+                                    transcript=chat.transcript
+                                />
+                                <DownloadPage answer_text=run.answer_text.read_only() />
+                                <ChatBar />
+                            </div>
+                            <Prompt />
+                        }
+                            .into_any()
+                    })
+                    result=Box::new(move || {
+                        view! {
+                            <RunPanel
+                                answer=chat.answer
+                                answer_text=run.answer_text.read_only()
+                                streaming=run.streaming.read_only()
+                                requests=chat.run_request.read_only()
+                                auto_run=chat.auto_run
+                            />
+                        }
+                            .into_any()
+                    })
+                />
             </div>
             <History />
         </div>

@@ -1,5 +1,6 @@
 //! Saving settings in this browser's localStorage. Endpoints and API keys go under separate
-//! entries so keys can be forgotten in one step and never travel with anything else.
+//! entries so keys can be forgotten in one step and never travel with anything else; small
+//! layout preferences (the split, the theme) have their own entries.
 
 use sparkplug_core::provider::endpoints::{Endpoints, KeyRing};
 
@@ -44,4 +45,14 @@ pub fn save_keys(keys: &KeyRing) -> Result<(), String> {
         return Ok(());
     }
     write(KEYS, &keys.to_json())
+}
+
+/// A small preference of this browser's (a split, a theme), or `None` if it was never set.
+pub fn load_preference(name: &str) -> Option<String> {
+    local_storage().and_then(|s| s.get_item(name).ok().flatten())
+}
+
+/// Remembers a preference; losing one is harmless, so a refusal is ignored.
+pub fn save_preference(name: &str, value: &str) {
+    write(name, value).ok();
 }

@@ -11,6 +11,9 @@ pub mod settings;
 pub mod share;
 pub mod shortcuts;
 pub mod side;
+pub mod theme;
+pub mod welcome;
+pub mod workspace;
 
 use sparkplug_core::run::explain::Tone;
 

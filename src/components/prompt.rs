@@ -18,6 +18,16 @@ pub fn Prompt() -> impl IntoView {
     };
     let selected_id = move || endpoints.with(|e| e.selected().id.clone());
     let selected_model = move || endpoints.with(|e| e.selected().model.clone());
+    // The chosen model's label and published speed, when its endpoint lists them.
+    let model_note = move || {
+        let id = selected_model();
+        models.with(|list| {
+            list.iter()
+                .find(|m| m.id == id)
+                .map(|m| m.describe())
+                .unwrap_or_default()
+        })
+    };
     view! {
         <div class="prompt">
             <label class="visually-hidden" for="prompt-input">"Prompt"</label>
@@ -64,11 +74,11 @@ pub fn Prompt() -> impl IntoView {
                         each=move || models.get()
                         key=|m| m.id.clone()
                         children=move |m| {
-                            let label = m.label.clone().unwrap_or_default();
-                            view! { <option value=m.id.clone()>{label}</option> }
+                            view! { <option value=m.id.clone()>{m.describe()}</option> }
                         }
                     />
                 </datalist>
+                <span class="model-note" data-test="model-note">{model_note}</span>
                 <button
                     class="primary"
                     data-test="send"

@@ -1,9 +1,11 @@
-//! The run panel: Run for the whole answer, Stop, the time limit, Python's loading bar, the
-//! sandboxed preview and the console; the Run buttons on the answer's code blocks land here.
+//! The run panel (the workspace's result pane): Run for the whole answer, Stop, the time
+//! limit, "Run automatically", views (fill, full window), Python's loading bar, the sandboxed
+//! preview and the console; the Run buttons on the answer's code blocks land here.
 
 use leptos::html::{Div, Ol};
 use leptos::prelude::*;
 use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::sandbox::live::ResultRequest;
 use sparkplug_core::sandbox::runnable::Runnable;
 use sparkplug_core::sandbox::watchdog::{limit_ms_from_seconds, DEFAULT_LIMIT_MS};
 use wasm_bindgen::closure::Closure;
@@ -11,6 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, HtmlDivElement};
 
 use super::status_class;
+use super::workspace::Layout;
 use crate::render::code_block::CODE_CLASS;
 use crate::render::engine::runnable_answer;
 use crate::sandbox::console_pane::ConsolePane;
@@ -39,24 +42,38 @@ pub fn RunPanel(
     /// The whole answer text once it has ended (empty while streaming).
     answer_text: ReadSignal<String>,
     streaming: ReadSignal<bool>,
-    /// Code sent from elsewhere on the page (the editor's Ctrl/Cmd+Enter) to run here.
+    /// What else asks this panel to run code: the editor's Ctrl/Cmd+Enter, and the answer's
+    /// code as it completes.
     #[prop(optional)]
-    requests: Option<ReadSignal<Option<Runnable>>>,
+    requests: Option<ReadSignal<Option<ResultRequest>>>,
+    /// "Run automatically": shown as a switch when the page runs answers by itself.
+    #[prop(optional)]
+    auto_run: Option<RwSignal<bool>>,
 ) -> impl IntoView {
+    // In the app's workspace the pane is always there and a run brings it into view.
+    let layout = use_context::<Layout>();
+    let fill = RwSignal::new(false);
+    let full_window = RwSignal::new(false);
     let preview: NodeRef<Div> = NodeRef::new();
     let console: NodeRef<Ol> = NodeRef::new();
     let (status, set_status) = signal(StatusLine::neutral("Nothing has run yet."));
     let (progress, set_progress) = signal(None::<Progress>);
     let (live, set_live) = signal(false);
-    let (python, set_python) = signal(false);
+    let (console_only, set_console_only) = signal(false);
     let (used, set_used) = signal(false);
     let limit_ms = RwSignal::new(DEFAULT_LIMIT_MS);
     let session: StoredValue<Option<Session>, LocalStorage> = StoredValue::new_local(None);
     let whole = Memo::new(move |_| answer_text.with(|text| runnable_answer(text)));
 
-    let run = move |runnable: Runnable| {
+    let run = move |request: ResultRequest| {
         set_used.set(true);
         let limit = limit_ms.get_untracked();
+        if let Some(layout) = layout {
+            match request {
+                ResultRequest::Run(_) => layout.show_result(),
+                ResultRequest::Update(_) | ResultRequest::WarmPython => layout.result_changed(),
+            }
+        }
         session.update_value(|session| {
             if session.is_none() {
                 let (Some(host), Some(list)) = (preview.get_untracked(), console.get_untracked())
@@ -70,7 +87,7 @@ pub fn RunPanel(
                     status: set_status,
                     progress: set_progress,
                     live: set_live,
-                    python: set_python,
+                    console_only: set_console_only,
                     console,
                 };
                 match Session::start(host.into(), out) {
@@ -81,7 +98,12 @@ pub fn RunPanel(
                     }),
                 }
             }
-            if let Some(Err(error)) = session.as_ref().map(|s| s.run(runnable, limit)) {
+            let sent = session.as_ref().map(|s| match request {
+                ResultRequest::Run(runnable) => s.run(runnable, limit),
+                ResultRequest::Update(runnable) => s.update(runnable, limit),
+                ResultRequest::WarmPython => s.warm_python(limit),
+            });
+            if let Some(Err(error)) = sent {
                 set_status.set(StatusLine {
                     tone: Tone::Error,
                     text: error.to_string(),
@@ -92,8 +114,8 @@ pub fn RunPanel(
     let stop = move |_| session.with_value(|s| s.iter().for_each(Session::stop));
     if let Some(requests) = requests {
         Effect::new(move |_| {
-            if let Some(runnable) = requests.get() {
-                run(runnable);
+            if let Some(request) = requests.get() {
+                run(request);
             }
         });
     }
@@ -103,7 +125,7 @@ pub fn RunPanel(
     answer.on_load(move |div: HtmlDivElement| {
         let on_click = Closure::<dyn Fn(Event)>::new(move |event: Event| {
             if let Some(runnable) = clicked_block(&event) {
-                run(runnable);
+                run(ResultRequest::Run(runnable));
             }
         });
         div.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref())
@@ -142,15 +164,37 @@ pub fn RunPanel(
         })
     };
 
+    let auto_switch = auto_run.map(|auto| {
+        view! {
+            <label class="run-auto" title="Run an answer's code as soon as its blocks are complete">
+                <input
+                    type="checkbox"
+                    data-test="run-auto"
+                    prop:checked=move || auto.get()
+                    on:change=move |event| auto.set(event_target_checked(&event))
+                />
+                " Run automatically"
+            </label>
+        }
+    });
+    let close_full = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Escape" && full_window.get_untracked() {
+            event.stop_propagation();
+            full_window.set(false);
+        }
+    };
+
     view! {
         <section
             class="panel run-panel"
-            aria-label="Run code"
+            class:full-window=move || full_window.get()
+            aria-label="Result"
             data-test="run-panel"
-            hidden=move || !used.get() && whole.with(Option::is_none)
+            hidden=move || layout.is_none() && !used.get() && whole.with(Option::is_none)
+            on:keydown=close_full
         >
             <div class="run-head">
-                <h2>"Run"</h2>
+                <h2>"Result"</h2>
                 <button
                     type="button"
                     class="primary"
@@ -158,7 +202,7 @@ pub fn RunPanel(
                     disabled=move || streaming.get() || whole.with(Option::is_none)
                     on:click=move |_| {
                         if let Some(runnable) = whole.get_untracked() {
-                            run(runnable);
+                            run(ResultRequest::Run(runnable));
                         }
                     }
                 >
@@ -172,8 +216,9 @@ pub fn RunPanel(
                 >
                     "Stop"
                 </button>
+                {auto_switch}
                 <label class="run-limit">
-                    "Time limit "
+                    "Limit "
                     <input
                         type="number"
                         min="0.5"
@@ -185,19 +230,48 @@ pub fn RunPanel(
                     />
                     " s"
                 </label>
+                <span class="run-views">
+                    <button
+                        type="button"
+                        data-test="run-fill"
+                        aria-pressed=move || fill.get().to_string()
+                        title="Give the preview the whole pane (the console hides)"
+                        on:click=move |_| fill.update(|on| *on = !*on)
+                    >
+                        "Fill"
+                    </button>
+                    <button
+                        type="button"
+                        data-test="run-full-window"
+                        aria-pressed=move || full_window.get().to_string()
+                        title="Show the result over the whole window (Esc returns)"
+                        on:click=move |_| full_window.update(|on| *on = !*on)
+                    >
+                        {move || if full_window.get() { "Exit full window" } else { "Full window" }}
+                    </button>
+                </span>
                 <p class=move || status_class("run-status", status.get().tone) data-test="run-status">
                     {move || status.get().text}
                 </p>
             </div>
-            {progress_bar}
-            <div class="run-body">
+            <div
+                class="run-body"
+                class:console-only=move || console_only.get()
+                class:fill=move || fill.get() && !console_only.get()
+                class:unused=move || !used.get()
+            >
+                <p class="run-empty" data-test="run-empty">
+                    "Results show here. A page runs as soon as its code is complete, even while "
+                    "the answer streams; Python prints to the console. Run on any code block runs "
+                    "just that block."
+                </p>
                 <div
                     class="preview"
-                    class:python=move || python.get()
                     data-test="preview"
                     node_ref=preview
                 ></div>
-                <ol class="console" role="log" data-test="console" node_ref=console></ol>
+                {progress_bar}
+                <ol class="console" role="log" aria-label="Console" data-test="console" node_ref=console></ol>
             </div>
         </section>
     }

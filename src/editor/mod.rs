@@ -9,6 +9,7 @@ use std::rc::Rc;
 use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sparkplug_core::sandbox::live::ResultRequest;
 use sparkplug_core::sandbox::runnable::Runnable;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -56,7 +57,7 @@ thread_local! {
 }
 
 /// Listens for Edit clicks in the answer; the editor's Ctrl/Cmd+Enter sends its code to `run`.
-pub fn listen(answer: NodeRef<Div>, run: WriteSignal<Option<Runnable>>) {
+pub fn listen(answer: NodeRef<Div>, run: WriteSignal<Option<ResultRequest>>) {
     // One listener on the answer hears every block's Edit button; it lives with the page.
     answer.on_load(move |div: HtmlDivElement| {
         // Pages without an editor (the embed) render the same blocks: CSS shows Edit only here.
@@ -108,7 +109,7 @@ fn close_current() -> Option<Element> {
     })
 }
 
-async fn open(block: Element, run: WriteSignal<Option<Runnable>>) -> Result<(), EditorError> {
+async fn open(block: Element, run: WriteSignal<Option<ResultRequest>>) -> Result<(), EditorError> {
     let dom = |e: wasm_bindgen::JsValue| EditorError::Open(format!("{e:?}"));
     let missing = || EditorError::Open("the block has no code".into());
     let module = bundle::load().await?;
@@ -157,7 +158,7 @@ async fn open(block: Element, run: WriteSignal<Option<Runnable>>) -> Result<(), 
     let run_lang = lang.clone();
     let on_run = Closure::<dyn FnMut()>::new(move || {
         if let Some(runnable) = Runnable::block(&run_lang, &source.get_value()) {
-            run.set(Some(runnable));
+            run.set(Some(ResultRequest::Run(runnable)));
         }
     });
     editor.on_run_shortcut(on_run.as_ref().unchecked_ref());

@@ -51,7 +51,7 @@ impl Observer for HostEvents {
         host::send(&Event::done(end.outcome, end.snapshot));
         if matches!(end.outcome, Outcome::Failed(_)) {
             host::send(&Event::Error {
-                message: explain_outcome(end.outcome).text,
+                message: explain_outcome(end.outcome, end.snapshot).text,
             });
         }
     }

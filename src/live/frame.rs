@@ -7,6 +7,7 @@ use std::rc::Rc;
 use leptos::prelude::request_animation_frame;
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
+use sparkplug_core::sandbox::live::CodeEvent;
 use sparkplug_core::stream::reduce::ToolCall;
 
 use crate::render::renderer::AnswerRenderer;
@@ -20,6 +21,11 @@ pub trait AnswerSink: 'static {
     fn end_of_text(&mut self);
     /// Draws until `deadline_ms`; true once everything pushed is on the page.
     fn work(&mut self, deadline_ms: f64) -> Result<bool, DomError>;
+    /// Code blocks that opened or closed on the page since the last call (a sink that draws
+    /// no code blocks has none).
+    fn take_code_events(&mut self) -> Vec<CodeEvent> {
+        Vec::new()
+    }
 }
 
 impl AnswerSink for AnswerRenderer {
@@ -33,6 +39,10 @@ impl AnswerSink for AnswerRenderer {
 
     fn work(&mut self, deadline_ms: f64) -> Result<bool, DomError> {
         AnswerRenderer::work(self, deadline_ms)
+    }
+
+    fn take_code_events(&mut self) -> Vec<CodeEvent> {
+        AnswerRenderer::take_code_events(self)
     }
 }
 
@@ -55,6 +65,8 @@ pub trait Observer: 'static {
     fn frame(&self, _snapshot: &MeterSnapshot) {}
     /// Reasoning and refusal text since the last frame, and the tool calls when they changed.
     fn side_channels(&self, _side: &SideChannels, _tool_calls: &[ToolCall]) {}
+    /// A code block of the answer opened or closed on the page.
+    fn code(&self, _event: &CodeEvent) {}
     /// Once, on the frame after the run ended and its last text was drawn.
     fn ended(&self, _end: &Ended<'_>) {}
 }
@@ -76,6 +88,11 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn side_channels(&self, side: &SideChannels, tool_calls: &[ToolCall]) {
         self.0.side_channels(side, tool_calls);
         self.1.side_channels(side, tool_calls);
+    }
+
+    fn code(&self, event: &CodeEvent) {
+        self.0.code(event);
+        self.1.code(event);
     }
 
     fn ended(&self, end: &Ended<'_>) {
@@ -134,19 +151,24 @@ impl<S: AnswerSink, O: Observer> Flusher<S, O> {
                 run.outcome().cloned(),
             )
         };
-        let shown = {
+        let (shown, code_events) = {
             let mut sink = self.sink.borrow_mut();
             sink.push(&text);
             if outcome.is_some() {
                 sink.end_of_text();
             }
             // A DOM failure ends drawing, not the run: the meter and outcome still show.
-            sink.work(now + crate::render::FRAME_BUDGET_MS)
+            let shown = sink
+                .work(now + crate::render::FRAME_BUDGET_MS)
                 .unwrap_or_else(|error| {
                     web_sys::console::error_1(&error.to_string().into());
                     true
-                })
+                });
+            (shown, sink.take_code_events())
         };
+        for event in &code_events {
+            self.observer.code(event);
+        }
         self.observer.frame(&snapshot);
         match outcome {
             // The run is over once its last text is drawn, which may take a few frames.

@@ -70,7 +70,7 @@ impl Observer for RunState {
         self.snapshot.set(*end.snapshot);
         self.answer_chars.set(Some(end.answer_chars));
         self.answer_text.set(end.answer.to_owned());
-        self.status.set(explain_outcome(end.outcome));
+        self.status.set(explain_outcome(end.outcome, end.snapshot));
         self.streaming.set(false);
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use leptos::prelude::set_timeout;
+use sparkplug_core::sandbox::runnable::CodeBlock;
 use sparkplug_core::sandbox::Lang;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -86,6 +87,7 @@ pub fn create(document: &Document, label: Option<&str>) -> Result<(Element, Elem
 /// 20,000-token answer).
 pub struct StreamedCode {
     document: Document,
+    label: Option<String>,
     code: Element,
     chunk: HtmlElement,
     lines_in_chunk: usize,
@@ -106,6 +108,7 @@ impl StreamedCode {
         code.append_child(&partial_line)?;
         let streamed = Self {
             document: document.clone(),
+            label: label.map(str::to_owned),
             code,
             chunk,
             lines_in_chunk: 0,
@@ -141,12 +144,16 @@ impl StreamedCode {
     }
 
     /// The block is complete: its last chunk is sealed and the unfinished-line holder goes.
-    pub fn close(self) -> Result<(), DomError> {
+    /// Returns the block as it stands, for whatever runs its code.
+    pub fn close(self) -> Result<CodeBlock, DomError> {
         if self.lines_in_chunk > 0 {
             self.seal()?;
         }
         self.partial_line.remove();
-        Ok(())
+        Ok(CodeBlock {
+            label: self.label,
+            text: self.code.text_content().unwrap_or_default(),
+        })
     }
 
     /// Marks the current chunk complete, with its line count for the placeholder height.

@@ -2,6 +2,7 @@
 //! per frame, a slice sized to the frame's budget; the DOM updates that come back are applied.
 
 use sparkplug_core::markdown::{Code, MarkdownStream, Renderer, Slice, Source, TailView, Update};
+use sparkplug_core::sandbox::live::CodeEvent;
 use web_sys::{Document, Element, Node};
 
 use super::code_block::StreamedCode;
@@ -58,6 +59,8 @@ pub struct AnswerRenderer<F = Stream> {
     consumed: usize,
     updates: Vec<Update>,
     code: Option<StreamedCode>,
+    /// Code blocks opened and closed since the last [`Self::take_code_events`].
+    code_events: Vec<CodeEvent>,
     /// New text reached the stream since the tail was last drawn.
     tail_stale: bool,
     /// How long the last frame that redrew the tail took, and when it ended (ms).
@@ -97,6 +100,7 @@ impl<F: Frames> AnswerRenderer<F> {
             consumed: 0,
             updates: Vec::new(),
             code: None,
+            code_events: Vec::new(),
             tail_stale: false,
             tail_cost: 0.0,
             tail_drawn_at: f64::NEG_INFINITY,
@@ -186,6 +190,11 @@ impl<F: Frames> AnswerRenderer<F> {
         Ok(caught_up && (self.done || !self.text_ended))
     }
 
+    /// The code blocks that opened and closed on the page since the last call.
+    pub fn take_code_events(&mut self) -> Vec<CodeEvent> {
+        std::mem::take(&mut self.code_events)
+    }
+
     /// Draws the whole queued text over the next frames, each within the frame budget, then
     /// calls `done`; stops early (without `done`) if the answer is taken away or replaced.
     pub fn draw_over_frames(mut self, done: impl FnOnce() + 'static)
@@ -229,6 +238,7 @@ impl<F: Frames> AnswerRenderer<F> {
                     let (block, code) = StreamedCode::open(&self.document, label.as_deref())?;
                     self.insert(&block)?;
                     self.code = Some(code);
+                    self.code_events.push(CodeEvent::Opened(label.clone()));
                 }
                 Update::CodeLines { html, lines } => {
                     if let Some(code) = &mut self.code {
@@ -242,7 +252,7 @@ impl<F: Frames> AnswerRenderer<F> {
                 }
                 Update::CodeClose => {
                     if let Some(code) = self.code.take() {
-                        code.close()?;
+                        self.code_events.push(CodeEvent::Closed(code.close()?));
                     }
                 }
                 Update::Tail(view) => self.draw_tail(view)?,

@@ -1,12 +1,13 @@
 //! `cargo run -p sparkplug-e2e --bin screenshots`: takes the README's screenshots from the
-//! real app in headless Chromium (a run mid-stream, one finished, a follow-up under the chat's
-//! earlier turn, the kiosk) into `docs/`.
+//! real app in headless Chromium into `docs/`: the desktop workspace mid-stream (its page
+//! already live) and finished, a phone mid-stream and on its Result tab, and the kiosk.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use serde_json::json;
 use sparkplug_e2e::{test_config, workspace_root, Harness};
+
+const PROMPT: &str = "Write a Minesweeper clone in a single HTML file";
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -14,46 +15,64 @@ async fn main() -> Result<()> {
     h.run(async |h| {
         let docs = workspace_root().join("docs");
         std::fs::create_dir_all(&docs)?;
+
+        // Desktop: streaming at 170 tok/s, the page already running beside the answer.
+        h.browser.set_window_size(1400, 900).await?;
         h.open("/").await?;
-        h.use_model("demo-1000").await?;
-        h.type_into("prompt", "Write a Minesweeper clone in a single HTML file")
-            .await?;
+        save(h, &docs.join("screenshot-first-visit.png")).await?;
+        h.use_model("demo-170").await?;
+        h.type_into("prompt", PROMPT).await?;
+        h.click("send").await?;
+        h.wait_for("the live preview", Duration::from_secs(90), async |h| {
+            Ok(page_loaded(h).await?.then_some(()))
+        })
+        .await?;
+        save(h, &docs.join("screenshot-stream.png")).await?;
+        h.wait_for_done(Duration::from_secs(90)).await?;
+        save(h, &docs.join("screenshot-done.png")).await?;
+
+        // Phone: the meter on top while the answer streams, then the Result tab.
+        h.browser.set_window_size(390, 844).await?;
+        h.open("/").await?;
+        h.use_model("demo-147").await?;
+        h.type_into("prompt", PROMPT).await?;
         h.click("send").await?;
         h.wait_for(
             "the answer to be under way",
-            Duration::from_secs(20),
-            async |h| {
-                let len = h.text("answer").await?.len();
-                Ok((len > 3000).then_some(()))
-            },
+            Duration::from_secs(30),
+            async |h| Ok((h.text("answer").await?.len() > 1500).then_some(())),
         )
         .await?;
-        save(h, &docs.join("screenshot-stream.png")).await?;
-        h.wait_for("the run to end", Duration::from_secs(30), async |h| {
-            h.attr("status", "data-chars").await
+        save(h, &docs.join("screenshot-phone-stream.png")).await?;
+        h.wait_for_done(Duration::from_secs(90)).await?;
+        h.click("tab-result").await?;
+        h.wait_for("the page to load", Duration::from_secs(30), async |h| {
+            Ok(page_loaded(h).await?.then_some(()))
         })
         .await?;
-        h.js("window.scrollTo(0, 0);", vec![json!(null)]).await?;
-        save(h, &docs.join("screenshot-done.png")).await?;
-
-        // A follow-up: the first answer becomes the chat's earlier turn above the new one.
-        h.type_into("prompt", "Make the board bigger").await?;
-        h.click("send").await?;
-        h.wait_for_answer(Duration::from_secs(30)).await?;
-        h.js(
-            "document.querySelector('[data-test=transcript]').scrollIntoView(); window.scrollBy(0, -80);",
-            vec![],
-        )
-        .await?;
-        save(h, &docs.join("screenshot-chat.png")).await?;
+        save(h, &docs.join("screenshot-phone-result.png")).await?;
 
         // The kiosk mid-race: its attract loop starts by itself.
+        h.browser.set_window_size(1400, 900).await?;
         h.browser.goto(&format!("{}/kiosk", h.base)).await?;
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        h.wait_for("a race under way", Duration::from_secs(30), async |h| {
+            let text = h
+                .js(
+                    "return document.querySelector('.kiosk')?.textContent?.length ?? 0;",
+                    vec![],
+                )
+                .await?;
+            Ok((text.as_u64().unwrap_or(0) > 2500).then_some(()))
+        })
+        .await?;
         save(h, &docs.join("screenshot-kiosk.png")).await?;
         Ok(())
     })
     .await
+}
+
+async fn page_loaded(h: &Harness) -> Result<bool> {
+    Ok(h.text("run-status").await?.starts_with("Page loaded"))
 }
 
 async fn save(h: &Harness, path: &std::path::Path) -> Result<()> {

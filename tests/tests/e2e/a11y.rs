@@ -1,5 +1,6 @@
 //! Keyboard and accessibility in Chromium: Esc stops a stream, `?` lists the shortcuts, and
-//! axe-core (from npm, injected by WebDriver) finds nothing serious in either colour scheme.
+//! axe-core (from npm, injected by WebDriver) finds nothing serious in either colour scheme,
+//! whether the system's or picked with the theme toggle.
 
 use std::time::Duration;
 
@@ -53,6 +54,21 @@ async fn dark(h: &Harness) -> Result<bool> {
     Ok(v.as_bool().unwrap_or(false))
 }
 
+/// Clicks the theme toggle until the page shows `wanted` (it is remembered for later loads).
+async fn pick_theme(h: &Harness, wanted: &str) -> Result<()> {
+    for _ in 0..3 {
+        let theme = h
+            .attr("theme-toggle", "data-theme")
+            .await?
+            .unwrap_or_default();
+        if theme == wanted {
+            return Ok(());
+        }
+        h.click("theme-toggle").await?;
+    }
+    Err(anyhow!("the theme toggle never reached {wanted}"))
+}
+
 /// Audits the empty page, an answered page with the editor open, and the shortcuts dialog.
 async fn audit_every_view(h: &Harness) -> Result<()> {
     h.open("/").await?;
@@ -76,6 +92,9 @@ async fn the_light_theme_passes_axe() -> Result<()> {
     h.run(async |h| {
         h.open("/").await?;
         ensure!(!dark(h).await?, "the light scheme is in use");
+        audit_every_view(h).await?;
+        // The toggle's dark theme on a light system.
+        pick_theme(h, "dark").await?;
         audit_every_view(h).await
     })
     .await
@@ -88,6 +107,8 @@ async fn the_dark_theme_passes_axe() -> Result<()> {
     h.run(async |h| {
         h.open("/").await?;
         ensure!(dark(h).await?, "the dark scheme is in use");
+        audit_every_view(h).await?;
+        pick_theme(h, "light").await?;
         audit_every_view(h).await
     })
     .await

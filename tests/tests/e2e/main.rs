@@ -17,3 +17,4 @@ mod sandbox_run;
 mod sandbox_support;
 mod session;
 mod share;
+mod workspace;
