@@ -1,25 +1,20 @@
 // The page hook: the runner puts it first in every page it shows. It sends the page's
-// console output (values formatted here, as text), uncaught errors, unhandled rejections and
-// blocked network requests straight to the app, and the run's checks, evaluated once the page
-// has loaded, and the page's load to the runner.
+// console output (values formatted here, as text), uncaught errors, unhandled rejections,
+// blocked network requests, the run's checks evaluated once the page has loaded, and the
+// page's load to the runner.
 (() => {
   'use strict';
   const MAX_SENT = 1001;
-  const MAX_CHARS = 8000;
-  const VERSION = 1;
   const MAX_ITEMS = 100;
   const MAX_DEPTH = 3;
   // Taken now, before the page's own code can replace them.
   const parentWindow = window.parent;
-  const appWindow = window.top;
   const post = (message) => parentWindow.postMessage(message, '*');
   const script = document.currentScript;
   const hookUrl = script ? script.src : '';
   // The run's secret and checks, taken before the page's code runs; removing the tag keeps
   // the secret from the page, so only this hook can report checks and the load.
   const token = script ? script.dataset.token || '' : '';
-  // The run's nonce, which the app needs to take a line as this run's.
-  const nonce = script ? script.dataset.nonce || '' : '';
   let checks = [];
   try {
     checks = JSON.parse((script && script.dataset.checks) || '[]');
@@ -29,20 +24,8 @@
   if (script) script.remove();
   let sent = 0;
 
-  function cut(text) {
-    const s = String(text);
-    return s.length > MAX_CHARS ? s.slice(0, MAX_CHARS) + '… (' + (s.length - MAX_CHARS) + ' more characters)' : s;
-  }
-
-  /** Output goes to the app directly, in the protocol's own form: the runner shares this
-   * page's thread, so output relayed through it would be lost if the page then hung. */
-  function send(type, fields) {
-    if (sent++ >= MAX_SENT) return;
-    const line = Number.isInteger(fields.line) && fields.line > 0 ? fields.line : null;
-    const message = type === 'error'
-      ? { v: VERSION, type, nonce, message: cut(fields.text), line }
-      : { v: VERSION, type, nonce, level: fields.level, text: cut(fields.text), line };
-    appWindow.postMessage(JSON.stringify(message), '*');
+  function send(message) {
+    if (sent++ < MAX_SENT) post(message);
   }
 
   // ---- formatting values as text ----
@@ -173,7 +156,7 @@
   let indent = '';
 
   function emit(level, text) {
-    send('console', { level, text: indent + text, line: callerLine() });
+    send({ sp: 'console', level, text: indent + text, line: callerLine() });
   }
 
   const methods = {
@@ -212,7 +195,7 @@
   // app's kill could no longer free it. Refusing the call here first keeps kills working.
   Object.defineProperty(HTMLFormElement.prototype, 'submit', {
     value: function submit() {
-      send('console', { level: 'warn', text: 'Blocked form submission: the sandbox does not submit forms.', line: callerLine() });
+      send({ sp: 'console', level: 'warn', text: 'Blocked form submission: the sandbox does not submit forms.', line: callerLine() });
     },
     writable: false,
     configurable: false,
@@ -224,7 +207,7 @@
     // Failed loads of elements (blocked scripts, images) are reported as CSP violations.
     if (!(event instanceof ErrorEvent)) return;
     const text = event.message || (event.error ? format(event.error, 0, [], true) : 'Uncaught error');
-    send('error', { text, line: event.lineno });
+    send({ sp: 'error', text, line: event.lineno || null });
   });
 
   addEventListener('unhandledrejection', (event) => {
@@ -234,12 +217,12 @@
       const match = /:(\d+):\d+\)?\s*$/m.exec(reason.stack.split('\n').slice(1).join('\n'));
       if (match) line = Number(match[1]);
     }
-    send('error', { text: 'Uncaught (in promise) ' + format(reason, 0, [], true), line });
+    send({ sp: 'error', text: 'Uncaught (in promise) ' + format(reason, 0, [], true), line });
   });
 
   addEventListener('securitypolicyviolation', (event) => {
     const what = event.blockedURI || event.effectiveDirective;
-    send('console', { level: 'warn', text: 'Blocked by the sandbox (no network, no navigation): ' + what, line: event.lineNumber });
+    send({ sp: 'console', level: 'warn', text: 'Blocked by the sandbox (no network, no navigation): ' + what, line: event.lineNumber || null });
   });
 
   /** Each check, a JavaScript expression, evaluated in the page's global scope. */

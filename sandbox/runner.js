@@ -10,6 +10,7 @@
   const MAX_CHARS = 8000;
   const HEARTBEAT_MS = 250;
   const NONCE = /^[A-Za-z0-9]{1,64}$/;
+  const LEVELS = new Set(['log', 'info', 'warn', 'error', 'debug']);
   const MAX_CHECKS = 50;
   const MAX_CHECK_CHARS = 2000;
 
@@ -29,6 +30,7 @@
     if (outgoing) outgoing.remove();
     outgoing = null;
   }
+
   /** The Python worker, kept warm between runs: { worker, ready, job }. */
   let python = null;
 
@@ -40,6 +42,10 @@
   function cut(text) {
     const s = String(text);
     return s.length > MAX_CHARS ? s.slice(0, MAX_CHARS) + '… (' + (s.length - MAX_CHARS) + ' more characters)' : s;
+  }
+
+  function lineNumber(value) {
+    return Number.isInteger(value) && value > 0 ? value : null;
   }
 
   /** Sends a console or error line of `current`, within the line cap. */
@@ -84,10 +90,9 @@
   // ---- pages ----
 
   /** Puts the page hook first, on the doctype's line, so the page's line numbers hold. The
-   * hook's tag carries the run's checks, token and nonce (its output goes to the app). */
+   * hook's tag carries the run's checks and token. */
   function instrument(html, current) {
     const hook = '<script src="' + pageHook + '" data-token="' + current.token +
-      '" data-nonce="' + current.nonce +
       '" data-checks="' + attribute(JSON.stringify(current.checks)) + '"></script>';
     const doctype = /^\s*<!doctype[^>]*>/i.exec(html);
     return doctype ? doctype[0] + hook + html.slice(doctype[0].length) : hook + html;
@@ -111,14 +116,17 @@
     }, 0);
   }
 
-  /** The shown page's load and checks, from its hook (the token proves it is the hook: the
-   * page's own code never sees it). Its output goes to the app directly (page.js). */
+  /** A message from the shown page's hook (or from the page's own code: display only). */
   function fromPage(current, data) {
-    if (!data || typeof data !== 'object' || data.token !== current.token) return;
-    if (data.sp === 'loaded') {
+    if (!data || typeof data !== 'object') return;
+    if (data.sp === 'loaded' && data.token === current.token) {
       finish(current);
-    } else if (data.sp === 'check') {
+    } else if (data.sp === 'check' && data.token === current.token) {
       checked(current, data.index, data.passed, data.detail);
+    } else if (data.sp === 'console' && LEVELS.has(data.level)) {
+      output(current, 'console', { level: data.level, text: cut(data.text), line: lineNumber(data.line) });
+    } else if (data.sp === 'error') {
+      output(current, 'error', { message: cut(data.text), line: lineNumber(data.line) });
     }
   }
 

@@ -1,6 +1,5 @@
 //! The runner frame in the page: where the runner lives (configurable), creating a frame
-//! with `sandbox="allow-scripts"` and nothing more, telling its messages from its pages', and
-//! removing every sandboxed frame.
+//! with `sandbox="allow-scripts"` and nothing more, and removing every sandboxed frame.
 
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlIFrameElement, Window};
@@ -43,35 +42,6 @@ pub fn create(
     element
         .content_window()
         .ok_or_else(|| JsValue::from_str("the runner frame has no window"))
-}
-
-/// Who sent a message event, as far as the runner frame is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sender {
-    /// The runner frame itself.
-    Runner,
-    /// A page the runner shows: its hook sends output straight here, since the runner
-    /// shares the page's thread and could not relay output printed before a hang.
-    Page,
-    Stranger,
-}
-
-/// Which of the runner's windows `source` is. A cross-origin window's children can be
-/// counted and indexed, nothing more, which is all this needs.
-pub fn sender(runner: &Window, source: &js_sys::Object) -> Sender {
-    if js_sys::Object::is(source, runner.as_ref()) {
-        return Sender::Runner;
-    }
-    let children = runner.length();
-    let is_child = (0..children).any(|index| {
-        js_sys::Reflect::get(runner.as_ref(), &JsValue::from(index))
-            .is_ok_and(|child| js_sys::Object::is(source, &child))
-    });
-    if is_child {
-        Sender::Page
-    } else {
-        Sender::Stranger
-    }
 }
 
 /// Removes every sandboxed frame in the page. Frames of one site share one process, so a

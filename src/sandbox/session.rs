@@ -231,32 +231,20 @@ impl State {
     }
 
     /// A message event on the app's window: used only if it comes from the current frame's
-    /// window, or is output from a page shown inside it, and the watchdog knows its nonce;
-    /// even then it is only ever shown as text.
+    /// window and the watchdog knows its nonce; even then it is only ever shown as text.
     fn receive(&mut self, event: &MessageEvent) {
         let Some(live) = self.frame.as_mut() else {
             return;
         };
-        let Some(sender) = event
+        let from_frame = event
             .source()
-            .map(|source| frame::sender(&live.window, &source))
-        else {
-            return;
-        };
-        let Some(text) = event.data().as_string() else {
+            .is_some_and(|source| js_sys::Object::is(&source, live.window.as_ref()));
+        let Some(text) = event.data().as_string().filter(|_| from_frame) else {
             return;
         };
         let Ok(incoming) = protocol::parse(&text) else {
             return;
         };
-        // A page may only add output; everything else is the runner's to say.
-        let output = matches!(
-            incoming.message,
-            Message::Console { .. } | Message::Error { .. }
-        );
-        if sender == frame::Sender::Stranger || (sender == frame::Sender::Page && !output) {
-            return;
-        }
         let now = now_ms();
         let Some(message) = live.dog.receive(now, incoming) else {
             return;
