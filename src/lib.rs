@@ -24,6 +24,8 @@ pub fn start_app() {
 pub fn start_kiosk() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(kiosk::Kiosk);
+    // The lanes render markdown; the first race waits for the engine (a few ms locally).
+    render::engine::load();
 }
 
 /// Starts the embed page (`/embed`): the `sparkplug-embed` module.

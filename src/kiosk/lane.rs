@@ -1,20 +1,20 @@
-//! One race column on the kiosk: the model's name, its big live figures (rate, time to
-//! first token, finish time), its place once done, and its code growing in a `<pre>`.
+//! One race column on the kiosk: the model's title (its human label, the id small beneath),
+//! its big live figures (rate, time to first token, finish time), its place once done, and
+//! its answer rendered as it streams (markdown, highlighted code).
 
 use leptos::prelude::*;
-use sparkplug_core::pages::kiosk::race::seconds;
+use sparkplug_core::pages::kiosk::race::{ordinal, seconds};
 
 use super::race::LaneView;
 
 #[component]
 pub fn LaneColumn(lane: LaneView) -> impl IntoView {
     let LaneView {
-        model,
-        pre,
+        title,
+        answer,
         snapshot,
         place,
     } = lane;
-    let title = model.clone();
     let done = move || place.get().is_some();
     let rate = move || {
         snapshot.with(|s| {
@@ -30,19 +30,19 @@ pub fn LaneColumn(lane: LaneView) -> impl IntoView {
     };
     let place_text = move || match place.get() {
         Some(0) => "failed".to_string(),
-        Some(1) => "1st".to_string(),
-        Some(2) => "2nd".to_string(),
-        Some(3) => "3rd".to_string(),
-        Some(n) => format!("{n}th"),
+        Some(n) => ordinal(n),
         None => String::new(),
     };
     let number = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+    let caption = (!title.caption.is_empty()).then(|| {
+        view! { <p class="lane-id" data-test="lane-id">{title.caption.clone()}</p> }
+    });
     view! {
         <section
             class="lane"
             class:lane-won=move || place.get() == Some(1)
             data-test="lane"
-            data-model=model
+            data-model=title.model.clone()
             data-place=move || place.get().map(|p| p.to_string()).unwrap_or_default()
             data-finish-ms=move || if done() { number(finish_ms()) } else { String::new() }
             data-ttft-ms=move || number(snapshot.with(|s| s.ttft_ms))
@@ -50,7 +50,10 @@ pub fn LaneColumn(lane: LaneView) -> impl IntoView {
             data-tokens=move || snapshot.with(|s| s.tokens).to_string()
         >
             <header class="lane-head">
-                <h2 class="lane-model">{title}</h2>
+                <div class="lane-title">
+                    <h2 class="lane-model" data-test="lane-title">{title.label.clone()}</h2>
+                    {caption}
+                </div>
                 <span class="lane-place">{place_text}</span>
             </header>
             <dl class="lane-figures">
@@ -67,7 +70,7 @@ pub fn LaneColumn(lane: LaneView) -> impl IntoView {
                     <dd>{move || finish_ms().map(seconds).unwrap_or_else(|| "—".into())}</dd>
                 </div>
             </dl>
-            <pre class="lane-code" data-test="lane-code" node_ref=pre></pre>
+            <div class="lane-answer" data-test="lane-answer" node_ref=answer></div>
         </section>
     }
 }

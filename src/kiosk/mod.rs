@@ -10,12 +10,17 @@ use leptos::ev;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use sparkplug_core::pages::kiosk::attract::{Attract, KioskSettings, Mode, Step};
-use sparkplug_core::run::spec::OUR_API;
+use sparkplug_core::pages::kiosk::attract::{
+    Attract, KeyPress, KioskSettings, Mode, Step, MAX_PROMPT_CHARS,
+};
+use sparkplug_core::pages::kiosk::lanes::LaneTitle;
+use sparkplug_core::pages::kiosk::race::{ordinal, Summary};
+use sparkplug_core::run::spec::{Connection, OUR_API};
 use wasm_bindgen::JsCast;
+use web_sys::KeyboardEvent;
 
 use crate::live::now_ms;
-use crate::net::get;
+use crate::net::{get, models};
 use lane::LaneColumn;
 use race::{LaneView, RaceHandle};
 
@@ -24,19 +29,28 @@ const TICK: Duration = Duration::from_millis(200);
 
 #[component]
 pub fn Kiosk() -> impl IntoView {
-    let settings = RwSignal::new(None::<Result<KioskSettings, String>>);
+    let setup = RwSignal::new(None::<Result<(KioskSettings, Vec<LaneTitle>), String>>);
     spawn_local(async move {
-        settings.set(Some(load_settings().await));
+        setup.set(Some(load_setup().await));
     });
     view! {
         <main class="kiosk" data-test="kiosk">
-            {move || match settings.get() {
+            {move || match setup.get() {
                 None => view! { <p class="kiosk-note">"Starting…"</p> }.into_any(),
                 Some(Err(reason)) => view! { <p class="kiosk-note" data-test="kiosk-error">{reason}</p> }.into_any(),
-                Some(Ok(settings)) => view! { <RaceFloor settings=settings /> }.into_any(),
+                Some(Ok((settings, titles))) => view! { <RaceFloor settings=settings titles=titles /> }.into_any(),
             }}
         </main>
     }
+}
+
+/// The settings and each lane's title, from the settings' labels and the server's model
+/// list (without that list, the lanes are titled by configured label or model id).
+async fn load_setup() -> Result<(KioskSettings, Vec<LaneTitle>), String> {
+    let settings = load_settings().await?;
+    let listed = models::list(&Connection::our_server(), None).await;
+    let titles = LaneTitle::all(&settings, &listed);
+    Ok((settings, titles))
 }
 
 /// The server's `[kiosk]` settings with the page URL's query laid over them.
@@ -52,13 +66,13 @@ async fn load_settings() -> Result<KioskSettings, String> {
 }
 
 #[component]
-fn RaceFloor(settings: KioskSettings) -> impl IntoView {
-    let lanes: Vec<LaneView> = settings.models.iter().map(|m| LaneView::new(m)).collect();
+fn RaceFloor(settings: KioskSettings, titles: Vec<LaneTitle>) -> impl IntoView {
+    let lanes: Vec<LaneView> = titles.into_iter().map(LaneView::new).collect();
     let attract = StoredValue::new_local(Attract::new(&settings, now_ms()));
     let current: StoredValue<Option<RaceHandle>, LocalStorage> = StoredValue::new_local(None);
     let mode = RwSignal::new(Mode::Attract);
     let prompt = RwSignal::new(String::new());
-    let summary = RwSignal::new(String::new());
+    let summary = RwSignal::new(None::<Summary>);
     let races = RwSignal::new(0u64);
     let wasm_bytes = RwSignal::new(0f64);
     let visitor_text = RwSignal::new(String::new());
@@ -67,6 +81,14 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
     // Set through the CSSOM (a `style` attribute would break the page's CSP).
     let lanes_style = ("--lanes", lanes.len().to_string());
     let prompts = StoredValue::new(settings.prompts.clone());
+    // Once the box exists: it appears with the visitor's mode, after this render.
+    let focus_prompt = move || {
+        request_animation_frame(move || {
+            if let Some(input) = prompt_box.get_untracked() {
+                input.focus().ok();
+            }
+        });
+    };
 
     let stop_current = move || {
         current.update_value(|c| {
@@ -77,15 +99,12 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
     };
     let run = move |text: String| {
         stop_current();
-        summary.set(String::new());
+        summary.set(None);
         prompt.set(text.clone());
         attract.update_value(|a| a.race_started());
         let handle = lane_views.with_value(|lanes| {
             race::start(&text, lanes, move |race| {
-                summary.set(
-                    race.summary()
-                        .unwrap_or_else(|| "No model finished.".into()),
-                );
+                summary.set(race.summary());
                 races.update(|n| *n += 1);
                 wasm_bytes.set(wasm_memory_bytes());
                 current.set_value(None);
@@ -107,14 +126,9 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
             stop_current();
             attract.update_value(|a| a.race_ended(now_ms()));
             mode.set(Mode::Visitor);
-            summary.set(String::new());
+            summary.set(None);
             visitor_text.set(String::new());
-            // Focus once the box exists, after this render.
-            request_animation_frame(move || {
-                if let Some(input) = prompt_box.get_untracked() {
-                    input.focus().ok();
-                }
-            });
+            focus_prompt();
         }
         Step::Reset => {
             stop_current();
@@ -135,7 +149,29 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
             apply(step);
         }
     };
-    let keys = window_event_listener(ev::keydown, move |_| on_input());
+    // A key typed while nothing has focus (the key that woke the kiosk, or typing after a
+    // touch elsewhere) goes into the prompt box rather than being lost.
+    let on_key = move |event: KeyboardEvent| {
+        on_input();
+        if mode.get_untracked() != Mode::Visitor || !nothing_focused() {
+            return;
+        }
+        let key = event.key();
+        let press = KeyPress {
+            key: &key,
+            ctrl: event.ctrl_key(),
+            alt: event.alt_key(),
+            meta: event.meta_key(),
+            alt_graph: event.get_modifier_state("AltGraph"),
+        };
+        let typed = visitor_text.with_untracked(|text| press.typed_into(text).is_some());
+        if typed {
+            event.prevent_default();
+            visitor_text.update(|text| text.push_str(&key));
+            focus_prompt();
+        }
+    };
+    let keys = window_event_listener(ev::keydown, on_key);
     let touches = window_event_listener(ev::pointerdown, move |_| on_input());
     on_cleanup(move || {
         if let Ok(interval) = interval {
@@ -169,7 +205,7 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
                         data-test="kiosk-prompt"
                         node_ref=prompt_box
                         placeholder="Ask for some code, then press Enter"
-                        maxlength="300"
+                        maxlength=MAX_PROMPT_CHARS
                         prop:value=move || visitor_text.get()
                         on:input=move |e| visitor_text.set(event_target_value(&e))
                     />
@@ -179,12 +215,45 @@ fn RaceFloor(settings: KioskSettings) -> impl IntoView {
             <div class="lanes" style=lanes_style>
                 {lanes.into_iter().map(|lane| view! { <LaneColumn lane=lane /> }).collect_view()}
             </div>
-            <p class="kiosk-summary" data-test="kiosk-summary" aria-live="polite">{move || summary.get()}</p>
+            <div class="kiosk-summary" data-test="kiosk-summary" aria-live="polite">
+                {move || summary.get().map(|s| view! { <SummaryView summary=s /> })}
+            </div>
             <p class="kiosk-hint">{move || match mode.get() {
                 Mode::Attract => "Touch the screen or press any key to race your own prompt",
                 Mode::Visitor => "Same prompt, same instant: which model finishes first?",
             }}</p>
         </div>
+    }
+}
+
+/// The race's end: the headline, then every lane ranked with its figures and comparison.
+#[component]
+fn SummaryView(summary: Summary) -> impl IntoView {
+    view! {
+        <p class="summary-headline" data-test="summary-headline">{summary.headline}</p>
+        <ol class="summary-rows">
+            {summary.rows.into_iter().map(|row| view! {
+                <li class="summary-row" class:summary-out=row.place.is_none()
+                    data-test="summary-row" data-lane=row.lane.to_string()>
+                    <span class="summary-place">{row.place.map(ordinal).unwrap_or_else(|| "–".into())}</span>
+                    <span class="summary-name">{row.name}</span>
+                    <span class="summary-figures">{row.figures}</span>
+                    <span class="summary-comparison">{row.comparison}</span>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// Whether no element has the keyboard's focus (the page's body has it).
+fn nothing_focused() -> bool {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    match (document.active_element(), document.body()) {
+        (None, _) => true,
+        (Some(active), Some(body)) => active.is_same_node(Some(&body)),
+        (Some(_), None) => false,
     }
 }
 

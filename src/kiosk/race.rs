@@ -1,37 +1,64 @@
 //! Runs one kiosk race: the same prompt sent to every lane's model in one task, each lane's
-//! code growing in its column, places given as lanes end, the summary once all have.
+//! answer rendered in its column, places given as lanes end, the summary once all have.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leptos::html::Pre;
+use leptos::html::Div;
 use leptos::prelude::*;
+use sparkplug_core::pages::kiosk::lanes::LaneTitle;
 use sparkplug_core::pages::kiosk::race::{Lane, Race};
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::spec::{Connection, RunSpec};
 use sparkplug_core::run::Outcome;
 
-use crate::live::text_sink::TextSink;
-use crate::live::{Ended, Observer, Run};
+use crate::live::frame::AnswerSink;
+use crate::live::{now_ms, Ended, Observer, Run};
+use crate::render::renderer::AnswerRenderer;
+use crate::render::DomError;
 
 /// One column's handles into the view; they live as long as the kiosk page.
 #[derive(Clone)]
 pub struct LaneView {
-    pub model: String,
-    pub pre: NodeRef<Pre>,
+    pub title: LaneTitle,
+    /// Where the lane's answer is rendered.
+    pub answer: NodeRef<Div>,
     pub snapshot: RwSignal<MeterSnapshot>,
     /// 1st, 2nd…, or `Some(0)` for a lane that failed; `None` while running.
     pub place: RwSignal<Option<usize>>,
 }
 
 impl LaneView {
-    pub fn new(model: &str) -> Self {
+    pub fn new(title: LaneTitle) -> Self {
         Self {
-            model: model.to_owned(),
-            pre: NodeRef::new(),
+            title,
+            answer: NodeRef::new(),
             snapshot: RwSignal::new(MeterSnapshot::default()),
             place: RwSignal::new(None),
         }
+    }
+}
+
+/// A lane's answer renderer held to its share of the frame budget: every lane draws in the
+/// same frames, so a race of four lanes costs a frame no more than one answer does.
+struct LaneSink {
+    renderer: AnswerRenderer,
+    lanes: f64,
+}
+
+impl AnswerSink for LaneSink {
+    fn push(&mut self, text: &str) {
+        self.renderer.push(text);
+    }
+
+    fn end_of_text(&mut self) {
+        self.renderer.end_of_text();
+    }
+
+    fn work(&mut self, deadline_ms: f64) -> Result<bool, DomError> {
+        let now = now_ms();
+        let share = (deadline_ms - now).max(0.0) / self.lanes;
+        self.renderer.work(now + share)
     }
 }
 
@@ -66,19 +93,25 @@ pub fn start(
     let sinks = lanes
         .iter()
         .map(|lane| {
-            lane.pre
-                .get_untracked()
-                .and_then(|pre| TextSink::following(&pre))
+            let answer = lane.answer.get_untracked()?;
+            answer.set_scroll_top(0);
+            let renderer = AnswerRenderer::replace_contents(&answer).ok()?;
+            Some(LaneSink {
+                renderer,
+                lanes: lanes.len() as f64,
+            })
         })
         .collect::<Option<Vec<_>>>()?;
     let shared = Rc::new(Shared {
-        race: RefCell::new(Race::new(lanes.iter().map(|l| l.model.clone()).collect())),
+        race: RefCell::new(Race::new(
+            lanes.iter().map(|l| l.title.label.clone()).collect(),
+        )),
         places: lanes.iter().map(|l| l.place).collect(),
         on_over: RefCell::new(Some(Box::new(on_over))),
     });
     let mut runs = Vec::with_capacity(lanes.len());
     for (index, (lane, sink)) in lanes.iter().zip(sinks).enumerate() {
-        let spec = RunSpec::prompt(Connection::our_server(), &lane.model, prompt);
+        let spec = RunSpec::prompt(Connection::our_server(), &lane.title.model, prompt);
         let observer = LaneRun {
             index,
             snapshot: lane.snapshot,

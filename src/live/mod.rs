@@ -1,9 +1,10 @@
 //! One streamed run in the page: started from a core `RunSpec`, stopped, and watched through
 //! signals, while a per-frame flush draws its text into whichever sink the page gives it.
 //!
-//! A page that streams a run makes a sink (an `AnswerRenderer` or a
-//! [`text_sink::TextSink`]) and a [`RunState`], paired with its own [`Observer`] for anything
-//! beyond the common signals, then calls `Run::start(&spec, sink, (state, observer))`.
+//! A page that streams a run makes a sink (an `AnswerRenderer`, or its own
+//! [`frame::AnswerSink`] around one) and a [`RunState`], paired with its own [`Observer`] for
+//! anything beyond the common signals, then calls `Run::start(&spec, sink, (state, observer))`.
+//! [`text_sink::TextSink`] grows a side channel's plain text (the reasoning).
 
 pub mod frame;
 pub mod run;

@@ -3,15 +3,10 @@
 
 use web_sys::{Element, Text};
 
-use super::frame::AnswerSink;
-use crate::render::DomError;
-
 /// Appends text to one Text node inside a container element.
 #[derive(Clone)]
 pub struct TextSink {
     node: Text,
-    /// The container to keep scrolled to its end, when it should follow the newest text.
-    follow: Option<Element>,
 }
 
 impl TextSink {
@@ -20,18 +15,7 @@ impl TextSink {
         container.set_text_content(None);
         let node = container.owner_document()?.create_text_node("");
         container.append_child(&node).ok()?;
-        Some(Self { node, follow: None })
-    }
-
-    /// [`Self::replace_contents`], scrolled to the top now and to the newest text after
-    /// every append.
-    pub fn following(container: &Element) -> Option<Self> {
-        container.set_scroll_top(0);
-        let sink = Self::replace_contents(container)?;
-        Some(Self {
-            follow: Some(container.clone()),
-            ..sink
-        })
+        Some(Self { node })
     }
 
     pub fn append(&self, text: &str) {
@@ -39,22 +23,6 @@ impl TextSink {
             return;
         }
         self.node.append_data(text).ok();
-        if let Some(container) = &self.follow {
-            container.set_scroll_top(container.scroll_height());
-        }
-    }
-}
-
-/// Plain text is drawn as it is pushed.
-impl AnswerSink for TextSink {
-    fn push(&mut self, text: &str) {
-        self.append(text);
-    }
-
-    fn end_of_text(&mut self) {}
-
-    fn work(&mut self, _deadline_ms: f64) -> Result<bool, DomError> {
-        Ok(true)
     }
 }
 

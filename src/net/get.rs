@@ -1,55 +1,35 @@
-//! Plain GETs with gloo-net: the body as text, any status outside 2xx an error. Header
-//! values may hold an API key: they are never part of an error or a log.
+//! Plain GETs: the body as text, any status outside 2xx an error, both in the core's
+//! `TransportError` (so an unreachable server is diagnosed like a run's endpoint).
 
 use sparkplug_core::provider::request::Request;
+use sparkplug_core::run::TransportError;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-/// Why a GET brought no body. The browser's own reason is kept as the source, but not put
-/// into the message: it is rarely more than "Failed to fetch", and formatting it costs code.
-#[derive(Debug, thiserror::Error)]
-pub enum GetError {
-    #[error("{url} could not be reached")]
-    Unreachable {
-        url: String,
-        source: gloo_net::Error,
-    },
-    #[error("{url} answered HTTP {status}")]
-    Status { url: String, status: u16 },
-    #[error("the body of {url} could not be read")]
-    Body {
-        url: String,
-        source: gloo_net::Error,
-    },
-}
+use super::fetch::{interrupted, send, status_error};
 
-/// GETs `request.url` with its headers; `signal` aborts it.
-pub async fn text(request: &Request, signal: Option<&AbortSignal>) -> Result<String, GetError> {
-    let url = &request.url;
-    let mut builder = gloo_net::http::Request::get(url).abort_signal(signal);
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    let response = builder
-        .send()
-        .await
-        .map_err(|source| GetError::Unreachable {
-            url: url.clone(),
-            source,
-        })?;
+/// GETs `request.url` with its headers (a request without a body, such as a model list);
+/// `signal` aborts it.
+pub async fn text(
+    request: &Request,
+    signal: Option<&AbortSignal>,
+) -> Result<String, TransportError> {
+    let response = send(request, signal).await?;
     if !response.ok() {
-        return Err(GetError::Status {
-            url: url.clone(),
-            status: response.status(),
-        });
+        return Err(status_error(&response).await);
     }
-    response.text().await.map_err(|source| GetError::Body {
-        url: url.clone(),
-        source,
-    })
+    let body = response.text().map_err(|e| interrupted(&e, signal))?;
+    JsFuture::from(body)
+        .await
+        .map_err(|e| interrupted(&e, signal))?
+        .as_string()
+        .ok_or_else(|| TransportError::Interrupted {
+            detail: "the body is not text".into(),
+        })
 }
 
 /// A GET of one of this server's paths, without headers.
-pub async fn ours(path: &str) -> Result<String, GetError> {
+pub async fn ours(path: &str) -> Result<String, TransportError> {
     let request = Request {
         url: path.to_owned(),
         headers: Vec::new(),

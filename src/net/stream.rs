@@ -1,5 +1,6 @@
 //! Streaming `fetch`: sends one request (a run's POST), then hands each chunk of the response
-//! body to a callback as it arrives. Cancellation is an AbortController; failures are the core's `TransportError`.
+//! body to a callback as it arrives. Cancellation is an AbortController; failures are the
+//! core's `TransportError`.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,8 +12,9 @@ use sparkplug_core::run::LiveRun;
 pub use sparkplug_core::run::TransportError;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, ReadableStreamDefaultReader, RequestInit, Response};
+use web_sys::{AbortSignal, ReadableStreamDefaultReader};
 
+use super::fetch::{interrupted, send, status_error};
 use crate::live::now_ms;
 
 /// Streams one request into `run` in the background: each chunk is decoded as it arrives,
@@ -33,7 +35,7 @@ pub async fn stream_body(
     signal: &AbortSignal,
     mut on_chunk: impl FnMut(&[u8]),
 ) -> Result<(), TransportError> {
-    let response = send(request, signal).await?;
+    let response = send(request, Some(signal)).await?;
     if !response.ok() {
         return Err(status_error(&response).await);
     }
@@ -45,7 +47,7 @@ pub async fn stream_body(
     loop {
         let result = JsFuture::from(reader.read())
             .await
-            .map_err(|e| interrupted(e, signal))?;
+            .map_err(|e| interrupted(&e, Some(signal)))?;
         let done = Reflect::get(&result, &JsValue::from_str("done"))
             .ok()
             .and_then(|d| d.as_bool())
@@ -64,85 +66,6 @@ pub async fn stream_body(
         bytes.copy_to(&mut buffer);
         on_chunk(&buffer);
     }
-}
-
-/// A POST with the request's JSON body, or a GET when it has none. Header values may hold an
-/// API key: never log them.
-async fn send(request: &Request, signal: &AbortSignal) -> Result<Response, TransportError> {
-    let headers = Headers::new().map_err(|e| unreachable(e, signal))?;
-    let init = RequestInit::new();
-    if let Some(body) = &request.body {
-        headers
-            .set("content-type", "application/json")
-            .map_err(|e| unreachable(e, signal))?;
-        init.set_method("POST");
-        init.set_body(&JsValue::from_str(body));
-    }
-    for (name, value) in &request.headers {
-        headers
-            .set(name, value)
-            .map_err(|_| TransportError::Unreachable {
-                detail: format!("the header `{name}` is not valid"),
-            })?;
-    }
-    init.set_headers(&headers);
-    init.set_signal(Some(signal));
-    let window = web_sys::window().ok_or(TransportError::Unreachable {
-        detail: "no window".into(),
-    })?;
-    let response = JsFuture::from(window.fetch_with_str_and_init(&request.url, &init))
-        .await
-        .map_err(|e| unreachable(e, signal))?;
-    response
-        .dyn_into::<Response>()
-        .map_err(|_| TransportError::Unreachable {
-            detail: "fetch returned something other than a Response".into(),
-        })
-}
-
-async fn status_error(response: &Response) -> TransportError {
-    let body = match response.text() {
-        Ok(promise) => JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|t| t.as_string())
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
-    TransportError::Status {
-        status: response.status(),
-        body,
-        retry_after: response.headers().get("retry-after").ok().flatten(),
-    }
-}
-
-fn unreachable(error: JsValue, signal: &AbortSignal) -> TransportError {
-    if signal.aborted() {
-        TransportError::Aborted
-    } else {
-        TransportError::Unreachable {
-            detail: js_message(&error),
-        }
-    }
-}
-
-fn interrupted(error: JsValue, signal: &AbortSignal) -> TransportError {
-    if signal.aborted() {
-        TransportError::Aborted
-    } else {
-        TransportError::Interrupted {
-            detail: js_message(&error),
-        }
-    }
-}
-
-/// The message of a thrown JS error, or its string form.
-fn js_message(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "unknown error".into())
 }
 
 #[cfg(test)]
@@ -211,18 +134,22 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    async fn an_unreachable_endpoint_is_reported_with_the_browsers_reason() {
+    async fn an_unreachable_endpoint_is_reported_with_its_url_and_cause() {
+        use sparkplug_core::run::reach::{Cause, Unreachable};
         let controller = web_sys::AbortController::new().unwrap();
-        // Port 9 (discard) on loopback: nothing listens, the browser refuses at once.
+        // Port 9 (discard) is one browsers refuse: known without a probe.
         let result = stream_body(
             &post("http://127.0.0.1:9/v1/chat/completions"),
             &controller.signal(),
             |_| {},
         )
         .await;
-        assert!(
-            matches!(result, Err(TransportError::Unreachable { .. })),
-            "{result:?}"
+        assert_eq!(
+            result,
+            Err(TransportError::Unreachable(Unreachable {
+                url: "http://127.0.0.1:9/v1/chat/completions".into(),
+                cause: Cause::BlockedPort(9),
+            }))
         );
     }
 }

@@ -291,10 +291,15 @@ mod tests {
     #[test]
     fn toml_kiosk_section_sets_the_race() {
         let config: Config = toml::from_str(
-            "[kiosk]\nmodels = [\"demo-1000\", \"replay/groq\"]\nidle_seconds = 30\n",
+            "[kiosk]\nmodels = [\"demo-1000\", \"replay/groq\"]\nidle_seconds = 30\n\
+             [kiosk.labels]\n\"replay/groq\" = \"Llama 3.3 70B on Groq, recorded\"\n",
         )
         .expect("valid toml");
         assert_eq!(config.kiosk.models, ["demo-1000", "replay/groq"]);
+        assert_eq!(
+            config.kiosk.labels["replay/groq"],
+            "Llama 3.3 70B on Groq, recorded"
+        );
         assert_eq!(config.kiosk.idle_seconds, 30.0);
         assert_eq!(config.kiosk.prompts, KioskSettings::default().prompts);
     }

@@ -1,10 +1,12 @@
-//! The endpoints panel in Chromium: adding an endpoint and its key, where the key is kept
-//! (this browser's storage only, apart from the endpoints) and forgetting all keys at once.
+//! The endpoints panel in Chromium: adding an endpoint from a chosen preset and its key,
+//! where the key is kept (this browser's storage only, apart from the endpoints), forgetting
+//! all keys at once, and Test connection: the models and the round trip, or the failure with
+//! the URL it tried.
 
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use serde_json::json;
+use serde_json::{json, Value};
 use sparkplug_e2e::{test_config, Harness};
 
 const KEY: &str = "sk-test-DO-NOT-LEAK-4f9a";
@@ -26,12 +28,11 @@ async fn keys_stay_in_this_browser_apart_from_endpoints_and_are_forgotten_in_one
     h.run(async |h| {
         h.open("/").await?;
         h.click("open-settings").await?;
-        h.set_value("preset", "1").await?;
-        h.click("add-endpoint").await?;
-        h.wait_for("the new endpoint", Duration::from_secs(5), async |h| {
-            h.attr("endpoint-editor", "data-id").await
-        })
-        .await?;
+        add_endpoint(h, "OpenAI").await?;
+        ensure!(
+            h.text("endpoint-heading").await? == "OpenAI",
+            "the chosen preset, not the first one"
+        );
         h.set_value("endpoint-key", KEY).await?;
 
         let keys = storage(h, "sparkplug.keys.v1").await?.unwrap_or_default();
@@ -74,6 +75,169 @@ async fn keys_stay_in_this_browser_apart_from_endpoints_and_are_forgotten_in_one
         ensure!(
             h.text("settings-notice").await?.contains("removed"),
             "says the keys were removed"
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// Adds an endpoint the way a user does: opens Add and picks the preset named `preset`;
+/// returns the new endpoint's id once its editor is there.
+async fn add_endpoint(h: &Harness, preset: &str) -> Result<String> {
+    let before = editor_ids(h).await?;
+    h.click("add-endpoint").await?;
+    h.js(
+        "const b = [...document.querySelectorAll('[data-test=add-preset]')].find(b => b.dataset.preset === arguments[0]);
+         if (!b) throw new Error('no preset ' + arguments[0]);
+         b.click();",
+        vec![json!(preset)],
+    )
+    .await?;
+    h.wait_for("the new endpoint", Duration::from_secs(5), async |h| {
+        let ids = editor_ids(h).await?;
+        Ok(ids.into_iter().find(|id| !before.contains(id)))
+    })
+    .await
+}
+
+async fn editor_ids(h: &Harness) -> Result<Vec<String>> {
+    let v = h
+        .js(
+            "return [...document.querySelectorAll('[data-test=endpoint-editor]')].map(e => e.dataset.id);",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// Presses Test connection and waits for its result: its state (`ok` or `failed`), its
+/// text and, when it connected, the latency it reports and the models it lists.
+async fn test_connection(h: &Harness) -> Result<(String, String, Value)> {
+    h.click("test-connection").await?;
+    h.wait_for("the test's result", Duration::from_secs(15), async |h| {
+        let result = h
+            .js(
+                "const r = document.querySelector('[data-test=connection-result]');
+                 if (!r || r.dataset.state === 'running') return null;
+                 return [r.dataset.state, r.textContent, {
+                   latency: r.dataset.latencyMs ?? null,
+                   models: [...r.querySelectorAll('[data-test=connection-models] li')].map(l => l.textContent)}];",
+                vec![],
+            )
+            .await?;
+        Ok(match result.as_array().map(Vec::as_slice) {
+            Some([state, text, extra]) => Some((
+                state.as_str().unwrap_or_default().to_owned(),
+                text.as_str().unwrap_or_default().to_owned(),
+                extra.clone(),
+            )),
+            _ => None,
+        })
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_custom_endpoint_tests_its_connection_and_names_the_url_it_could_not_reach() -> Result<()>
+{
+    // A port nothing listens on: bound, then let go.
+    let free_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let h = Harness::start("endpoints_test_connection", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        h.click("open-settings").await?;
+        add_endpoint(h, "Custom (OpenAI-compatible)").await?;
+        ensure!(
+            h.text("endpoint-heading").await? == "Custom (OpenAI-compatible)",
+            "headed by the preset's name"
+        );
+        let focused = h
+            .js(
+                "return document.activeElement?.dataset?.test ?? null;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            focused == json!("endpoint-url"),
+            "the URL to type takes the focus: {focused}"
+        );
+        let missing = h.text("endpoint-missing").await?;
+        ensure!(
+            missing.contains("the base URL") && missing.contains("the model"),
+            "says what to fill in: {missing:?}"
+        );
+
+        // The heading follows the name while it is typed, before it is saved.
+        let name = h
+            .browser
+            .find(fantoccini::Locator::Css(&Harness::sel("endpoint-name")))
+            .await?;
+        name.clear().await?;
+        name.send_keys("My demo server").await?;
+        ensure!(
+            h.text("endpoint-heading").await? == "My demo server",
+            "the heading follows the name: {:?}",
+            h.text("endpoint-heading").await?
+        );
+
+        // Against this server's own API: its demo models and a round trip in ms.
+        h.set_value("endpoint-url", &format!("{}/v1", h.base))
+            .await?;
+        h.set_value("endpoint-model", "demo-1000").await?;
+        ensure!(
+            h.text("endpoint-missing").await?.is_empty(),
+            "nothing left to fill in"
+        );
+        h.set_value("endpoint-key", KEY).await?;
+        let (state, text, extra) = test_connection(h).await?;
+        ensure!(state == "ok", "connected: {text}");
+        let latency: f64 = extra["latency"].as_str().unwrap_or_default().parse()?;
+        ensure!(
+            text.starts_with(&format!("Connected in {latency:.0} ms:")) && latency >= 0.0,
+            "the round trip in ms: {text}"
+        );
+        let models = extra["models"].as_array().cloned().unwrap_or_default();
+        ensure!(
+            models.contains(&json!("demo-1000")) && models.contains(&json!("demo-52")),
+            "lists the demo models: {models:?}"
+        );
+
+        // Nothing listening: the error names the URL it tried and says so.
+        let url = format!("http://127.0.0.1:{free_port}/v1");
+        h.set_value("endpoint-url", &url).await?;
+        let (state, text, _) = test_connection(h).await?;
+        ensure!(state == "failed", "a failure: {text}");
+        ensure!(
+            text.contains(&format!("{url}/models")) && text.contains("nothing is listening"),
+            "names the URL and the refusal: {text}"
+        );
+        ensure!(!text.contains(KEY), "never the key");
+
+        // A port browsers refuse is told apart from a refusal.
+        h.set_value("endpoint-url", "http://127.0.0.1:6666/v1")
+            .await?;
+        let (state, text, _) = test_connection(h).await?;
+        ensure!(
+            state == "failed"
+                && text.contains("http://127.0.0.1:6666/v1/models")
+                && text.contains("refuse to connect to port 6666"),
+            "a blocked port: {text}"
+        );
+
+        // A run on it fails the same way, naming the URL it tried.
+        h.set_value("endpoint-url", &url).await?;
+        h.ask("demo-1000", "Write FizzBuzz in Python").await?;
+        let status = h
+            .wait_for("the failure", Duration::from_secs(15), async |h| {
+                let status = h.text("status").await?;
+                Ok(status.contains("Nothing answered").then_some(status))
+            })
+            .await?;
+        ensure!(
+            status.contains(&format!("{url}/chat/completions")),
+            "the run's error names its URL: {status}"
         );
         Ok(())
     })

@@ -1,5 +1,6 @@
 //! The kiosk in a real browser: three demo profiles race one prompt and finish in the order
-//! and times their rates predict; the attract loop runs alone and yields to a key press.
+//! and times their rates predict, under their human labels, their answers rendered, then
+//! ranked; the attract loop runs alone and yields to a key press, which lands in the prompt.
 
 use std::time::Duration;
 
@@ -49,15 +50,45 @@ async fn mode(h: &Harness) -> Result<String> {
         .unwrap_or_default())
 }
 
-/// Every lane's data attributes, in column order.
+/// Every lane's data attributes, title and answer, in column order.
 async fn lanes(h: &Harness) -> Result<Vec<Value>> {
     let v = h
         .js(
-            "return [...document.querySelectorAll('[data-test=lane]')].map(l => ({...l.dataset, chars: l.querySelector('pre').textContent.length}));",
+            "return [...document.querySelectorAll('[data-test=lane]')].map(l => {
+               const answer = l.querySelector('[data-test=lane-answer]');
+               return {...l.dataset,
+                 title: l.querySelector('[data-test=lane-title]').textContent,
+                 caption: l.querySelector('[data-test=lane-id]')?.textContent ?? '',
+                 text: answer.textContent,
+                 codeBlocks: answer.querySelectorAll('.code-block').length,
+                 keywords: answer.querySelectorAll('.code-block .tok-kw').length};
+             });",
             vec![],
         )
         .await?;
     Ok(v.as_array().cloned().unwrap_or_default())
+}
+
+/// The human label the server's model list gives `model`.
+async fn listed_label(h: &Harness, model: &str) -> Result<String> {
+    let label = h
+        .browser
+        .execute_async(
+            "const [model, done] = arguments;
+             fetch('/v1/models').then(r => r.json())
+               .then(list => done(list.data.find(m => m.id === model)?.label ?? null))
+               .catch(e => done(null));",
+            vec![model.into()],
+        )
+        .await?;
+    label
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("/v1/models has no label for {model}"))
+}
+
+fn string<'a>(value: &'a Value, name: &str) -> &'a str {
+    value.get(name).and_then(Value::as_str).unwrap_or_default()
 }
 
 fn field(lane: &Value, name: &str) -> Result<f64> {
@@ -70,10 +101,31 @@ fn field(lane: &Value, name: &str) -> Result<f64> {
 async fn three_profiles_finish_in_the_order_and_times_their_rates_predict() -> Result<()> {
     let models = ["demo-52", "demo-1000", "demo-147"];
     // A long pause: exactly one race is under test.
-    let config = kiosk_config(&models, &[SQL_PROMPT], 600.0, 600.0);
+    let mut config = kiosk_config(&models, &[SQL_PROMPT], 600.0, 600.0);
+    let configured = "The usual speed, as configured";
+    config
+        .kiosk
+        .labels
+        .insert("demo-147".into(), configured.into());
     let h = Harness::start("kiosk_race", config).await?;
     h.run(async |h| {
         open_kiosk(h).await?;
+        // Titled by the model list's label (or the configured one), the id small beneath.
+        let titles = [
+            listed_label(h, "demo-52").await?,
+            listed_label(h, "demo-1000").await?,
+            configured.to_string(),
+        ];
+        for ((lane, title), model) in lanes(h).await?.iter().zip(&titles).zip(models) {
+            ensure!(
+                string(lane, "title") == title,
+                "lane {model} is titled {title:?}: {lane}"
+            );
+            ensure!(
+                string(lane, "caption") == format!("{model} · simulated speed"),
+                "the id beneath: {lane}"
+            );
+        }
         h.wait_for("the race to end", Duration::from_secs(60), async |h| {
             Ok((races(h).await? >= 1).then_some(()))
         })
@@ -94,10 +146,17 @@ async fn three_profiles_finish_in_the_order_and_times_their_rates_predict() -> R
                 field(lane, "place")? == place,
                 "lane {lane} should place {place}"
             );
+            let text = string(lane, "text");
             ensure!(
-                tokens > 200.0 && field(lane, "chars")? > 500.0,
+                tokens > 200.0 && text.len() > 500,
                 "real code streamed: {lane}"
             );
+            // Markdown rendered: the SQL is a highlighted code block, no fence shows.
+            ensure!(
+                field(lane, "codeBlocks")? >= 1.0 && field(lane, "keywords")? >= 5.0,
+                "a highlighted code block: {lane}"
+            );
+            ensure!(!text.contains("```"), "no fence visible: {text}");
             // The profile streams tokens after the first at `rate`; the band is generous
             // for a loaded 2-core machine.
             let predicted = ttft + (tokens - 1.0) / rate * 1000.0;
@@ -106,11 +165,40 @@ async fn three_profiles_finish_in_the_order_and_times_their_rates_predict() -> R
                 "{lane}: finished in {finish:.0} ms, predicted {predicted:.0} ms"
             );
         }
-        let summary = h.text("kiosk-summary").await?;
+        // The summary ranks every lane, fastest first, each compared in words.
+        let headline = h.text("summary-headline").await?;
         ensure!(
-            summary.starts_with("demo-1000 finished in ") && summary.ends_with("x faster"),
-            "summary line: {summary:?}"
+            headline.starts_with(&format!("{} won in ", titles[1]))
+                && headline.ends_with("x faster than the slowest."),
+            "headline: {headline:?}"
         );
+        let rows = h
+            .js(
+                "return [...document.querySelectorAll('[data-test=summary-row]')].map(r => ({
+                   lane: r.dataset.lane,
+                   parts: [...r.children].map(c => c.textContent)}));",
+                vec![],
+            )
+            .await?;
+        let rows = rows.as_array().cloned().unwrap_or_default();
+        ensure!(rows.len() == 3, "one row per lane: {rows:?}");
+        let expected = [
+            ("1", "1st", "x faster than the slowest"),
+            ("2", "2nd", "x faster than the slowest"),
+            ("0", "3rd", "x as long as the winner"),
+        ];
+        for (row, (lane, place, comparison)) in rows.iter().zip(expected) {
+            let part = |i: usize| row["parts"][i].as_str().unwrap_or_default();
+            let column: usize = lane.parse()?;
+            ensure!(
+                string(row, "lane") == lane
+                    && part(0) == place
+                    && part(1) == titles[column]
+                    && part(2).contains(" tokens/s, done in ")
+                    && part(3).ends_with(comparison),
+                "row {place}: {row}"
+            );
+        }
         Ok(())
     })
     .await
@@ -139,11 +227,12 @@ async fn the_attract_loop_runs_when_idle_and_yields_to_a_key() -> Result<()> {
             "the loop cycled through its prompts: saw {seen:?}"
         );
 
-        // A key press takes over: the prompt box appears, focused, and the loop waits.
+        // A key press takes over: the prompt box appears, focused, holding the key typed,
+        // and the loop waits.
         h.browser
             .find(fantoccini::Locator::Css("body"))
             .await?
-            .send_keys(" ")
+            .send_keys("I")
             .await?;
         h.wait_for(
             "the visitor's prompt box",
@@ -171,9 +260,28 @@ async fn the_attract_loop_runs_when_idle_and_yields_to_a_key() -> Result<()> {
             "the old result is cleared"
         );
 
-        // The visitor's own prompt races.
+        let typed = h
+            .js(
+                "return document.querySelector('[data-test=kiosk-prompt]').value;",
+                vec![],
+            )
+            .await?;
+        ensure!(typed == "I", "the waking key is in the prompt: {typed}");
+
+        // The visitor's own prompt races, typed on from the waking key.
         let visitor = "Implement an LRU cache in JavaScript";
-        h.type_into("kiosk-prompt", visitor).await?;
+        h.browser
+            .active_element()
+            .await?
+            .send_keys(&visitor[1..])
+            .await?;
+        let typed = h
+            .js(
+                "return document.querySelector('[data-test=kiosk-prompt]').value;",
+                vec![],
+            )
+            .await?;
+        ensure!(typed == visitor, "typing goes on after it: {typed}");
         let before = races(h).await?;
         h.click("kiosk-go").await?;
         h.wait_for("the visitor's race", Duration::from_secs(20), async |h| {

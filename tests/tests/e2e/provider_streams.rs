@@ -330,7 +330,8 @@ async fn failures_are_explained_and_the_partial_answer_is_kept() -> Result<()> {
 #[tokio::test]
 async fn an_endpoint_that_refuses_browser_requests_gets_the_proxy_hint() -> Result<()> {
     // A second server on another port is another origin, with CORS off: the browser
-    // refuses the response and fetch only says "Failed to fetch".
+    // refuses the response and fetch only says "Failed to fetch"; the app's plain probe of
+    // the same URL is answered, which tells CORS apart from an unreachable server.
     let other = sparkplug_server::start(test_config())
         .await
         .map_err(|e| anyhow::anyhow!("second server: {e}"))?;
@@ -355,12 +356,14 @@ async fn an_endpoint_that_refuses_browser_requests_gets_the_proxy_hint() -> Resu
             let status = h
                 .wait_for("the failure", Duration::from_secs(20), async |h| {
                     let status = h.text("status").await?;
-                    Ok(status.contains("Could not reach").then_some(status))
+                    Ok(status.contains("CORS").then_some(status))
                 })
                 .await?;
+            // A plain request to it was answered, so this is CORS, not a guess.
             ensure!(
-                status.contains("CORS") && status.contains("proxy"),
-                "explains the likely CORS refusal and the way around it: {status:?}"
+                status.starts_with(&format!("{other_base}/chat/completions answered"))
+                    && status.contains("proxy"),
+                "names the URL, the CORS refusal and the way around it: {status:?}"
             );
             Ok(())
         })

@@ -2,6 +2,7 @@
 //! built-in demo endpoint first. Keys are kept apart (`KeyRing`) so nothing here holds one.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,17 +22,69 @@ pub struct Endpoint {
     pub model: String,
 }
 
+/// A field of an endpoint the user types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    BaseUrl,
+    Model,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::BaseUrl => "the base URL",
+            Self::Model => "the model",
+        })
+    }
+}
+
+impl Endpoint {
+    /// The fields the user still has to fill in before it can be used (a custom endpoint
+    /// starts with none), in the order they appear.
+    pub fn missing(&self) -> Vec<Field> {
+        [
+            (self.base_url.trim().is_empty(), Field::BaseUrl),
+            (self.model.trim().is_empty(), Field::Model),
+        ]
+        .into_iter()
+        .filter_map(|(missing, field)| missing.then_some(field))
+        .collect()
+    }
+
+    /// "Still to fill in: the base URL and the model."; empty once nothing is missing.
+    pub fn to_fill_in(&self) -> String {
+        let missing: Vec<String> = self.missing().iter().map(Field::to_string).collect();
+        if missing.is_empty() {
+            String::new()
+        } else {
+            format!("Still to fill in: {}.", missing.join(" and "))
+        }
+    }
+}
+
 /// A starting point for a new endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
     pub name: &'static str,
+    /// Empty for the custom preset: the user types it.
     pub base_url: &'static str,
     pub format: ApiFormat,
     pub model: &'static str,
 }
 
-/// Well-known services and local servers, as a user would type them.
+/// Any server that speaks OpenAI's Chat Completions: base URL, key and model all typed by
+/// the user.
+pub const CUSTOM: Preset = Preset {
+    name: "Custom (OpenAI-compatible)",
+    base_url: "",
+    format: ApiFormat::OpenAiChat,
+    model: "",
+};
+
+/// The custom preset first, then well-known services and local servers, as a user would
+/// type them.
 pub const PRESETS: &[Preset] = &[
+    CUSTOM,
     Preset {
         name: "Cerebras",
         base_url: "https://api.cerebras.ai/v1",
@@ -96,9 +149,13 @@ pub enum EndpointError {
 }
 
 /// Checks and tidies a base URL. URLs end up in logs, history and share links, so one that
-/// carries credentials (`user:pass@`, `?key=…`) is refused rather than stored.
+/// carries credentials (`user:pass@`, `?key=…`) is refused rather than stored. An empty one
+/// is kept: the user has not typed it yet ([`Endpoint::missing`]).
 pub fn normalize_base_url(input: &str) -> Result<String, EndpointError> {
     let url = input.trim().trim_end_matches('/');
+    if url.is_empty() {
+        return Ok(String::new());
+    }
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -326,6 +383,34 @@ mod tests {
         );
         let next = endpoints.add(&PRESETS[1]);
         assert_ne!(next, id, "ids are not reused");
+    }
+
+    #[test]
+    fn a_custom_endpoint_starts_empty_and_says_what_is_missing() {
+        assert_eq!(PRESETS[0], CUSTOM, "offered first");
+        let mut endpoints = Endpoints::default();
+        let id = endpoints.add(&CUSTOM);
+        let mut custom = endpoints.get(&id).unwrap().clone();
+        assert_eq!(custom.format, ApiFormat::OpenAiChat);
+        assert_eq!(custom.missing(), [Field::BaseUrl, Field::Model]);
+        assert_eq!(
+            custom.to_fill_in(),
+            "Still to fill in: the base URL and the model."
+        );
+        // Renaming before typing the URL is kept: an empty URL is not yet typed, not wrong.
+        custom.name = "My vLLM".into();
+        endpoints.update(custom.clone()).unwrap();
+        custom.base_url = "http://127.0.0.1:8000/v1/".into();
+        custom.model = "qwen2.5-coder".into();
+        endpoints.update(custom).unwrap();
+        let saved = endpoints.get(&id).unwrap();
+        assert_eq!(saved.name, "My vLLM");
+        assert_eq!(saved.base_url, "http://127.0.0.1:8000/v1");
+        assert!(saved.missing().is_empty());
+        assert_eq!(saved.to_fill_in(), "");
+        assert!(PRESETS[1..]
+            .iter()
+            .all(|p| !p.base_url.is_empty() && !p.model.is_empty()));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Provider API formats: one file per format implementing [`Format`] (requests, decoder, model
 //! list, error body, how its streams start); adding one is that file plus its [`ApiFormat`].
 
+pub mod check;
 pub mod detect;
 pub mod endpoints;
 pub mod models;

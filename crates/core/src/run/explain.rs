@@ -2,6 +2,7 @@
 //! status, the provider's own message, and what to do next.
 
 use crate::run::meter::MeterSnapshot;
+use crate::run::reach::{Cause, Possible, Unreachable};
 use crate::run::{Failure, Outcome, TransportError};
 use crate::stream::event::ProviderError;
 
@@ -89,7 +90,8 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
-fn explain_failure(failure: &Failure) -> String {
+/// What went wrong and what to do, for a failure of any request (a run's, a model list's).
+pub fn explain_failure(failure: &Failure) -> String {
     match failure {
         Failure::InStream(error) => explain_provider_error(error),
         Failure::Cut => "The stream ended without a finish: the connection was probably cut. \
@@ -106,15 +108,98 @@ fn explain_failure(failure: &Failure) -> String {
             retry_after,
             ..
         }) => explain_http_error(*status, None, retry_after.as_deref()),
-        Failure::Transport(TransportError::Unreachable { detail }) => format!(
-            "Could not reach the endpoint ({detail}). Check the URL; if it is another site, it may \
-             not allow browser requests (CORS): route it through the Sparkplug server's proxy."
-        ),
+        Failure::Transport(TransportError::Unreachable(unreachable)) => {
+            explain_unreachable(unreachable)
+        }
         Failure::Transport(TransportError::Interrupted { detail }) => format!(
             "The connection dropped mid-stream ({detail}). The partial answer is kept; send again to retry."
         ),
         Failure::Transport(TransportError::Aborted) => "Stopped.".into(),
     }
+}
+
+/// A request that got no response: the URL tried, the cause when the browser lets it be
+/// known, else every cause still possible for that address, and what to try.
+pub fn explain_unreachable(unreachable: &Unreachable) -> String {
+    let url = &unreachable.url;
+    match &unreachable.cause {
+        Cause::BlockedPort(port) => format!(
+            "Could not reach {url}: browsers refuse to connect to port {port}, which belongs to \
+             another protocol (Chromium: ERR_UNSAFE_PORT). Run the endpoint on another port, \
+             such as 8000 or 8080."
+        ),
+        Cause::MixedContent => format!(
+            "Could not reach {url}: this page is served over https://, and the browser blocks its \
+             requests to plain http:// addresses (mixed content). Use the endpoint's https:// \
+             address, or go through the Sparkplug server's proxy."
+        ),
+        Cause::Offline => {
+            format!("Could not reach {url}: the browser is offline. Check the network connection.")
+        }
+        Cause::Cors => format!(
+            "{url} answered, but does not let pages from other sites read its answers (CORS), \
+             so the browser withheld it. Go through the Sparkplug server's proxy (`--upstream`), \
+             or allow this page's origin on the endpoint (for Ollama, OLLAMA_ORIGINS)."
+        ),
+        Cause::NoAnswer(possible) => explain_no_answer(url, possible),
+        Cause::NotSent(reason) => {
+            format!("The browser did not send the request to {url}: {reason}.")
+        }
+    }
+}
+
+/// Nothing answered even a plain request: the browser gives no reason, so say which causes
+/// this address leaves open (not CORS: that needs an answer).
+fn explain_no_answer(url: &str, possible: &Possible) -> String {
+    let Possible {
+        host,
+        port,
+        local,
+        lookup,
+        tls,
+        policy,
+    } = possible;
+    if *local && !tls {
+        return format!(
+            "Nothing answered at {url}: the connection was refused, so nothing is listening on \
+             port {port} of this machine. Is the server running, and on that port?"
+        );
+    }
+    let mut causes = Vec::new();
+    if *lookup {
+        causes.push(format!(
+            "the name {host} was not found (a typo, or a name only another network knows)"
+        ));
+    }
+    causes.push(if *local {
+        format!("nothing is listening on port {port} of this machine")
+    } else {
+        format!("the connection to port {port} was refused or timed out (the server is down, or a firewall is in the way)")
+    });
+    if *tls {
+        causes.push(
+            "the browser does not trust its TLS certificate (self-signed or expired: open the \
+             address in a tab to see)"
+                .into(),
+        );
+    }
+    if *policy {
+        causes.push(
+            "this Sparkplug server does not let the page connect there (its `connect-src` \
+             setting; the browser's console says so)"
+                .into(),
+        );
+    }
+    let last = causes.pop().unwrap_or_default();
+    let causes = if causes.is_empty() {
+        last
+    } else {
+        format!("{}, or {last}", causes.join(", "))
+    };
+    format!(
+        "Nothing answered at {url}, not even a plain request, so it is not CORS. The browser \
+         does not say why; for this address it can be that {causes}."
+    )
 }
 
 /// What to do about an HTTP status.
@@ -207,12 +292,22 @@ mod tests {
         assert_eq!(cut.tone, Tone::Error);
         assert!(cut.text.contains("without a finish"));
         let cors = explain_outcome(
-            &Outcome::Failed(Failure::Transport(TransportError::Unreachable {
-                detail: "Failed to fetch".into(),
-            })),
+            &Outcome::Failed(Failure::Transport(TransportError::Unreachable(
+                Unreachable {
+                    url: "https://api.example.com/v1/chat/completions".into(),
+                    cause: Cause::Cors,
+                },
+            ))),
             figures,
         );
-        assert!(cors.text.contains("CORS") && cors.text.contains("Failed to fetch"));
+        assert_eq!(cors.tone, Tone::Error);
+        assert!(
+            cors.text
+                .starts_with("https://api.example.com/v1/chat/completions answered")
+                && cors.text.contains("CORS")
+                && cors.text.contains("proxy"),
+            "{cors:?}"
+        );
     }
 
     #[test]
@@ -226,6 +321,83 @@ mod tests {
         ] {
             assert_eq!(grouped(n), text);
         }
+    }
+
+    fn unreachable(url: &str, cause: Cause) -> String {
+        explain_unreachable(&Unreachable {
+            url: url.into(),
+            cause,
+        })
+    }
+
+    #[test]
+    fn an_unreachable_url_is_named_with_its_cause_or_every_cause_still_possible() {
+        let port = unreachable("http://127.0.0.1:6666/v1/models", Cause::BlockedPort(6666));
+        assert!(
+            port.starts_with("Could not reach http://127.0.0.1:6666/v1/models: browsers refuse to connect to port 6666"),
+            "{port}"
+        );
+        let mixed = unreachable("http://10.0.0.5/v1", Cause::MixedContent);
+        assert!(mixed.contains("mixed content") && mixed.contains("https://"));
+        let offline = unreachable("https://api.example.com/v1", Cause::Offline);
+        assert!(offline.contains("offline"));
+        let refused = unreachable(
+            "http://127.0.0.1:8000/v1/models",
+            Cause::NoAnswer(Possible {
+                host: "127.0.0.1".into(),
+                port: 8000,
+                local: true,
+                lookup: false,
+                tls: false,
+                policy: false,
+            }),
+        );
+        assert_eq!(
+            refused,
+            "Nothing answered at http://127.0.0.1:8000/v1/models: the connection was refused, \
+             so nothing is listening on port 8000 of this machine. Is the server running, and on \
+             that port?"
+        );
+        let remote = unreachable(
+            "https://api.exmaple.com/v1/models",
+            Cause::NoAnswer(Possible {
+                host: "api.exmaple.com".into(),
+                port: 443,
+                local: false,
+                lookup: true,
+                tls: true,
+                policy: false,
+            }),
+        );
+        assert_eq!(
+            remote,
+            "Nothing answered at https://api.exmaple.com/v1/models, not even a plain request, so \
+             it is not CORS. The browser does not say why; for this address it can be that the \
+             name api.exmaple.com was not found (a typo, or a name only another network knows), \
+             the connection to port 443 was refused or timed out (the server is down, or a \
+             firewall is in the way), or the browser does not trust its TLS certificate \
+             (self-signed or expired: open the address in a tab to see)."
+        );
+        let lan = unreachable(
+            "http://192.168.1.20:8000/v1",
+            Cause::NoAnswer(Possible {
+                host: "192.168.1.20".into(),
+                port: 8000,
+                local: false,
+                lookup: false,
+                tls: false,
+                policy: true,
+            }),
+        );
+        assert!(
+            !lan.contains("name") && !lan.contains("TLS") && lan.contains("connect-src"),
+            "{lan}"
+        );
+        let not_sent = unreachable("/v1", Cause::NotSent("no window".into()));
+        assert_eq!(
+            not_sent,
+            "The browser did not send the request to /v1: no window."
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod estimate;
 pub mod explain;
 pub mod meter;
+pub mod reach;
 pub mod receipt;
 pub mod spec;
 
@@ -16,10 +17,9 @@ use crate::stream::{StreamDecoder, StreamEnd};
 /// Why the transport (the browser's fetch) did not complete normally.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
-    /// The request never got a response: offline, refused, or blocked by CORS (the browser
-    /// does not tell these apart).
-    #[error("could not reach the endpoint ({detail})")]
-    Unreachable { detail: String },
+    /// The request never got a response: where it went and what is known of why.
+    #[error("{0}")]
+    Unreachable(reach::Unreachable),
     /// The endpoint answered with a non-2xx status; `body` is its error text as sent.
     #[error("HTTP {status}")]
     Status {
@@ -62,6 +62,25 @@ pub enum Failure {
     InStream(ProviderError),
     /// The body ended without a finish reason or end marker.
     Cut,
+}
+
+impl Failure {
+    /// A transport failure, an error status's body read by `format` for the provider's
+    /// message.
+    pub fn from_transport(error: TransportError, format: ApiFormat) -> Self {
+        match error {
+            TransportError::Status {
+                status,
+                body,
+                retry_after,
+            } => Self::Http {
+                status,
+                message: format.error_message(&body),
+                retry_after,
+            },
+            error => Self::Transport(error),
+        }
+    }
 }
 
 /// What arrived beside the answer since the last frame.
@@ -142,16 +161,7 @@ impl LiveRun {
         }
         match transport {
             Err(TransportError::Aborted) => Outcome::Stopped,
-            Err(TransportError::Status {
-                status,
-                body,
-                retry_after,
-            }) => Outcome::Failed(Failure::Http {
-                status,
-                message: self.format.error_message(&body),
-                retry_after,
-            }),
-            Err(error) => Outcome::Failed(Failure::Transport(error)),
+            Err(error) => Outcome::Failed(Failure::from_transport(error, self.format)),
             Ok(()) if end.is_complete() => Outcome::Finished {
                 reason: self.finish_reason.take(),
             },

@@ -1,6 +1,8 @@
 //! The kiosk's attract loop: preset prompts race in a cycle while nobody is there, a touch
 //! or key hands it to a visitor, and idle minutes hand it back. Times are injected.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// What the kiosk runs: the server's `[kiosk]` configuration, which `GET /v1/kiosk` sends
@@ -10,6 +12,9 @@ use serde::{Deserialize, Serialize};
 pub struct KioskSettings {
     /// The models that race, one column each (2–4).
     pub models: Vec<String>,
+    /// Lane titles by model id, for models the server's model list gives no human label
+    /// (a proxied `NAME/MODEL`), or to say it differently; it wins over the list's label.
+    pub labels: BTreeMap<String, String>,
     /// The attract loop's prompts, in order.
     pub prompts: Vec<String>,
     /// A visitor idle this long hands the kiosk back to the attract loop.
@@ -21,12 +26,16 @@ pub struct KioskSettings {
 /// Columns a screen read from three metres can hold.
 pub const MAX_LANES: usize = 4;
 
+/// The longest prompt a visitor can type.
+pub const MAX_PROMPT_CHARS: usize = 300;
+
 impl Default for KioskSettings {
     fn default() -> Self {
         Self {
             models: ["demo-1000", "demo-147", "demo-52"]
                 .map(String::from)
                 .to_vec(),
+            labels: BTreeMap::new(),
             prompts: [
                 "Write FizzBuzz in Python",
                 "Teach me basic SQL with an example",
@@ -118,6 +127,33 @@ pub enum Step {
     TakeOver,
     /// The visitor left: clear their race and go back to the loop.
     Reset,
+}
+
+/// A key pressed anywhere on the kiosk, as the page's `keydown` saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KeyPress<'a> {
+    /// The DOM's `KeyboardEvent.key`: the character typed, or a name ("Enter", "Shift").
+    pub key: &'a str,
+    pub ctrl: bool,
+    pub alt: bool,
+    pub meta: bool,
+    /// AltGr, which some systems also report as Ctrl+Alt while it types a character.
+    pub alt_graph: bool,
+}
+
+impl<'a> KeyPress<'a> {
+    /// What this key adds to the visitor's prompt `so_far` when it lands outside the prompt
+    /// box (the key that woke the kiosk, or typing after a touch elsewhere): the character it
+    /// types. `None` for a named key (Enter, Tab, arrows, Shift…), a shortcut (Ctrl, Alt or
+    /// Meta held), a space that would only lead an empty prompt, or a full prompt.
+    pub fn typed_into(&self, so_far: &str) -> Option<&'a str> {
+        let mut chars = self.key.chars();
+        let single = matches!((chars.next(), chars.next()), (Some(c), None) if !c.is_control());
+        let shortcut = (self.ctrl || self.alt || self.meta) && !self.alt_graph;
+        let leading_space = so_far.is_empty() && self.key.trim().is_empty();
+        let full = so_far.chars().count() >= MAX_PROMPT_CHARS;
+        (single && !shortcut && !leading_space && !full).then_some(self.key)
+    }
 }
 
 /// The attract loop's state; the page calls `tick` a few times a second.
@@ -250,11 +286,56 @@ mod tests {
     }
 
     #[test]
+    fn the_waking_key_types_its_character_unless_it_is_a_command() {
+        let key = |key| KeyPress {
+            key,
+            ..KeyPress::default()
+        };
+        assert_eq!(key("W").typed_into(""), Some("W"));
+        assert_eq!(key("é").typed_into("caf"), Some("é"));
+        assert_eq!(key(" ").typed_into("Write"), Some(" "));
+        assert_eq!(key(" ").typed_into(""), None, "a space only wakes it");
+        for named in [
+            "Enter",
+            "Shift",
+            "ArrowLeft",
+            "Tab",
+            "Escape",
+            "Dead",
+            "F5",
+            "",
+        ] {
+            assert_eq!(key(named).typed_into(""), None, "{named}");
+        }
+        let ctrl_r = KeyPress {
+            ctrl: true,
+            ..key("r")
+        };
+        assert_eq!(ctrl_r.typed_into(""), None, "a shortcut types nothing");
+        let meta_c = KeyPress {
+            meta: true,
+            ..key("c")
+        };
+        assert_eq!(meta_c.typed_into(""), None);
+        let alt_gr = KeyPress {
+            ctrl: true,
+            alt: true,
+            alt_graph: true,
+            ..key("@")
+        };
+        assert_eq!(alt_gr.typed_into(""), Some("@"), "AltGr types a character");
+        let full = "x".repeat(MAX_PROMPT_CHARS);
+        assert_eq!(key("y").typed_into(&full), None, "the box holds no more");
+    }
+
+    #[test]
     fn settings_come_from_json_and_the_query_overrides_them() {
-        let s =
-            KioskSettings::from_json(r#"{"models":["demo-max","demo-20000"],"idle_seconds":5}"#)
-                .expect("valid");
-        assert_eq!(s.models, ["demo-max", "demo-20000"]);
+        let s = KioskSettings::from_json(
+            r#"{"models":["demo-max","up/gpt-oss"],"labels":{"up/gpt-oss":"gpt-oss on Cerebras"},"idle_seconds":5}"#,
+        )
+        .expect("valid");
+        assert_eq!(s.models, ["demo-max", "up/gpt-oss"]);
+        assert_eq!(s.labels["up/gpt-oss"], "gpt-oss on Cerebras");
         assert_eq!(s.idle_seconds, 5.0);
         assert_eq!(s.prompts, KioskSettings::default().prompts);
         let s = s
