@@ -65,6 +65,43 @@ pub fn RunPanel(
     let session: StoredValue<Option<Session>, LocalStorage> = StoredValue::new_local(None);
     let whole = Memo::new(move |_| answer_text.with(|text| runnable_answer(text)));
 
+    // The session (and its first frame) starts on first use, or in the workspace as soon as
+    // an answer starts streaming, so the runner has loaded by the time its code is complete.
+    let ensure_session = move || {
+        session.update_value(|session| {
+            if session.is_some() {
+                return;
+            }
+            let (Some(host), Some(list)) = (preview.get_untracked(), console.get_untracked())
+            else {
+                return;
+            };
+            let Some(console) = ConsolePane::new(list.into()) else {
+                return;
+            };
+            let out = Output {
+                status: set_status,
+                progress: set_progress,
+                live: set_live,
+                console_only: set_console_only,
+                console,
+            };
+            match Session::start(host.into(), out) {
+                Ok(started) => *session = Some(started),
+                Err(error) => set_status.set(StatusLine {
+                    tone: Tone::Error,
+                    text: error.to_string(),
+                }),
+            }
+        });
+    };
+    if layout.is_some() {
+        Effect::new(move |_| {
+            if streaming.get() {
+                ensure_session();
+            }
+        });
+    }
     let run = move |request: ResultRequest| {
         set_used.set(true);
         let limit = limit_ms.get_untracked();
@@ -74,30 +111,8 @@ pub fn RunPanel(
                 ResultRequest::Update(_) | ResultRequest::WarmPython => layout.result_changed(),
             }
         }
-        session.update_value(|session| {
-            if session.is_none() {
-                let (Some(host), Some(list)) = (preview.get_untracked(), console.get_untracked())
-                else {
-                    return;
-                };
-                let Some(console) = ConsolePane::new(list.into()) else {
-                    return;
-                };
-                let out = Output {
-                    status: set_status,
-                    progress: set_progress,
-                    live: set_live,
-                    console_only: set_console_only,
-                    console,
-                };
-                match Session::start(host.into(), out) {
-                    Ok(started) => *session = Some(started),
-                    Err(error) => set_status.set(StatusLine {
-                        tone: Tone::Error,
-                        text: error.to_string(),
-                    }),
-                }
-            }
+        ensure_session();
+        session.with_value(|session| {
             let sent = session.as_ref().map(|s| match request {
                 ResultRequest::Run(runnable) => s.run(runnable, limit),
                 ResultRequest::Update(runnable) => s.update(runnable, limit),

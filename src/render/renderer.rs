@@ -243,6 +243,10 @@ impl<F: Frames> AnswerRenderer<F> {
                 Update::CodeLines { html, lines } => {
                     if let Some(code) = &mut self.code {
                         code.push_lines(html, *lines)?;
+                        // The unfinished line shown was the start of one just completed; it
+                        // goes until the tail is next drawn, so the block's text only ever
+                        // grows at its end (the editor following it relies on that).
+                        code.set_partial("");
                     }
                 }
                 Update::CodeChunk => {

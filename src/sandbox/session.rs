@@ -203,7 +203,7 @@ impl State {
     fn run(&mut self, runnable: Runnable, limit_ms: u32) -> Result<(), SessionError> {
         self.next = None;
         let now = now_ms();
-        if !self.frame.as_ref().is_some_and(|f| f.dog.can_reuse(now)) {
+        if !self.frame.as_ref().is_some_and(|f| f.dog.can_take(now)) {
             self.replace_frame(false)?;
         }
         let nonce = nonce::new().ok_or(SessionError::NoCrypto)?;

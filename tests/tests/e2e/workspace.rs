@@ -279,7 +279,7 @@ async fn the_split_moves_by_keys_and_the_theme_toggles_and_both_survive_a_reload
 
         h.open("/").await?;
         h.wait_for("the page to start", Duration::from_secs(10), async |h| {
-            Ok(h.attr("splitter", "aria-valuenow").await?)
+            h.attr("splitter", "aria-valuenow").await
         })
         .await?;
         let (kept, _) = theme(h).await?;

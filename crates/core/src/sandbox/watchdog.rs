@@ -217,6 +217,12 @@ impl Watchdog {
         self.phase() == Phase::Idle && now - self.last_heard < HEALTHY_MS
     }
 
+    /// Whether the next run can go to this frame: one to reuse, or one still loading that
+    /// was never given a run (made ahead of time), whose `ready` the run then waits for.
+    pub fn can_take(&self, now: f64) -> bool {
+        self.can_reuse(now) || (!self.ready && self.run.is_none())
+    }
+
     /// The frame's nonce, which its `ready` and idle heartbeats carry.
     pub fn frame_nonce(&self) -> &str {
         &self.frame_nonce
@@ -377,6 +383,20 @@ mod tests {
         assert!(!dog.can_reuse(700.0), "busy");
         dog.receive(800.0, msg("r", Message::Done { elapsed_ms: 1.0 }));
         assert!(dog.can_reuse(900.0));
+    }
+
+    #[test]
+    fn a_frame_made_ahead_takes_its_first_run_while_it_loads_but_no_second() {
+        let mut dog = Watchdog::new("f".into(), 0.0);
+        assert!(
+            dog.can_take(10.0) && !dog.can_reuse(10.0),
+            "loading, never used"
+        );
+        dog.begin("r".into(), 1000, 20.0);
+        assert!(
+            !dog.can_take(30.0),
+            "its run waits for ready: a new one gets a fresh frame"
+        );
     }
 
     #[test]
