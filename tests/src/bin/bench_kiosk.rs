@@ -1,9 +1,12 @@
 //! `cargo xtask bench kiosk`: 100 consecutive kiosk races of short unthrottled answers in
 //! headless Chromium, sampling the JS heap (after a forced GC) and the DOM's element count.
 //!
-//! A kiosk runs for hours, so both must stay flat: it prints a table every ten races and
-//! one machine-readable `kiosk races=… heap_start_mb=… …` line. For scale, it first runs the
-//! same requests from a plain-JS loop on a blank page: what the browser itself keeps.
+//! A kiosk runs for hours, so memory must stay flat and the element count bounded (lanes
+//! hold rendered answers until the next race empties them, so the count depends on where in
+//! a race the sample falls: between the empty floor and three finished answers). It prints a
+//! table every ten races and one machine-readable `kiosk races=… heap_start_mb=… …` line.
+//! For scale, it first runs the same requests from a plain-JS loop on a blank page: what the
+//! browser itself keeps.
 
 use std::time::{Duration, Instant};
 
@@ -42,8 +45,8 @@ async fn main() -> Result<()> {
         let first = wait_for_races(h, 1).await?;
         let start = sample(h, first).await?;
         println!(
-            "{:>6} {:>9} {:>7} {:>9}",
-            "races", "heap MB", "nodes", "seconds"
+            "{:>6} {:>9} {:>9} {:>7} {:>9}",
+            "races", "heap MB", "wasm MB", "nodes", "seconds"
         );
         let began = Instant::now();
         print_row(&start, began);
