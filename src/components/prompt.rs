@@ -44,6 +44,23 @@ pub fn Prompt() -> impl IntoView {
                 on:input=move |ev| prompt.set(event_target_value(&ev))
                 on:keydown=on_keydown
             ></textarea>
+            <p
+                class="send-mode"
+                id="send-mode"
+                data-test="send-mode"
+                data-new-chat=move || next.with(NextSend::starts_new_chat).to_string()
+                data-model-changed=move || model_changed().to_string()
+            >
+                <span>{move || next.with(NextSend::explain)}</span>
+                <button
+                    type="button"
+                    data-test="keep-chat"
+                    hidden=move || !model_changed()
+                    on:click=move |_| chat.keep_chat()
+                >
+                    "Keep this chat"
+                </button>
+            </p>
             <div class="controls">
                 <label for="endpoint-select">"Endpoint"</label>
                 <select
@@ -102,22 +119,6 @@ pub fn Prompt() -> impl IntoView {
                 </button>
                 <span class="hint">"Ctrl/⌘ + Enter to send"</span>
             </div>
-            <p
-                class="send-mode"
-                id="send-mode"
-                data-test="send-mode"
-                data-new-chat=move || next.with(NextSend::starts_new_chat).to_string()
-            >
-                <span>{move || next.with(NextSend::explain)}</span>
-                <button
-                    type="button"
-                    data-test="keep-chat"
-                    hidden=move || !model_changed()
-                    on:click=move |_| chat.keep_chat()
-                >
-                    "Keep this chat"
-                </button>
-            </p>
         </div>
     }
 }
