@@ -267,18 +267,19 @@ impl Chat {
 
     /// A follow-up: the answer on the page becomes the chat's previous turn, above it.
     fn archive_shown_turn(&self) {
-        let previous = self.conversation.with_untracked(|chat| {
+        let (Some(div), Some(earlier)) =
+            (self.answer.get_untracked(), self.transcript.get_untracked())
+        else {
+            return;
+        };
+        let archived = self.conversation.with_untracked(|chat| {
             let turns = chat.turns();
-            turns.last().map(|turn| (turns.len(), turn.clone()))
+            turns
+                .last()
+                .map(|turn| transcript::archive(&earlier, &div, turns.len(), turn))
         });
-        if let (Some((number, turn)), Some(div), Some(earlier)) = (
-            previous,
-            self.answer.get_untracked(),
-            self.transcript.get_untracked(),
-        ) {
-            if let Err(error) = transcript::archive(&earlier, &div, number, &turn) {
-                web_sys::console::error_1(&error.to_string().into());
-            }
+        if let Some(Err(error)) = archived {
+            web_sys::console::error_1(&error.to_string().into());
         }
     }
 
