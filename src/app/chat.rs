@@ -41,7 +41,7 @@ pub struct Chat {
     pub turns: Signal<usize>,
     /// Each ended turn saves the chat to the browser's history.
     pub history: HistoryStore,
-    /// What Share shares: the last run started here (none for a shown answer).
+    /// What Share shares: the run on the page, whether started here, shared or reopened.
     pub shareable: StoredValue<Option<ShareSource>, LocalStorage>,
     conversation: RwSignal<Conversation>,
     current: StoredValue<Option<Run>, LocalStorage>,
@@ -176,6 +176,12 @@ impl Chat {
             &shared.model,
         ));
         self.history.start_new();
+        // Shared on, as it came: the same prompt, model, answer and figures.
+        self.shareable.set_value(Some(ShareSource::new(
+            shared.prompt.clone(),
+            &shared.model,
+            &shared.endpoint_name,
+        )));
         // The run panel may offer its code, but only a click runs it.
         self.run.show(
             &shared.answer,
