@@ -1,13 +1,14 @@
-//! The app's chat: the prompt, the run on the page and the earlier turns, and what Send,
-//! Stop, Fix it, New chat, a shared link and a reopened session do to them.
+//! The app's chat: the prompt, the run on the page and the earlier turns with their receipts,
+//! and what Send (new chat or follow-up), Stop, Fix it, New chat, a shared link and a reopened
+//! session do to them.
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use sparkplug_core::pages::conversation::{fix_it_prompt, Conversation, Turn};
+use sparkplug_core::pages::conversation::{fix_it_prompt, Conversation, NextSend, Turn};
 use sparkplug_core::pages::history::Session;
 use sparkplug_core::pages::share::SharedRun;
-use sparkplug_core::provider::request::ChatMessage;
 use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::run::receipt::{Receipt, TurnReceipt};
 use sparkplug_core::run::spec::RunSpec;
 use sparkplug_core::sandbox::live::{CodeEvent, LiveResult, ResultRequest};
 
@@ -37,18 +38,19 @@ pub struct Chat {
     /// Whether an answer's code runs by itself, as its blocks complete ("Run automatically").
     pub auto_run: RwSignal<bool>,
     /// Turns in this chat so far; a follow-up prompt is sent with every earlier turn.
-    pub turns: RwSignal<usize>,
+    pub turns: Signal<usize>,
     /// Each ended turn saves the chat to the browser's history.
     pub history: HistoryStore,
-    /// What Share shares: the last run started here (none for a shown answer).
+    /// What Share shares: the run on the page, whether started here, shared or reopened.
     pub shareable: StoredValue<Option<ShareSource>, LocalStorage>,
-    conversation: StoredValue<Conversation>,
+    conversation: RwSignal<Conversation>,
     current: StoredValue<Option<Run>, LocalStorage>,
 }
 
 impl Chat {
     pub fn new() -> Self {
         let run = RunState::new(StatusLine::default());
+        let conversation = RwSignal::new(Conversation::new());
         Self {
             prompt: RwSignal::new(String::from(
                 "Write a Minesweeper clone in a single HTML file",
@@ -60,21 +62,46 @@ impl Chat {
             transcript: NodeRef::new(),
             run_request: RwSignal::new(None),
             auto_run: RwSignal::new(true),
-            turns: RwSignal::new(0),
+            turns: Signal::derive(move || conversation.with(|c| c.turns().len())),
             history: HistoryStore::new(),
             shareable: StoredValue::new_local(None),
-            conversation: StoredValue::new(Conversation::new()),
+            conversation,
             current: StoredValue::new_local(None),
         }
     }
 
-    /// Sends the prompt on the selected endpoint; a chat with turns gets a follow-up.
+    /// What Send will do with the model now chosen: start a new chat or follow up.
+    pub fn next_send(&self) -> Signal<NextSend> {
+        let (conversation, endpoints) = (self.conversation, self.endpoints.endpoints);
+        Signal::derive(move || {
+            let model = endpoints.with(|e| e.selected().model.clone());
+            conversation.with(|c| c.next_send(&model))
+        })
+    }
+
+    /// Goes on with this chat on the model now chosen ("Keep this chat"): the next Send
+    /// follows up, earlier turns included.
+    pub fn keep_chat(&self) {
+        let (endpoint, _) = self.endpoints.selected();
+        self.conversation.update(|c| c.keep_with(&endpoint.model));
+    }
+
+    /// Sends the prompt on the selected endpoint: a follow-up in this chat, or a new chat
+    /// when there is none yet or the model changed (as the line by the prompt said).
     pub fn send(&self) {
         let text = self.prompt.get_untracked();
         if self.run.streaming.get_untracked() || text.trim().is_empty() {
             return;
         }
-        self.archive_shown_turn();
+        let (endpoint, connection) = self.endpoints.selected();
+        let next = self
+            .conversation
+            .with_untracked(|c| c.next_send(&endpoint.model));
+        if next.starts_new_chat() {
+            self.new_chat();
+        } else {
+            self.archive_shown_turn();
+        }
         let Some(renderer) = self
             .answer
             .get_untracked()
@@ -85,13 +112,10 @@ impl Chat {
         let Some(side) = self.side.begin() else {
             return;
         };
-        let (endpoint, connection) = self.endpoints.selected();
         let messages = self
             .conversation
-            .try_update_value(|chat| chat.ask(text.clone()))
-            .unwrap_or_else(|| vec![ChatMessage::user(text.clone())]);
-        self.turns
-            .set(self.conversation.with_value(|chat| chat.turns().len()));
+            .try_update(|chat| chat.ask(text.clone(), &endpoint.model))
+            .unwrap_or_default();
         let spec = RunSpec {
             connection,
             model: endpoint.model.clone(),
@@ -101,6 +125,8 @@ impl Chat {
             conversation: self.conversation,
             history: self.history,
             model: endpoint.model.clone(),
+            endpoint_id: endpoint.id.clone(),
+            endpoint_name: endpoint.name.clone(),
         };
         let live = LiveCode {
             live: StoredValue::new(LiveResult::new()),
@@ -139,14 +165,23 @@ impl Chat {
         if let Some(earlier) = self.transcript.get_untracked() {
             transcript::clear(&earlier);
         }
-        // What is shown is what a follow-up continues: a new chat of the shared turn.
-        self.conversation
-            .set_value(Conversation::from_turns(vec![Turn {
+        // What is shown is what a follow-up continues: a new chat of the shared turn (with no
+        // turn receipt, as a link does not say when it ran).
+        self.conversation.set(Conversation::from_turns(
+            vec![Turn {
                 prompt: shared.prompt.clone(),
                 answer: shared.answer.clone(),
-            }]));
-        self.turns.set(1);
+                receipt: None,
+            }],
+            &shared.model,
+        ));
         self.history.start_new();
+        // Shared on, as it came: the same prompt, model, answer and figures.
+        self.shareable.set_value(Some(ShareSource::new(
+            shared.prompt.clone(),
+            &shared.model,
+            &shared.endpoint_name,
+        )));
         // The run panel may offer its code, but only a click runs it.
         self.run.show(
             &shared.answer,
@@ -155,11 +190,28 @@ impl Chat {
         );
     }
 
-    /// Shows a saved session as it ended; it continues as the current chat.
+    /// Shows a saved session as it ended, with its last turn's figures, model and endpoint;
+    /// it continues as the current chat, and Share shares its last turn.
     pub fn reopen(&self, session: Session) {
         self.replace_run();
         let last = session.turns.last().cloned().unwrap_or_default();
-        self.prompt.set(last.prompt);
+        let receipt = session.last_receipt().cloned();
+        if let Some(receipt) = &receipt {
+            let known = self
+                .endpoints
+                .endpoints
+                .with_untracked(|e| e.get(&receipt.endpoint_id).is_some());
+            if known {
+                self.endpoints.choose_endpoint(&receipt.endpoint_id);
+            }
+        }
+        let model = receipt.as_ref().map_or(&session.model, |r| &r.model);
+        self.endpoints.choose_model(model);
+        let endpoint_name = receipt.as_ref().map_or_else(
+            || self.endpoints.selected().0.name,
+            |r| r.endpoint_name.clone(),
+        );
+        self.prompt.set(last.prompt.clone());
         if let Some(div) = self.answer.get_untracked() {
             draw_answer(&div, &last.answer);
         }
@@ -169,15 +221,18 @@ impl Chat {
                 web_sys::console::error_1(&error.to_string().into());
             }
         }
-        self.turns.set(session.turns.len());
         self.history.adopt(&session);
+        // Figures only of the turn shown: an older save without them shows an empty meter.
+        let figures = last.receipt.as_ref().map(|r| r.figures.snapshot());
         self.run.show(
             &last.answer,
-            None,
+            Some(figures.unwrap_or_default()),
             StatusLine::neutral(format!("Reopened “{}” from history", session.title)),
         );
+        self.shareable
+            .set_value(Some(ShareSource::new(last.prompt, model, &endpoint_name)));
         self.conversation
-            .set_value(Conversation::from_turns(session.turns));
+            .set(Conversation::from_turns(session.turns, &session.model));
     }
 
     /// Starts a new chat: the answer shown stays, but the next prompt is not a follow-up.
@@ -185,8 +240,7 @@ impl Chat {
         if let Some(earlier) = self.transcript.get_untracked() {
             transcript::clear(&earlier);
         }
-        self.conversation.set_value(Conversation::new());
-        self.turns.set(0);
+        self.conversation.set(Conversation::new());
         self.history.start_new();
     }
 
@@ -210,26 +264,28 @@ impl Chat {
         }
     }
 
-    /// Whether the last run finished and its answer is on the page, so Share can offer it.
+    /// Whether the last run finished with an answer on the page, so Share can offer it (a
+    /// request that got no answer has nothing to share).
     pub fn share_ready(&self) -> Signal<bool> {
         let run = self.run;
-        Signal::derive(move || !run.streaming.get() && run.answer_chars.get().is_some())
+        Signal::derive(move || !run.streaming.get() && run.answer_chars.get().unwrap_or(0) > 0)
     }
 
     /// A follow-up: the answer on the page becomes the chat's previous turn, above it.
     fn archive_shown_turn(&self) {
-        let previous = self.conversation.with_value(|chat| {
+        let (Some(div), Some(earlier)) =
+            (self.answer.get_untracked(), self.transcript.get_untracked())
+        else {
+            return;
+        };
+        let archived = self.conversation.with_untracked(|chat| {
             let turns = chat.turns();
-            turns.last().map(|turn| (turns.len(), turn.prompt.clone()))
+            turns
+                .last()
+                .map(|turn| transcript::archive(&earlier, &div, turns.len(), turn))
         });
-        if let (Some((number, asked)), Some(div), Some(earlier)) = (
-            previous,
-            self.answer.get_untracked(),
-            self.transcript.get_untracked(),
-        ) {
-            if let Err(error) = transcript::archive(&earlier, &div, number, &asked) {
-                web_sys::console::error_1(&error.to_string().into());
-            }
+        if let Some(Err(error)) = archived {
+            web_sys::console::error_1(&error.to_string().into());
         }
     }
 
@@ -280,20 +336,34 @@ impl Observer for LiveCode {
     }
 }
 
-/// Saves each ended turn into the chat and the browser's history.
+/// Records each ended turn, with its receipt, in the chat, and saves the chat to the
+/// browser's history unless no answer has come at all (a failed request is not a chat).
 struct SaveTurn {
-    conversation: StoredValue<Conversation>,
+    conversation: RwSignal<Conversation>,
     history: HistoryStore,
     model: String,
+    endpoint_id: String,
+    endpoint_name: String,
 }
 
 impl Observer for SaveTurn {
     fn ended(&self, end: &Ended<'_>) {
+        let receipt = TurnReceipt {
+            model: self.model.clone(),
+            endpoint_id: self.endpoint_id.clone(),
+            endpoint_name: self.endpoint_name.clone(),
+            ended_ms: crate::browser::clock::now_ms(),
+            figures: Receipt::from_snapshot(end.snapshot),
+        };
         self.conversation
-            .update_value(|chat| chat.answered(end.answer.to_owned()));
+            .update(|chat| chat.answered(end.answer.to_owned(), receipt));
+        if end.answer.is_empty() {
+            return;
+        }
         self.history.save(
             &self.model,
-            self.conversation.with_value(|chat| chat.turns().to_vec()),
+            self.conversation
+                .with_untracked(|chat| chat.turns().to_vec()),
         );
     }
 }

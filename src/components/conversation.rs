@@ -20,10 +20,11 @@ pub fn last_run_error() -> Option<String> {
 pub fn ChatBar() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let (turns, streaming) = (chat.turns, chat.run.streaming);
+    // Whether Send follows up is said by the prompt, where it is pressed.
     let label = move || match turns.get() {
         0 => String::new(),
-        1 => "1 turn: your next prompt follows up on this answer.".to_string(),
-        n => format!("{n} turns: your next prompt follows up on this chat."),
+        1 => "1 turn in this chat".to_string(),
+        n => format!("{n} turns in this chat"),
     };
     view! {
         <div class="chat-bar" data-test="chat-bar" hidden=move || turns.get() == 0>

@@ -1,13 +1,27 @@
-//! The history panel: past sessions kept in IndexedDB, listed newest first, reopened,
-//! renamed and deleted; a save that fails (a full quota, say) is said, never dropped quietly.
+//! The history panel: past sessions kept in IndexedDB, listed newest first with model, speed
+//! and time, reopened, renamed and deleted (with Undo); a failed save is said, never dropped.
 
+use std::time::Duration;
+
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sparkplug_core::pages::conversation::Turn;
 use sparkplug_core::pages::history::{newest_first, title_from, Session};
 
 use crate::app::Chat;
-use crate::browser::idb;
+use crate::browser::{clock, idb};
+
+/// How long Undo is offered after a delete, unless another action comes first.
+const UNDO_FOR: Duration = Duration::from_secs(8);
+
+/// A session just deleted, which Undo writes back.
+#[derive(Clone)]
+struct Deleted {
+    session: Session,
+    /// It was the chat being written to, so Undo makes it that again.
+    was_current: bool,
+}
 
 /// The session being written to and the list's state, shared by the page and the panel.
 #[derive(Clone, Copy)]
@@ -15,6 +29,7 @@ pub struct HistoryStore {
     current: StoredValue<Option<(String, String)>>,
     sessions: RwSignal<Vec<Session>>,
     problem: RwSignal<Option<String>>,
+    deleted: RwSignal<Option<Deleted>>,
 }
 
 impl HistoryStore {
@@ -23,6 +38,7 @@ impl HistoryStore {
             current: StoredValue::new(None),
             sessions: RwSignal::new(Vec::new()),
             problem: RwSignal::new(None),
+            deleted: RwSignal::new(None),
         };
         store.reload();
         store
@@ -33,11 +49,19 @@ impl HistoryStore {
         self.current.set_value(None);
     }
 
+    /// Undo is offered only until the next action.
+    fn forget_deleted(&self) {
+        if self.deleted.with_untracked(Option::is_some) {
+            self.deleted.set(None);
+        }
+    }
+
     /// Saves the chat as the current session (a new one if none), then refreshes the list.
     pub fn save(&self, model: &str, turns: Vec<Turn>) {
         let Some(first) = turns.first() else {
             return;
         };
+        self.forget_deleted();
         let (id, title) = self.current.get_value().unwrap_or_else(|| {
             let id = format!(
                 "s{:.0}-{:.0}",
@@ -59,6 +83,7 @@ impl HistoryStore {
 
     /// Continues a reopened session: later turns are saved into it.
     pub fn adopt(&self, session: &Session) {
+        self.forget_deleted();
         self.current
             .set_value(Some((session.id.clone(), session.title.clone())));
     }
@@ -96,6 +121,7 @@ impl HistoryStore {
         if title.is_empty() {
             return;
         }
+        self.forget_deleted();
         if self
             .current
             .with_value(|c| c.as_ref().is_some_and(|(id, _)| *id == session.id))
@@ -107,20 +133,56 @@ impl HistoryStore {
         self.write(session);
     }
 
-    fn delete(&self, id: String) {
+    /// Deletes a session, offering Undo for a while.
+    fn delete(&self, session: Session) {
         let store = *self;
-        if self
+        let id = session.id.clone();
+        let was_current = self
             .current
-            .with_value(|c| c.as_ref().is_some_and(|(cur, _)| *cur == id))
-        {
+            .with_value(|c| c.as_ref().is_some_and(|(cur, _)| *cur == id));
+        if was_current {
             self.start_new();
         }
+        self.deleted.set(Some(Deleted {
+            session,
+            was_current,
+        }));
+        let shown = id.clone();
+        set_timeout(
+            move || {
+                // Only this delete's offer: a later one has its own time.
+                let same = store
+                    .deleted
+                    .with_untracked(|d| d.as_ref().is_some_and(|d| d.session.id == shown));
+                if same {
+                    store.deleted.set(None);
+                }
+            },
+            UNDO_FOR,
+        );
         spawn_local(async move {
             match idb::delete(&id).await {
                 Ok(()) => store.reload(),
                 Err(error) => store.problem.set(Some(error.to_string())),
             }
         });
+    }
+
+    /// Writes the last deleted session back (and makes it the chat written to again, if it
+    /// was).
+    fn undo(&self) {
+        let Some(Deleted {
+            session,
+            was_current,
+        }) = self.deleted.get_untracked()
+        else {
+            return;
+        };
+        self.deleted.set(None);
+        if was_current && self.current.with_value(Option::is_none) {
+            self.adopt(&session);
+        }
+        self.write(session);
     }
 }
 
@@ -130,14 +192,25 @@ pub fn History() -> impl IntoView {
     let store = chat.history;
     let item = move |session: Session| {
         let renaming = RwSignal::new(false);
-        let (open, rename, delete) = (session.clone(), session.clone(), session.id.clone());
+        let name_field = NodeRef::<Input>::new();
+        // The field takes the focus as it appears, so the new name can be typed at once.
+        Effect::new(move || {
+            if let Some(field) = name_field.get() {
+                // Focus and selection may be refused (a detached node); typing still works.
+                let _ = field.focus();
+                field.select();
+            }
+        });
+        let (open, rename, delete) = (session.clone(), session.clone(), session.clone());
         let title = session.title.clone();
+        let details = session.details(clock::offset());
         view! {
             <li class="history-item" data-test="history-item">
                 <Show
                     when=move || renaming.get()
                     fallback=move || {
                         let open = open.clone();
+                        let details = details.clone();
                         view! {
                             <button
                                 type="button"
@@ -145,7 +218,12 @@ pub fn History() -> impl IntoView {
                                 data-test="history-open"
                                 on:click=move |_| chat.reopen(open.clone())
                             >
-                                {open.title.clone()}
+                                <span class="history-title" data-test="history-title">
+                                    {open.title.clone()}
+                                </span>
+                                <span class="history-details" data-test="history-details">
+                                    {details}
+                                </span>
                             </button>
                         }
                     }
@@ -158,6 +236,7 @@ pub fn History() -> impl IntoView {
                                 type="text"
                                 aria-label="New name"
                                 data-test="history-name"
+                                node_ref=name_field
                                 prop:value=title
                                 on:change=move |event| {
                                     store.rename(rename.clone(), event_target_value(&event));
@@ -184,11 +263,29 @@ pub fn History() -> impl IntoView {
             </li>
         }
     };
+    let deleted_title = move || {
+        store
+            .deleted
+            .with(|d| d.as_ref().map(|d| d.session.title.clone()))
+    };
     view! {
         <section class="panel history" aria-label="History" data-test="history">
             <h2>"History"</h2>
             <p class="history-problem" role="alert" data-test="history-problem">
                 {move || store.problem.get()}
+            </p>
+            <p
+                class="history-undo"
+                role="status"
+                data-test="history-undo-bar"
+                hidden=move || deleted_title().is_none()
+            >
+                {move || deleted_title().map(|title| view! {
+                    <span>{format!("Deleted “{title}”.")}</span>
+                    <button type="button" data-test="history-undo" on:click=move |_| store.undo()>
+                        "Undo"
+                    </button>
+                })}
             </p>
             <ul class="history-list">
                 <For each=move || store.sessions.get() key=|s| (s.id.clone(), s.title.clone(), s.saved_ms.to_bits()) children=item />

@@ -1,7 +1,9 @@
-//! The prompt box with the endpoint and model pickers and the Send/Stop buttons;
-//! Ctrl/Cmd+Enter sends.
+//! The prompt box with the endpoint and model pickers, the Send/Stop buttons and a line saying
+//! whether Send starts a new chat or follows up (with "Keep this chat" after a model change).
 
 use leptos::prelude::*;
+
+use sparkplug_core::pages::conversation::NextSend;
 
 use crate::app::Chat;
 
@@ -10,6 +12,9 @@ pub fn Prompt() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let (prompt, choice, streaming) = (chat.prompt, chat.endpoints, chat.run.streaming);
     let (endpoints, models) = (choice.endpoints, choice.models);
+    let next = chat.next_send();
+    let model_changed =
+        move || next.with(|n| matches!(n, NextSend::ModelChanged { .. })) && !streaming.get();
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
             ev.prevent_default();
@@ -39,6 +44,23 @@ pub fn Prompt() -> impl IntoView {
                 on:input=move |ev| prompt.set(event_target_value(&ev))
                 on:keydown=on_keydown
             ></textarea>
+            <p
+                class="send-mode"
+                id="send-mode"
+                data-test="send-mode"
+                data-new-chat=move || next.with(NextSend::starts_new_chat).to_string()
+                data-model-changed=move || model_changed().to_string()
+            >
+                <span>{move || next.with(NextSend::explain)}</span>
+                <button
+                    type="button"
+                    data-test="keep-chat"
+                    hidden=move || !model_changed()
+                    on:click=move |_| chat.keep_chat()
+                >
+                    "Keep this chat"
+                </button>
+            </p>
             <div class="controls">
                 <label for="endpoint-select">"Endpoint"</label>
                 <select
@@ -83,9 +105,10 @@ pub fn Prompt() -> impl IntoView {
                     class="primary"
                     data-test="send"
                     disabled=move || streaming.get()
+                    aria-describedby="send-mode"
                     on:click=move |_| chat.send()
                 >
-                    "Send"
+                    {move || next.with(NextSend::button)}
                 </button>
                 <button
                     data-test="stop"

@@ -1,5 +1,5 @@
-//! The chat's earlier turns above the current answer, each a collapsed section: a finished
-//! answer is moved there as it is (never re-rendered), a reopened chat's are drawn there.
+//! The chat's earlier turns above the current answer, each a collapsed section titled with its
+//! prompt and receipt: a finished answer is moved there as it is, a reopened chat's are drawn.
 //!
 //! Only Copy stays on their code blocks: Run, Edit and Download act on the current answer.
 
@@ -9,15 +9,15 @@ use web_sys::{Document, Element};
 use super::renderer::AnswerRenderer;
 use super::DomError;
 
-/// Moves everything in `answer` into a new section for turn `number` (from 1), asked with
-/// `prompt`, at the end of `transcript`.
+/// Moves everything in `answer` into a new section for `turn`, number `number` (from 1), at
+/// the end of `transcript`.
 pub fn archive(
     transcript: &Element,
     answer: &Element,
     number: usize,
-    prompt: &str,
+    turn: &Turn,
 ) -> Result<(), DomError> {
-    let body = section(transcript, number, prompt)?;
+    let body = section(transcript, number, turn)?;
     while let Some(child) = answer.first_child() {
         body.append_child(&child)?;
     }
@@ -28,7 +28,7 @@ pub fn archive(
 pub fn restore(transcript: &Element, turns: &[Turn]) -> Result<(), DomError> {
     transcript.set_text_content(None);
     for (i, turn) in turns.iter().enumerate() {
-        let body = section(transcript, i + 1, &turn.prompt)?;
+        let body = section(transcript, i + 1, turn)?;
         let mut renderer = AnswerRenderer::replace_contents(&body)?;
         renderer.push(&turn.answer);
         renderer.end_of_text();
@@ -45,8 +45,9 @@ pub fn clear(transcript: &Element) {
     transcript.set_text_content(None);
 }
 
-/// A closed `<details>` titled with the turn's prompt; returns the element for its answer.
-fn section(transcript: &Element, number: usize, prompt: &str) -> Result<Element, DomError> {
+/// A closed `<details>` titled with the turn's prompt and receipt (when it has one); returns
+/// the element for its answer.
+fn section(transcript: &Element, number: usize, turn: &Turn) -> Result<Element, DomError> {
     let document: Document = transcript
         .owner_document()
         .ok_or_else(|| DomError("the transcript is not in a document".into()))?;
@@ -55,7 +56,17 @@ fn section(transcript: &Element, number: usize, prompt: &str) -> Result<Element,
     details.set_attribute("data-test", "turn")?;
     let summary = document.create_element("summary")?;
     // Text, never markup: the prompt is the user's own, but it is still only text.
-    summary.set_text_content(Some(&format!("{number}. {prompt}")));
+    let title = document.create_element("span")?;
+    title.set_class_name("turn-prompt");
+    title.set_text_content(Some(&format!("{number}. {}", turn.prompt)));
+    summary.append_child(&title)?;
+    if let Some(receipt) = &turn.receipt {
+        let line = document.create_element("span")?;
+        line.set_class_name("turn-receipt");
+        line.set_attribute("data-test", "turn-receipt")?;
+        line.set_text_content(Some(&receipt.line(crate::browser::clock::offset())));
+        summary.append_child(&line)?;
+    }
     let body = document.create_element("div")?;
     body.set_class_name("answer turn-answer");
     details.append_child(&summary)?;

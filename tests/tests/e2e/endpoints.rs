@@ -239,6 +239,24 @@ async fn a_custom_endpoint_tests_its_connection_and_names_the_url_it_could_not_r
             status.contains(&format!("{url}/chat/completions")),
             "the run's error names its URL: {status}"
         );
+        // A request that got no answer is no chat: nothing to share, save or follow up.
+        h.wait_for("Send to be back", Duration::from_secs(5), async |h| {
+            Ok(h.attr("send", "disabled").await?.is_none().then_some(()))
+        })
+        .await?;
+        h.frames(30).await?;
+        ensure!(h.attr("share", "disabled").await?.is_some(), "Share is off");
+        let rows = h
+            .js(
+                "return document.querySelectorAll('[data-test=history-item]').length;",
+                vec![],
+            )
+            .await?;
+        ensure!(rows == json!(0), "no chat was saved: {rows} rows");
+        ensure!(
+            h.attr("send-mode", "data-new-chat").await?.as_deref() == Some("true"),
+            "the next Send starts a new chat"
+        );
         Ok(())
     })
     .await

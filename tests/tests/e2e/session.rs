@@ -1,5 +1,6 @@
-//! Sessions in Chromium: a follow-up is sent with the earlier turns, "Fix it" sends the edited
-//! code and the run's error, "New chat" starts over, and history survives a reload.
+//! Sessions in Chromium: a follow-up is sent with the earlier turns (and said so before Send),
+//! another model starts a new chat, "Fix it" sends the edited code and the run's error, "New
+//! chat" starts over, and history with every turn's receipt survives a reload.
 
 use std::time::Duration;
 
@@ -46,7 +47,8 @@ async fn transcript(h: &Harness) -> Result<Vec<Value>> {
     let v = h
         .js(
             "return [...document.querySelectorAll('[data-test=turn]')].map(t => ({
-               title: t.querySelector('summary').textContent, open: t.open,
+               title: t.querySelector('.turn-prompt').textContent, open: t.open,
+               receipt: t.querySelector('[data-test=turn-receipt]')?.textContent ?? '',
                text: t.querySelector('.turn-answer').textContent,
                blocks: t.querySelectorAll('.code-block').length,
                actions: [...t.querySelectorAll('.code-actions button')].map(b => b.className) }));",
@@ -135,7 +137,7 @@ async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> R
 async fn history_titles(h: &Harness) -> Result<Vec<String>> {
     let v = h
         .js(
-            "return [...document.querySelectorAll('[data-test=history-open]')].map(b => b.textContent);",
+            "return [...document.querySelectorAll('[data-test=history-title]')].map(b => b.textContent);",
             vec![],
         )
         .await?;
@@ -228,6 +230,17 @@ async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted
             vec![],
         )
         .await?;
+        h.wait_for(
+            "the name field focused",
+            Duration::from_secs(5),
+            async |h| {
+                let focused = h
+                    .js("return document.activeElement?.dataset.test ?? '';", vec![])
+                    .await?;
+                Ok((focused == json!("history-name")).then_some(()))
+            },
+        )
+        .await?;
         h.set_value("history-name", "My clock").await?;
         wait_titles(h, &[PROMPT, "My clock"]).await?;
         h.open("/").await?;
@@ -238,6 +251,31 @@ async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted
         )
         .await?;
         wait_titles(h, &[PROMPT]).await?;
+        // Undo puts it back, where it was, and it stays after a reload.
+        ensure!(
+            h.attr("history-undo-bar", "hidden").await?.is_none()
+                && h.text("history-undo-bar").await?.contains("My clock"),
+            "Undo is offered for the deleted chat"
+        );
+        h.click("history-undo").await?;
+        wait_titles(h, &[PROMPT, "My clock"]).await?;
+        ensure!(
+            h.attr("history-undo-bar", "hidden").await?.is_some(),
+            "Undo is offered once"
+        );
+        h.open("/").await?;
+        wait_titles(h, &[PROMPT, "My clock"]).await?;
+        h.js(
+            "document.querySelectorAll('[data-test=history-delete]')[1].click();",
+            vec![],
+        )
+        .await?;
+        wait_titles(h, &[PROMPT]).await?;
+        // Left alone, the offer goes after a few seconds.
+        h.wait_for("Undo to go", Duration::from_secs(20), async |h| {
+            Ok(h.attr("history-undo-bar", "hidden").await?.map(drop))
+        })
+        .await?;
         h.open("/").await?;
         wait_titles(h, &[PROMPT]).await?;
         ensure!(
@@ -273,6 +311,239 @@ async fn a_full_quota_is_reported_not_dropped() -> Result<()> {
         let role = h.attr("history-problem", "role").await?;
         ensure!(role.as_deref() == Some("alert"), "announced");
         ensure!(history_titles(h).await?.is_empty(), "nothing claims to be saved");
+        Ok(())
+    })
+    .await
+}
+
+/// What the line by the prompt says Send will do, and whether that is a new chat.
+async fn send_mode(h: &Harness) -> Result<(bool, String)> {
+    let new_chat = h.attr("send-mode", "data-new-chat").await?;
+    Ok((
+        new_chat.as_deref() == Some("true"),
+        h.text("send-mode").await?,
+    ))
+}
+
+/// Each History row's details line.
+async fn history_details(h: &Harness) -> Result<Vec<String>> {
+    let v = h
+        .js(
+            "return [...document.querySelectorAll('[data-test=history-details]')].map(d => d.textContent);",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(v)?)
+}
+
+/// Reopens the `n`th History row and waits until its last answer holds `answer_has`.
+async fn reopen(h: &Harness, n: usize, answer_has: &str) -> Result<()> {
+    h.js(
+        "document.querySelectorAll('[data-test=history-open]')[arguments[0]].click();",
+        vec![json!(n)],
+    )
+    .await?;
+    h.wait_for("the reopened answer", Duration::from_secs(10), async |h| {
+        Ok(h.text("answer").await?.contains(answer_has).then_some(()))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn another_model_starts_a_new_chat_and_every_turn_keeps_its_receipt() -> Result<()> {
+    let h = Harness::start("session_receipts", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        h.js(CATCH_REQUESTS, vec![]).await?;
+        h.choose_listed_model("demo-1000").await?;
+        let (new_chat, said) = send_mode(h).await?;
+        ensure!(
+            new_chat && said.starts_with("New chat"),
+            "before anything: {said}"
+        );
+        ask(h, PROMPT, 0).await?;
+        let (new_chat, said) = send_mode(h).await?;
+        ensure!(
+            !new_chat && said.starts_with("Follow-up"),
+            "after an answer: {said}"
+        );
+        ensure!(
+            h.text("send").await? == "Send: follow-up",
+            "the button says so too"
+        );
+        let second = ask(h, "Make the board bigger", 1).await?;
+        ensure!(second.len() == 3, "a follow-up: {:?}", roles(&second));
+        let final_rate = h
+            .attr("meter-final", "data-value")
+            .await?
+            .unwrap_or_default();
+        ensure!(
+            !final_rate.is_empty(),
+            "the second turn's rate is on the meter"
+        );
+        let turns = transcript(h).await?;
+        let receipt = turns[0]["receipt"].as_str().unwrap_or_default();
+        ensure!(
+            receipt.starts_with("demo-1000 · ")
+                && receipt.contains(" tokens · TTFT ")
+                && receipt.contains(" tok/s · "),
+            "the folded turn keeps its receipt: {receipt}"
+        );
+
+        // Another model: the line says, before Send, that this starts a new chat.
+        h.choose_listed_model("demo-5000").await?;
+        let (new_chat, said) = send_mode(h).await?;
+        ensure!(
+            new_chat && said.contains("demo-1000") && said.contains("demo-5000"),
+            "a model change is said: {said}"
+        );
+        ensure!(
+            h.text("send").await? == "Send: new chat",
+            "and on the button"
+        );
+        ensure!(
+            h.attr("keep-chat", "hidden").await?.is_none(),
+            "Keep this chat is offered"
+        );
+        let third = ask(h, "Write a clock", 2).await?;
+        ensure!(
+            roles(&third) == ["user"],
+            "no history went to demo-5000: {:?}",
+            roles(&third)
+        );
+        ensure!(
+            transcript(h).await?.is_empty(),
+            "a new chat has no earlier turn"
+        );
+        wait_titles(h, &["Write a clock", PROMPT]).await?;
+        let details = history_details(h).await?;
+        ensure!(
+            details[0].starts_with("demo-5000 · ") && details[0].contains(" tok/s · "),
+            "{details:?}"
+        );
+        ensure!(
+            details[1].starts_with("demo-1000 · ") && details[1].contains(" · 2 turns · "),
+            "{details:?}"
+        );
+
+        // After a reload, reopening the first chat restores its meter, model and receipts.
+        h.open("/").await?;
+        wait_titles(h, &["Write a clock", PROMPT]).await?;
+        reopen(h, 1, "offline demo model").await?;
+        ensure!(
+            h.attr("meter-final", "data-value").await?.as_deref() == Some(final_rate.as_str()),
+            "the meter shows the last turn's rate"
+        );
+        let model = h
+            .js(
+                "return document.querySelector('[data-test=model]').value;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            model == json!("demo-1000"),
+            "the chat's model is chosen: {model}"
+        );
+        let turns = h
+            .wait_for("the earlier turn", Duration::from_secs(5), async |h| {
+                let turns = transcript(h).await?;
+                Ok((turns.len() == 1).then_some(turns))
+            })
+            .await?;
+        ensure!(
+            turns[0]["receipt"].as_str() == Some(receipt),
+            "the folded turn's receipt survived: {:?}",
+            turns[0]["receipt"]
+        );
+        let (new_chat, said) = send_mode(h).await?;
+        ensure!(!new_chat, "the reopened chat continues: {said}");
+
+        // Keep this chat: a follow-up on another model, by choice.
+        h.js(CATCH_REQUESTS, vec![]).await?;
+        h.choose_listed_model("demo-5000").await?;
+        ensure!(
+            send_mode(h).await?.0,
+            "another model would start a new chat"
+        );
+        h.click("keep-chat").await?;
+        let (new_chat, said) = send_mode(h).await?;
+        ensure!(!new_chat && said.starts_with("Follow-up"), "kept: {said}");
+        let kept = ask(h, "And add a timer", 0).await?;
+        ensure!(kept.len() == 5, "the chat was kept: {:?}", roles(&kept));
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn share_from_a_reopened_chat_round_trips() -> Result<()> {
+    let h = Harness::start("session_share", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        h.js(CATCH_REQUESTS, vec![]).await?;
+        h.choose_listed_model("demo-1000").await?;
+        ask(h, "Write FizzBuzz in Python", 0).await?;
+        let figures = async |h: &Harness| -> Result<(String, Option<String>, Option<String>)> {
+            Ok((
+                h.text("answer").await?,
+                h.attr("meter-final", "data-value").await?,
+                h.attr("meter-tokens", "data-value").await?,
+            ))
+        };
+        let original = figures(h).await?;
+        wait_titles(h, &["Write FizzBuzz in Python"]).await?;
+
+        h.open("/").await?;
+        wait_titles(h, &["Write FizzBuzz in Python"]).await?;
+        reopen(h, 0, "print").await?;
+        let reopened = h
+            .wait_for("the whole answer", Duration::from_secs(10), async |h| {
+                let now = figures(h).await?;
+                Ok((now == original).then_some(now))
+            })
+            .await?;
+        ensure!(reopened == original, "reopened as it was");
+        ensure!(
+            h.attr("share", "disabled").await?.is_none(),
+            "Share is offered"
+        );
+        h.click("share").await?;
+        let link = h
+            .wait_for("the share link", Duration::from_secs(5), async |h| {
+                let v = h
+                    .js(
+                        "return document.querySelector('[data-test=share-link]')?.value ?? '';",
+                        vec![],
+                    )
+                    .await?;
+                let link = v.as_str().unwrap_or_default().to_string();
+                Ok((!link.is_empty()).then_some(link))
+            })
+            .await?;
+        h.browser.goto("about:blank").await?;
+        h.browser.goto(&link).await?;
+        let model = h
+            .wait_for("the shared result", Duration::from_secs(20), async |h| {
+                h.attr("shared-banner", "data-model").await
+            })
+            .await?;
+        ensure!(model == "demo-1000", "the model travels: {model}");
+        h.wait_for(
+            "the same answer and figures",
+            Duration::from_secs(10),
+            async |h| Ok((figures(h).await? == original).then_some(())),
+        )
+        .await?;
+        let prompt = h
+            .js(
+                "return document.querySelector('[data-test=prompt]').value;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            prompt == json!("Write FizzBuzz in Python"),
+            "the prompt travels"
+        );
         Ok(())
     })
     .await

@@ -153,6 +153,21 @@ async fn a_share_link_restores_the_run_without_running_it() -> Result<()> {
             chat_requests(h).await? == 0,
             "opening a link sends no chat request"
         );
+        // Shared on from the restored page, it is the same link.
+        h.click("share").await?;
+        let again = h
+            .wait_for("the link shared on", Duration::from_secs(5), async |h| {
+                let v = h
+                    .js(
+                        "return document.querySelector('[data-test=share-link]')?.value ?? '';",
+                        vec![],
+                    )
+                    .await?;
+                let link = v.as_str().unwrap_or_default().to_string();
+                Ok((!link.is_empty()).then_some(link))
+            })
+            .await?;
+        ensure!(again == link, "the same link:\n{again}\n{link}");
         Ok(())
     })
     .await

@@ -1,21 +1,70 @@
-//! A chat's turns (the user's prompts and the model's answers), the message list a follow-up
-//! sends so the model sees the whole chat, and the "Fix it" prompt built from a failed run.
+//! A chat's turns (the user's prompts, the model's answers and their receipts), whether the
+//! next Send follows up or starts anew, the messages a follow-up sends, and "Fix it"'s prompt.
 
 use serde::{Deserialize, Serialize};
 
 use crate::provider::request::{ChatMessage, Role};
+use crate::run::receipt::TurnReceipt;
 
 /// One prompt and the answer it got (empty while it streams, or if it never came).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Turn {
     pub prompt: String,
     pub answer: String,
+    /// Who answered, when and how fast; none while it streams, and in chats saved before
+    /// turns kept receipts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<TurnReceipt>,
 }
 
-/// The turns of one chat, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// What the next Send does, said before it is pressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextSend {
+    /// Nothing earlier is sent.
+    NewChat,
+    /// The model gets this many earlier answered turns with the prompt.
+    FollowUp { turns: usize },
+    /// The chat was with `from`; another model is chosen, so Send starts a new chat rather
+    /// than hand one model's conversation to another unasked.
+    ModelChanged { from: String, to: String },
+}
+
+impl NextSend {
+    pub fn starts_new_chat(&self) -> bool {
+        !matches!(self, Self::FollowUp { .. })
+    }
+
+    /// The Send button's words.
+    pub fn button(&self) -> &'static str {
+        if self.starts_new_chat() {
+            "Send: new chat"
+        } else {
+            "Send: follow-up"
+        }
+    }
+
+    /// The line by the prompt.
+    pub fn explain(&self) -> String {
+        match self {
+            Self::NewChat => "New chat: the model gets only this prompt.".into(),
+            Self::FollowUp { turns: 1 } => {
+                "Follow-up in this chat: the model also gets the earlier turn.".into()
+            }
+            Self::FollowUp { turns } => {
+                format!("Follow-up in this chat: the model also gets the {turns} earlier turns.")
+            }
+            Self::ModelChanged { from, to } => format!(
+                "New chat: this chat was with {from}, so {to} starts afresh (its turns are not sent)."
+            ),
+        }
+    }
+}
+
+/// The turns of one chat, oldest first, and the model it follows up with.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Conversation {
     turns: Vec<Turn>,
+    model: Option<String>,
 }
 
 impl Conversation {
@@ -23,9 +72,18 @@ impl Conversation {
         Self::default()
     }
 
-    /// A chat restored from its saved turns.
-    pub fn from_turns(turns: Vec<Turn>) -> Self {
-        Self { turns }
+    /// A chat restored from its saved turns, held with the model of its last receipt (else
+    /// `model`, the one its session names).
+    pub fn from_turns(turns: Vec<Turn>, model: &str) -> Self {
+        let model = turns
+            .iter()
+            .rev()
+            .find_map(|t| t.receipt.as_ref().map(|r| r.model.clone()))
+            .unwrap_or_else(|| model.to_string());
+        Self {
+            turns,
+            model: Some(model),
+        }
     }
 
     pub fn turns(&self) -> &[Turn] {
@@ -36,10 +94,39 @@ impl Conversation {
         self.turns.is_empty()
     }
 
-    /// Starts a turn with `prompt`; returns the messages to send: every earlier answered
-    /// turn, then the prompt. A turn with no answer (stopped before any text, or failed) is
-    /// left out, so user and assistant messages alternate as Anthropic's API requires.
-    pub fn ask(&mut self, prompt: impl Into<String>) -> Vec<ChatMessage> {
+    /// Whether any turn got an answer: a chat without one (its requests failed) is not kept.
+    pub fn has_answer(&self) -> bool {
+        self.turns.iter().any(|t| !t.answer.is_empty())
+    }
+
+    /// The model this chat follows up with.
+    pub fn model(&self) -> Option<&str> {
+        self.model.as_deref()
+    }
+
+    /// What Send would do with `model` chosen.
+    pub fn next_send(&self, model: &str) -> NextSend {
+        let turns = self.turns.iter().filter(|t| !t.answer.is_empty()).count();
+        match self.model.as_deref() {
+            _ if turns == 0 => NextSend::NewChat,
+            Some(from) if from != model => NextSend::ModelChanged {
+                from: from.to_string(),
+                to: model.to_string(),
+            },
+            _ => NextSend::FollowUp { turns },
+        }
+    }
+
+    /// The user chose to go on with this chat on `model` ("Keep this chat").
+    pub fn keep_with(&mut self, model: &str) {
+        self.model = Some(model.to_string());
+    }
+
+    /// Starts a turn with `prompt` on `model`; returns the messages to send: every earlier
+    /// answered turn, then the prompt. A turn with no answer (stopped before any text, or
+    /// failed) is left out, so user and assistant messages alternate as Anthropic's API
+    /// requires. Whether to follow up at all is the caller's choice (see `next_send`).
+    pub fn ask(&mut self, prompt: impl Into<String>, model: &str) -> Vec<ChatMessage> {
         let mut messages = Vec::with_capacity(self.turns.len() * 2 + 1);
         for turn in self.turns.iter().filter(|t| !t.answer.is_empty()) {
             messages.push(ChatMessage::user(turn.prompt.clone()));
@@ -52,15 +139,18 @@ impl Conversation {
         messages.push(ChatMessage::user(prompt.clone()));
         self.turns.push(Turn {
             prompt,
-            answer: String::new(),
+            ..Turn::default()
         });
+        self.model = Some(model.to_string());
         messages
     }
 
-    /// Records the answer to the latest turn (whatever text arrived, even if stopped).
-    pub fn answered(&mut self, answer: impl Into<String>) {
+    /// Records the answer to the latest turn (whatever text arrived, even if stopped) and
+    /// its receipt.
+    pub fn answered(&mut self, answer: impl Into<String>, receipt: TurnReceipt) {
         if let Some(turn) = self.turns.last_mut() {
             turn.answer = answer.into();
+            turn.receipt = Some(receipt);
         }
     }
 }
@@ -84,6 +174,18 @@ pub fn fix_it_prompt(label: &str, code: &str, error: &str) -> String {
 mod tests {
     use super::*;
 
+    use crate::run::receipt::Receipt;
+
+    fn receipt(model: &str) -> TurnReceipt {
+        TurnReceipt {
+            model: model.into(),
+            endpoint_id: "demo".into(),
+            endpoint_name: "Demo".into(),
+            ended_ms: 1.0,
+            figures: Receipt::default(),
+        }
+    }
+
     fn roles(messages: &[ChatMessage]) -> Vec<Role> {
         messages.iter().map(|m| m.role).collect()
     }
@@ -91,7 +193,7 @@ mod tests {
     #[test]
     fn a_first_prompt_is_sent_alone() {
         let mut chat = Conversation::new();
-        let messages = chat.ask("Write a clock");
+        let messages = chat.ask("Write a clock", "m");
         assert_eq!(messages, [ChatMessage::user("Write a clock")]);
         assert_eq!(chat.turns().len(), 1);
     }
@@ -99,11 +201,11 @@ mod tests {
     #[test]
     fn a_follow_up_carries_every_earlier_turn_in_order() {
         let mut chat = Conversation::new();
-        chat.ask("Write a clock");
-        chat.answered("<p>clock</p>");
-        chat.ask("Make it red");
-        chat.answered("<p style=color:red>clock</p>");
-        let messages = chat.ask("Add seconds");
+        chat.ask("Write a clock", "m");
+        chat.answered("<p>clock</p>", receipt("m"));
+        chat.ask("Make it red", "m");
+        chat.answered("<p style=color:red>clock</p>", receipt("m"));
+        let messages = chat.ask("Add seconds", "m");
         assert_eq!(
             roles(&messages),
             [
@@ -130,8 +232,8 @@ mod tests {
     #[test]
     fn a_turn_without_an_answer_is_left_out_so_roles_alternate() {
         let mut chat = Conversation::new();
-        chat.ask("Stopped at once");
-        let messages = chat.ask("Try again");
+        chat.ask("Stopped at once", "m");
+        let messages = chat.ask("Try again", "m");
         assert_eq!(messages, [ChatMessage::user("Try again")]);
         assert_eq!(
             chat.turns().len(),
@@ -143,17 +245,96 @@ mod tests {
     #[test]
     fn answered_without_a_turn_does_nothing() {
         let mut chat = Conversation::new();
-        chat.answered("orphan");
+        chat.answered("orphan", receipt("m"));
         assert!(chat.is_empty());
     }
 
     #[test]
     fn restored_turns_continue() {
-        let mut chat = Conversation::from_turns(vec![Turn {
-            prompt: "a".into(),
-            answer: "b".into(),
-        }]);
-        assert_eq!(chat.ask("c").len(), 3);
+        let mut chat = Conversation::from_turns(
+            vec![Turn {
+                prompt: "a".into(),
+                answer: "b".into(),
+                receipt: None,
+            }],
+            "m",
+        );
+        assert_eq!(
+            chat.model(),
+            Some("m"),
+            "without receipts, the session's model"
+        );
+        assert_eq!(chat.next_send("m"), NextSend::FollowUp { turns: 1 });
+        assert_eq!(chat.ask("c", "m").len(), 3);
+    }
+
+    #[test]
+    fn a_restored_chat_is_held_with_its_last_receipts_model() {
+        let turn = |model: &str| Turn {
+            prompt: "p".into(),
+            answer: "a".into(),
+            receipt: Some(receipt(model)),
+        };
+        let chat = Conversation::from_turns(vec![turn("x"), turn("y")], "session-model");
+        assert_eq!(chat.model(), Some("y"));
+    }
+
+    #[test]
+    fn send_says_whether_it_follows_up() {
+        let mut chat = Conversation::new();
+        assert_eq!(chat.next_send("demo-1000"), NextSend::NewChat);
+        chat.ask("Write a clock", "demo-1000");
+        assert_eq!(
+            chat.next_send("demo-1000"),
+            NextSend::NewChat,
+            "nothing answered yet, so nothing would be sent"
+        );
+        chat.answered("<p>clock</p>", receipt("demo-1000"));
+        let follow = chat.next_send("demo-1000");
+        assert_eq!(follow, NextSend::FollowUp { turns: 1 });
+        assert!(!follow.starts_new_chat());
+        assert_eq!(follow.button(), "Send: follow-up");
+        assert!(follow.explain().starts_with("Follow-up in this chat"));
+    }
+
+    #[test]
+    fn another_model_starts_a_new_chat_unless_the_chat_is_kept() {
+        let mut chat = Conversation::new();
+        chat.ask("Write a clock", "demo-1000");
+        chat.answered("<p>clock</p>", receipt("demo-1000"));
+        let next = chat.next_send("demo-52");
+        assert_eq!(
+            next,
+            NextSend::ModelChanged {
+                from: "demo-1000".into(),
+                to: "demo-52".into()
+            }
+        );
+        assert!(next.starts_new_chat());
+        assert_eq!(next.button(), "Send: new chat");
+        let said = next.explain();
+        assert!(
+            said.contains("demo-1000") && said.contains("demo-52"),
+            "{said}"
+        );
+        chat.keep_with("demo-52");
+        assert_eq!(chat.next_send("demo-52"), NextSend::FollowUp { turns: 1 });
+        assert!(matches!(
+            chat.next_send("demo-1000"),
+            NextSend::ModelChanged { .. }
+        ));
+    }
+
+    #[test]
+    fn a_chat_whose_requests_all_failed_has_no_answer() {
+        let mut chat = Conversation::new();
+        chat.ask("Unreachable", "m");
+        chat.answered("", receipt("m"));
+        assert!(!chat.has_answer());
+        chat.ask("Again", "m");
+        chat.answered("hello", receipt("m"));
+        assert!(chat.has_answer());
+        assert_eq!(chat.turns()[1].receipt, Some(receipt("m")));
     }
 
     #[test]

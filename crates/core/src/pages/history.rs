@@ -1,9 +1,11 @@
-//! Saved sessions for the history list: a chat's turns with its model, title and time, kept
-//! as JSON in the browser, listed newest first; a damaged record is an error, not a panic.
+//! Saved sessions for the history list: a chat's turns with their receipts, its title and time,
+//! kept as JSON in the browser, listed newest first; a damaged record is an error, not a panic.
 
 use serde::{Deserialize, Serialize};
 
+use crate::pages::clock::UtcOffset;
 use crate::pages::conversation::Turn;
+use crate::run::receipt::TurnReceipt;
 
 /// How long a title made from a prompt may be, in characters.
 const TITLE_CHARS: usize = 60;
@@ -32,6 +34,25 @@ impl Session {
     pub fn from_json(text: &str) -> Result<Self, HistoryError> {
         Ok(serde_json::from_str(text)?)
     }
+
+    /// The receipt of the last turn that has one.
+    pub fn last_receipt(&self) -> Option<&TurnReceipt> {
+        self.turns.iter().rev().find_map(|t| t.receipt.as_ref())
+    }
+
+    /// The row's details: "demo-1000 · 998 tok/s · 2 turns · 5 Dec 2026, 14:05" (the speed
+    /// is the last turn's, left out when unknown, as in chats saved before receipts).
+    pub fn details(&self, offset: UtcOffset) -> String {
+        let receipt = self.last_receipt();
+        let model = receipt.map_or(self.model.as_str(), |r| r.model.as_str());
+        let mut parts = vec![model.to_string()];
+        parts.extend(receipt.and_then(TurnReceipt::speed));
+        if self.turns.len() != 1 {
+            parts.push(format!("{} turns", self.turns.len()));
+        }
+        parts.push(offset.local(self.saved_ms).date_and_clock());
+        parts.join(" · ")
+    }
 }
 
 /// A title from a prompt: its first non-blank line, cut at a character boundary.
@@ -56,6 +77,7 @@ pub fn newest_first(sessions: &mut [Session]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::receipt::Receipt;
 
     fn session(id: &str, saved_ms: f64) -> Session {
         Session {
@@ -66,6 +88,17 @@ mod tests {
             turns: vec![Turn {
                 prompt: "p".into(),
                 answer: "a ✓".into(),
+                receipt: Some(TurnReceipt {
+                    model: "demo-52".into(),
+                    endpoint_id: "demo".into(),
+                    endpoint_name: "Demo".into(),
+                    ended_ms: saved_ms,
+                    figures: Receipt {
+                        tokens: 40,
+                        tokens_per_second: Some(51.6),
+                        ..Receipt::default()
+                    },
+                }),
             }],
         }
     }
@@ -98,5 +131,36 @@ mod tests {
         newest_first(&mut all);
         let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn a_session_saved_before_receipts_still_reads() {
+        let old = r#"{"id":"s1","title":"Clock","model":"demo-1000","saved_ms":1796452500000,
+            "turns":[{"prompt":"p","answer":"a"}]}"#;
+        let read = Session::from_json(old).expect("an old session reads");
+        assert_eq!(read.turns[0].receipt, None);
+        assert_eq!(read.last_receipt(), None);
+        assert_eq!(
+            read.details(UtcOffset::UTC),
+            "demo-1000 · 5 Dec 2026, 06:35"
+        );
+    }
+
+    #[test]
+    fn details_name_the_last_turns_model_and_speed() {
+        let mut s = session("1", 1_796_452_500_000.0);
+        assert_eq!(
+            s.details(UtcOffset::UTC),
+            "demo-52 · 52 tok/s · 5 Dec 2026, 06:35"
+        );
+        s.turns.push(Turn {
+            prompt: "again".into(),
+            answer: "stopped".into(),
+            receipt: None,
+        });
+        assert_eq!(
+            s.details(UtcOffset::minutes_east(60)),
+            "demo-52 · 52 tok/s · 2 turns · 5 Dec 2026, 07:35"
+        );
     }
 }

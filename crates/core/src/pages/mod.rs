@@ -1,7 +1,8 @@
-//! What each page of the app holds, without the DOM: the chat and its history, share links,
+//! What each page of the app holds, without the DOM: the chat, its history and their clock, share links,
 //! downloads, the embed's parameters and messages, the kiosk's race and attract loop, and the
 //! workspace's layout and the colour theme.
 
+pub mod clock;
 pub mod conversation;
 pub mod download;
 pub mod embed;

@@ -1,8 +1,10 @@
-//! A finished run's speed receipt: the final meter figures a share link carries and the
-//! embed's `done` event reports, in one JSON form (the embed's, documented in the README).
+//! A finished run's speed receipt (the final meter figures a share link carries and the
+//! embed's `done` event reports, in one JSON form), and a chat turn's: who answered, and when.
 
 use serde::{Deserialize, Serialize};
 
+use crate::pages::clock::UtcOffset;
+use crate::run::explain::grouped;
 use crate::run::meter::MeterSnapshot;
 
 /// The final meter figures of a run.
@@ -47,6 +49,56 @@ impl Receipt {
             server_rate: self.server_tokens_per_second,
             ..MeterSnapshot::default()
         }
+    }
+}
+
+/// A chat turn's receipt: the model and endpoint that answered, when, and how fast. Kept
+/// with the turn in the browser's history, so it is read back from older saves too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TurnReceipt {
+    pub model: String,
+    /// The endpoint's id in this browser's list, to select it again on reopening.
+    #[serde(default)]
+    pub endpoint_id: String,
+    /// Its name as shown, for share links.
+    #[serde(default)]
+    pub endpoint_name: String,
+    /// When the answer ended (ms since the epoch).
+    pub ended_ms: f64,
+    pub figures: Receipt,
+}
+
+impl TurnReceipt {
+    /// The rate shown for the turn: "998 tok/s", when there is one.
+    pub fn speed(&self) -> Option<String> {
+        self.figures
+            .tokens_per_second
+            .map(|rate| format!("{rate:.0} tok/s"))
+    }
+
+    /// One line for a folded turn: "demo-1000 · 450 tokens · TTFT 120 ms · 998 tok/s ·
+    /// 0.45 s · 14:05" (≈ before an estimated count; figures that are unknown left out).
+    pub fn line(&self, offset: UtcOffset) -> String {
+        let figures = &self.figures;
+        let approx = if figures.tokens_are_estimate {
+            "≈ "
+        } else {
+            ""
+        };
+        let unit = if figures.tokens == 1 {
+            "token"
+        } else {
+            "tokens"
+        };
+        let mut parts = vec![
+            self.model.clone(),
+            format!("{approx}{} {unit}", grouped(figures.tokens)),
+        ];
+        parts.extend(figures.ttft_ms.map(|ms| format!("TTFT {ms:.0} ms")));
+        parts.extend(self.speed());
+        parts.extend(figures.elapsed_ms.map(|ms| format!("{:.2} s", ms / 1000.0)));
+        parts.push(offset.local(self.ended_ms).clock());
+        parts.join(" · ")
     }
 }
 
@@ -132,6 +184,52 @@ mod tests {
             Receipt::from_snapshot(&unfinished).tokens_per_second,
             Some(32.0),
             "without a final rate, the average"
+        );
+    }
+
+    fn turn_receipt() -> TurnReceipt {
+        TurnReceipt {
+            model: "demo-1000".into(),
+            endpoint_id: "demo".into(),
+            endpoint_name: "Demo".into(),
+            // 2026-12-05T06:35:00Z.
+            ended_ms: 1_796_452_500_000.0,
+            figures: receipt(),
+        }
+    }
+
+    #[test]
+    fn a_turns_receipt_reads_as_one_line() {
+        let line = turn_receipt().line(UtcOffset::UTC);
+        assert_eq!(
+            line,
+            "demo-1000 · 450 tokens · TTFT 120 ms · 998 tok/s · 0.45 s · 06:35"
+        );
+    }
+
+    #[test]
+    fn unknown_figures_are_left_out_and_estimates_marked() {
+        let mut r = turn_receipt();
+        r.figures = Receipt {
+            tokens: 1,
+            tokens_are_estimate: true,
+            ..Receipt::default()
+        };
+        assert_eq!(r.line(UtcOffset::UTC), "demo-1000 · ≈ 1 token · 06:35");
+        assert_eq!(r.speed(), None);
+    }
+
+    #[test]
+    fn a_turns_receipt_round_trips_and_older_ones_lack_the_endpoint() {
+        let r = turn_receipt();
+        let back: TurnReceipt =
+            serde_json::from_str(&serde_json::to_string(&r).expect("serialises")).expect("reads");
+        assert_eq!(back, r);
+        let older = json!({ "model": "m", "ended_ms": 5.0, "figures": receipt() });
+        let read: TurnReceipt = serde_json::from_value(older).expect("reads without endpoint");
+        assert_eq!(
+            (read.endpoint_id.as_str(), read.endpoint_name.as_str()),
+            ("", "")
         );
     }
 }
