@@ -5,7 +5,7 @@
 use leptos::html::{Div, Ol};
 use leptos::prelude::*;
 use sparkplug_core::run::explain::{StatusLine, Tone};
-use sparkplug_core::sandbox::live::ResultRequest;
+use sparkplug_core::sandbox::live::{Reported, ResultRequest};
 use sparkplug_core::sandbox::runnable::Runnable;
 use sparkplug_core::sandbox::watchdog::{limit_ms_from_seconds, DEFAULT_LIMIT_MS};
 use wasm_bindgen::closure::Closure;
@@ -49,6 +49,9 @@ pub fn RunPanel(
     /// "Run automatically": shown as a switch when the page runs answers by itself.
     #[prop(optional)]
     auto_run: Option<RwSignal<bool>>,
+    /// Where the report of a watched run (a `Verify` request) goes.
+    #[prop(optional)]
+    reports: Option<WriteSignal<Option<Reported>>>,
 ) -> impl IntoView {
     // In the app's workspace the pane is always there and a run brings it into view.
     let layout = use_context::<Layout>();
@@ -85,6 +88,7 @@ pub fn RunPanel(
                 live: set_live,
                 console_only: set_console_only,
                 console,
+                reports,
             };
             match Session::start(host.into(), out) {
                 Ok(started) => *session = Some(started),
@@ -108,7 +112,9 @@ pub fn RunPanel(
         if let Some(layout) = layout {
             match request {
                 ResultRequest::Run(_) => layout.show_result(),
-                ResultRequest::Update(_) | ResultRequest::WarmPython => layout.result_changed(),
+                ResultRequest::Update(_) | ResultRequest::WarmPython | ResultRequest::Verify(_) => {
+                    layout.result_changed()
+                }
             }
         }
         ensure_session();
@@ -117,6 +123,7 @@ pub fn RunPanel(
                 ResultRequest::Run(runnable) => s.run(runnable, limit),
                 ResultRequest::Update(runnable) => s.update(runnable, limit),
                 ResultRequest::WarmPython => s.warm_python(limit),
+                ResultRequest::Verify(verify) => s.verify(verify, limit),
             });
             if let Some(Err(error)) = sent {
                 set_status.set(StatusLine {

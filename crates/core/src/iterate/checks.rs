@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{Failure, FailureKind, Verdict};
 
+/// How long a page's run stays watched after its load and checks: an error thrown by a timer
+/// or a promise the page started while loading (a stand-in request, an animation's first
+/// frame) still fails the run, as it would fail the person looking at it.
+pub const SETTLE_MS: f64 = 500.0;
+
 /// Who wrote a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

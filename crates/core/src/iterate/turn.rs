@@ -1,0 +1,186 @@
+//! One loop as a chat turn: the messages every attempt sends to the same model (what was
+//! first sent, then each answer and request, under the edit format), and the words for its end.
+
+use crate::edit::prompt::{fence_for, EDIT_FORMAT};
+use crate::edit::CodeFile;
+use crate::provider::request::{ChatMessage, Role};
+use crate::run::explain::{StatusLine, Tone};
+
+use super::LoopEnd;
+
+/// The exchange of one loop's turn so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    messages: Vec<ChatMessage>,
+}
+
+impl Exchange {
+    /// A turn whose first request sent `sent` (earlier turns and the prompt).
+    pub fn new(sent: Vec<ChatMessage>) -> Self {
+        Self { messages: sent }
+    }
+
+    /// An attempt's answer, whatever arrived.
+    pub fn answered(&mut self, answer: &str) {
+        self.messages.push(ChatMessage {
+            role: Role::Assistant,
+            content: answer.to_owned(),
+        });
+    }
+
+    /// The messages for the next attempt: the edit format as the system message (so the
+    /// answer comes as edits), then the whole exchange and `request`.
+    pub fn ask(&mut self, request: String) -> Vec<ChatMessage> {
+        self.messages.push(ChatMessage::user(request));
+        let mut messages = Vec::with_capacity(self.messages.len() + 1);
+        messages.push(ChatMessage {
+            role: Role::System,
+            content: EDIT_FORMAT.to_owned(),
+        });
+        messages.extend(self.messages.iter().cloned());
+        messages
+    }
+}
+
+/// What the turn's answer becomes in the chat once its loop changed the code: the first
+/// answer, then the working files in full, so a follow-up (and History) sees the code as it
+/// ended rather than a list of edits.
+pub fn folded_answer(first: &str, attempts: usize, files: &[CodeFile]) -> String {
+    if attempts <= 1 || files.is_empty() {
+        return first.to_owned();
+    }
+    let mut text = format!(
+        "{}\n\nThe code after {} attempts:\n\n",
+        first.trim_end(),
+        attempts
+    );
+    for file in files {
+        let code = file.text.strip_suffix('\n').unwrap_or(&file.text);
+        let fence = fence_for(code);
+        text.push_str(&format!(
+            "{}\n{fence}{}\n{code}\n{fence}\n\n",
+            file.name, file.label
+        ));
+    }
+    text.truncate(text.trim_end().len());
+    text.push('\n');
+    text
+}
+
+impl LoopEnd {
+    /// The status line a loop of `attempts` answers ends on.
+    pub fn explain(&self, attempts: usize) -> StatusLine {
+        let tries = |n: usize| {
+            if n == 1 {
+                "1 attempt".to_owned()
+            } else {
+                format!("{n} attempts")
+            }
+        };
+        let (tone, text) = match *self {
+            LoopEnd::Green { time_to_green_ms } if attempts <= 1 => (
+                Tone::Done,
+                format!(
+                    "Works on the first try: green {:.1} s after Send.",
+                    time_to_green_ms / 1000.0
+                ),
+            ),
+            LoopEnd::Green { time_to_green_ms } => (
+                Tone::Done,
+                format!(
+                    "Green after {}: working code {:.1} s after Send.",
+                    tries(attempts),
+                    time_to_green_ms / 1000.0
+                ),
+            ),
+            LoopEnd::AttemptLimit => (
+                Tone::Error,
+                format!(
+                    "Still failing after {} (the limit); the last error is in the result pane.",
+                    tries(attempts)
+                ),
+            ),
+            LoopEnd::SameErrorTwice => (
+                Tone::Error,
+                format!(
+                    "Stopped after {}: the fix brought back the same error.",
+                    tries(attempts)
+                ),
+            ),
+            LoopEnd::NoCode => (
+                Tone::Neutral,
+                "The answer has no code to run, so nothing was checked.".to_owned(),
+            ),
+            LoopEnd::Stopped => (
+                Tone::Neutral,
+                format!("Loop stopped after {}.", tries(attempts)),
+            ),
+        };
+        StatusLine { tone, text }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_send_the_whole_exchange_under_the_edit_format() {
+        let mut exchange = Exchange::new(vec![ChatMessage::user("a timer page")]);
+        exchange.answered("```html\n<p>x</p>\n```\n");
+        let messages = exchange.ask("fix it".into());
+        let roles: Vec<Role> = messages.iter().map(|m| m.role).collect();
+        assert_eq!(
+            roles,
+            [Role::System, Role::User, Role::Assistant, Role::User]
+        );
+        assert_eq!(messages[0].content, EDIT_FORMAT);
+        assert_eq!(
+            messages[1].content, "a timer page",
+            "the first prompt stays first"
+        );
+        exchange.answered("an edit");
+        assert_eq!(exchange.ask("again".into()).len(), 6);
+    }
+
+    #[test]
+    fn a_loop_that_changed_the_code_keeps_the_working_files_in_its_answer() {
+        assert_eq!(folded_answer("first", 1, &[]), "first");
+        let files = [CodeFile::new("index.html", "html", "<p>fixed</p>\n")];
+        assert_eq!(folded_answer("first\n", 1, &files), "first\n");
+        assert_eq!(
+            folded_answer("first\n", 2, &files),
+            "first\n\nThe code after 2 attempts:\n\nindex.html\n```html\n<p>fixed</p>\n```\n"
+        );
+    }
+
+    #[test]
+    fn every_end_has_its_words() {
+        let green = LoopEnd::Green {
+            time_to_green_ms: 1234.0,
+        };
+        assert_eq!(
+            green.explain(1).text,
+            "Works on the first try: green 1.2 s after Send."
+        );
+        let fixed = green.explain(2);
+        assert_eq!(
+            (fixed.tone, fixed.text.as_str()),
+            (
+                Tone::Done,
+                "Green after 2 attempts: working code 1.2 s after Send."
+            )
+        );
+        assert_eq!(LoopEnd::AttemptLimit.explain(3).tone, Tone::Error);
+        assert!(LoopEnd::AttemptLimit.explain(3).text.contains("3 attempts"));
+        assert!(LoopEnd::SameErrorTwice
+            .explain(2)
+            .text
+            .contains("same error"));
+        assert_eq!(
+            LoopEnd::Stopped.explain(1).text,
+            "Loop stopped after 1 attempt."
+        );
+        assert_eq!(LoopEnd::NoCode.explain(1).tone, Tone::Neutral);
+    }
+}
