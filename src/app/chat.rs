@@ -21,6 +21,11 @@ use crate::render::transcript;
 
 use super::endpoints::EndpointChoice;
 
+mod fix_loop;
+
+pub use fix_loop::Looper;
+use fix_loop::LoopObserver;
+
 /// The chat state the page shares by context; every field is a handle, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct Chat {
@@ -42,6 +47,8 @@ pub struct Chat {
     pub history: HistoryStore,
     /// What Share shares: the last run started here (none for a shown answer).
     pub shareable: StoredValue<Option<ShareSource>, LocalStorage>,
+    /// Run until it works: the loop after each answer, its settings and its timeline.
+    pub looper: Looper,
     conversation: StoredValue<Conversation>,
     current: StoredValue<Option<Run>, LocalStorage>,
 }
@@ -49,7 +56,7 @@ pub struct Chat {
 impl Chat {
     pub fn new() -> Self {
         let run = RunState::new(StatusLine::default());
-        Self {
+        let chat = Self {
             prompt: RwSignal::new(String::from(
                 "Write a Minesweeper clone in a single HTML file",
             )),
@@ -63,15 +70,28 @@ impl Chat {
             turns: RwSignal::new(0),
             history: HistoryStore::new(),
             shareable: StoredValue::new_local(None),
+            looper: Looper::new(),
             conversation: StoredValue::new(Conversation::new()),
             current: StoredValue::new_local(None),
-        }
+        };
+        Effect::new(move |_| {
+            if let Some(reported) = chat.looper.reports.get() {
+                chat.reported(reported);
+            }
+        });
+        chat
+    }
+
+    /// An answer streams or its loop goes on: Send waits, Stop has something to stop.
+    pub fn busy(&self) -> Signal<bool> {
+        let (streaming, looping) = (self.run.streaming, self.looper.active);
+        Signal::derive(move || streaming.get() || looping.get())
     }
 
     /// Sends the prompt on the selected endpoint; a chat with turns gets a follow-up.
     pub fn send(&self) {
         let text = self.prompt.get_untracked();
-        if self.run.streaming.get_untracked() || text.trim().is_empty() {
+        if self.busy().get_untracked() || text.trim().is_empty() {
             return;
         }
         self.archive_shown_turn();
@@ -92,6 +112,10 @@ impl Chat {
             .unwrap_or_else(|| vec![ChatMessage::user(text.clone())]);
         self.turns
             .set(self.conversation.with_value(|chat| chat.turns().len()));
+        if self.auto_run.get_untracked() {
+            self.looper
+                .begin(&messages, connection.clone(), endpoint.model.clone());
+        }
         let spec = RunSpec {
             connection,
             model: endpoint.model.clone(),
@@ -107,7 +131,12 @@ impl Chat {
             requests: self.run_request,
             auto_run: self.auto_run,
         };
-        match Run::start(&spec, renderer, (self.run, (side, (save, live)))) {
+        let looping = LoopObserver { chat: *self };
+        match Run::start(
+            &spec,
+            renderer,
+            (self.run, (side, (save, (live, looping)))),
+        ) {
             Ok(run) => {
                 self.current.set_value(Some(run));
                 self.shareable.set_value(Some(ShareSource::new(
@@ -123,10 +152,11 @@ impl Chat {
         }
     }
 
-    /// Stops the run under way; it keeps what arrived.
+    /// Stops the run under way (it keeps what arrived) and the loop at once.
     pub fn stop(&self) {
         self.current
             .with_value(|run| run.iter().for_each(Run::stop));
+        self.stop_loop();
     }
 
     /// Shows a shared result: no request is made and no code runs.
@@ -186,6 +216,7 @@ impl Chat {
             transcript::clear(&earlier);
         }
         self.conversation.set_value(Conversation::new());
+        self.looper.forget();
         self.turns.set(0);
         self.history.start_new();
     }
@@ -240,13 +271,14 @@ impl Chat {
                 run.cancel();
             }
         });
+        self.looper.forget();
         self.shareable.set_value(None);
     }
 }
 
 /// Runs the answer's code as it completes, when "Run automatically" is on: a page once its
 /// HTML block has closed (while the prose after it still streams), Python as its block
-/// closes, and at the end whatever the whole answer adds.
+/// closes; at the end the loop runs the whole answer's code with its checks.
 struct LiveCode {
     live: StoredValue<LiveResult>,
     requests: RwSignal<Option<ResultRequest>>,
@@ -266,15 +298,6 @@ impl Observer for LiveCode {
         let request = self
             .live
             .try_update_value(|live| live.on_event(event.clone()))
-            .flatten();
-        self.ask(request);
-    }
-
-    fn ended(&self, end: &Ended<'_>) {
-        let whole = crate::render::engine::runnable_answer(end.answer);
-        let request = self
-            .live
-            .try_update_value(|live| live.finish(whole))
             .flatten();
         self.ask(request);
     }

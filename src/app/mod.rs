@@ -51,7 +51,7 @@ pub fn App() -> impl IntoView {
                         </button>
                         <ThemeToggle />
                         <Shortcuts
-                            streaming=run.streaming.read_only()
+                            streaming=chat.busy()
                             on_stop=Callback::new(move |()| chat.stop())
                         />
                     </div>
@@ -87,6 +87,8 @@ pub fn App() -> impl IntoView {
                                 streaming=run.streaming.read_only()
                                 requests=chat.run_request.read_only()
                                 auto_run=chat.auto_run
+                                reports=chat.looper.reports.write_only()
+                                checks=chat.looper.checks_shown()
                             />
                         }
                             .into_any()

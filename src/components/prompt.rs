@@ -1,14 +1,23 @@
-//! The prompt box with the endpoint and model pickers and the Send/Stop buttons;
-//! Ctrl/Cmd+Enter sends.
+//! The prompt box with the endpoint and model pickers, the fix loop's attempts and checks,
+//! and the Send/Stop buttons; Ctrl/Cmd+Enter sends.
 
 use leptos::prelude::*;
 
 use crate::app::Chat;
 
+/// The most attempts the field offers: past a few, a model rarely fixes what it has not.
+const MAX_ATTEMPTS: u32 = 10;
+
 #[component]
 pub fn Prompt() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let (prompt, choice, streaming) = (chat.prompt, chat.endpoints, chat.run.streaming);
+    let (prompt, choice, busy) = (chat.prompt, chat.endpoints, chat.busy());
+    let looper = chat.looper;
+    let on_attempts = move |ev: leptos::ev::Event| {
+        if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
+            looper.max_attempts.set(n.clamp(1, MAX_ATTEMPTS));
+        }
+    };
     let (endpoints, models) = (choice.endpoints, choice.models);
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
@@ -38,6 +47,17 @@ pub fn Prompt() -> impl IntoView {
                 prop:value=move || prompt.get()
                 on:input=move |ev| prompt.set(event_target_value(&ev))
                 on:keydown=on_keydown
+            ></textarea>
+            <label class="visually-hidden" for="checks-input">"Checks"</label>
+            <textarea
+                id="checks-input"
+                class="checks-input"
+                data-test="loop-checks"
+                rows="1"
+                spellcheck="false"
+                placeholder="Checks, one a line: a JavaScript expression true in the page, or a Python assert"
+                prop:value=move || looper.checks.get()
+                on:input=move |ev| looper.checks.set(event_target_value(&ev))
             ></textarea>
             <div class="controls">
                 <label for="endpoint-select">"Endpoint"</label>
@@ -82,18 +102,33 @@ pub fn Prompt() -> impl IntoView {
                 <button
                     class="primary"
                     data-test="send"
-                    disabled=move || streaming.get()
+                    disabled=move || busy.get()
                     on:click=move |_| chat.send()
                 >
                     "Send"
                 </button>
                 <button
                     data-test="stop"
-                    disabled=move || !streaming.get()
+                    disabled=move || !busy.get()
                     on:click=move |_| chat.stop()
                 >
                     "Stop"
                 </button>
+                <label
+                    class="loop-attempts"
+                    title="With Run automatically on, a failing answer goes back to the model with its error, up to this many answers in all"
+                >
+                    "Attempts "
+                    <input
+                        type="number"
+                        min="1"
+                        max=MAX_ATTEMPTS.to_string()
+                        step="1"
+                        data-test="loop-attempts"
+                        prop:value=move || looper.max_attempts.get().to_string()
+                        on:change=on_attempts
+                    />
+                </label>
                 <span class="hint">"Ctrl/⌘ + Enter to send"</span>
             </div>
         </div>

@@ -4,6 +4,7 @@
 
 use leptos::html::{Div, Ol};
 use leptos::prelude::*;
+use sparkplug_core::iterate::checks::{Author, CheckResult};
 use sparkplug_core::run::explain::{StatusLine, Tone};
 use sparkplug_core::sandbox::live::{Reported, ResultRequest};
 use sparkplug_core::sandbox::runnable::Runnable;
@@ -52,6 +53,9 @@ pub fn RunPanel(
     /// Where the report of a watched run (a `Verify` request) goes.
     #[prop(optional)]
     reports: Option<WriteSignal<Option<Reported>>>,
+    /// The checks of the last watched run and how each went.
+    #[prop(optional, into)]
+    checks: Option<Signal<Vec<CheckResult>>>,
 ) -> impl IntoView {
     // In the app's workspace the pane is always there and a run brings it into view.
     let layout = use_context::<Layout>();
@@ -186,6 +190,49 @@ pub fn RunPanel(
         })
     };
 
+    let check_list = checks.map(|checks| {
+        let group = move |author: Author, title: &'static str, test: &'static str| {
+            move || {
+                let mine: Vec<CheckResult> = checks.with(|all| {
+                    all.iter()
+                        .filter(|c| c.check.author == author)
+                        .cloned()
+                        .collect()
+                });
+                (!mine.is_empty()).then(|| {
+                    view! {
+                        <div class="run-checks" data-test=test>
+                            <h3>{title}</h3>
+                            <ul>
+                                {mine
+                                    .into_iter()
+                                    .map(|c| {
+                                        let (class, mark) = if c.passed {
+                                            ("check passed", "✓")
+                                        } else {
+                                            ("check failed", "✗")
+                                        };
+                                        view! {
+                                            <li class=class data-test="check">
+                                                <span class="check-mark">{mark}</span>
+                                                <code>{c.check.code}</code>
+                                                <span class="check-detail">{c.detail.unwrap_or_default()}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </div>
+                    }
+                })
+            }
+        };
+        view! {
+            {group(Author::User, "Your checks", "user-checks")}
+            {group(Author::Model, "The model's checks", "model-checks")}
+        }
+    });
+
     let auto_switch = auto_run.map(|auto| {
         view! {
             <label class="run-auto" title="Run an answer's code as soon as its blocks are complete">
@@ -293,6 +340,7 @@ pub fn RunPanel(
                     node_ref=preview
                 ></div>
                 {progress_bar}
+                {check_list}
                 <ol class="console" role="log" aria-label="Console" data-test="console" node_ref=console></ol>
             </div>
         </section>
