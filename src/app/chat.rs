@@ -23,8 +23,8 @@ use super::endpoints::EndpointChoice;
 
 mod fix_loop;
 
-pub use fix_loop::Looper;
 use fix_loop::LoopObserver;
+pub use fix_loop::Looper;
 
 /// The chat state the page shares by context; every field is a handle, so it is `Copy`.
 #[derive(Clone, Copy)]
@@ -132,11 +132,7 @@ impl Chat {
             auto_run: self.auto_run,
         };
         let looping = LoopObserver { chat: *self };
-        match Run::start(
-            &spec,
-            renderer,
-            (self.run, (side, (save, (live, looping)))),
-        ) {
+        match Run::start(&spec, renderer, (self.run, (side, (save, (live, looping))))) {
             Ok(run) => {
                 self.current.set_value(Some(run));
                 self.shareable.set_value(Some(ShareSource::new(

@@ -21,6 +21,7 @@ use crate::components::share::ShareBar;
 use crate::components::shortcuts::Shortcuts;
 use crate::components::side::SideChannels;
 use crate::components::theme::ThemeToggle;
+use crate::components::timeline::LoopTimeline;
 use crate::components::welcome::Welcome;
 use crate::components::workspace::{Layout, Workspace};
 
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                                     answer_chars=run.answer_chars.read_only()
                                     transcript=chat.transcript
                                 />
+                                <LoopTimeline />
                                 <DownloadPage answer_text=run.answer_text.read_only() />
                                 <ChatBar />
                             </div>

@@ -207,7 +207,9 @@ impl Chat {
         });
         match request.flatten() {
             Some(verify) => {
-                self.run.status.set(StatusLine::neutral("Running the code…"));
+                self.run
+                    .status
+                    .set(StatusLine::neutral("Running the code…"));
                 self.run_request.set(Some(ResultRequest::Verify(verify)));
             }
             None => self.end_loop(LoopEnd::NoCode),
@@ -218,26 +220,30 @@ impl Chat {
     /// answers before it, in this turn.
     fn send_attempt(&self, request: String) {
         let looper = self.looper;
-        let Some((spec, number)) = looper.turn.try_update_value(|turn| {
-            let turn = turn.as_mut()?;
-            let messages = turn.exchange.ask(request);
-            Some((
-                RunSpec {
-                    connection: turn.connection.clone(),
-                    model: turn.model.clone(),
-                    messages,
-                },
-                turn.fix.attempts().len(),
-            ))
-        }).flatten() else {
+        let Some((spec, number)) = looper
+            .turn
+            .try_update_value(|turn| {
+                let turn = turn.as_mut()?;
+                let messages = turn.exchange.ask(request);
+                Some((
+                    RunSpec {
+                        connection: turn.connection.clone(),
+                        model: turn.model.clone(),
+                        messages,
+                    },
+                    turn.fix.attempts().len(),
+                ))
+            })
+            .flatten()
+        else {
             return;
         };
         let Some(div) = self.answer.get_untracked() else {
             self.end_loop(LoopEnd::Stopped);
             return;
         };
-        let renderer = attempt_section(&div, number)
-            .and_then(|body| AnswerRenderer::replace_contents(&body));
+        let renderer =
+            attempt_section(&div, number).and_then(|body| AnswerRenderer::replace_contents(&body));
         let renderer = match renderer {
             Ok(renderer) => renderer,
             Err(error) => {

@@ -97,7 +97,7 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    fn new(sent_ms: f64) -> Self {
+    pub(crate) fn new(sent_ms: f64) -> Self {
         Self {
             sent_ms,
             answered_ms: None,

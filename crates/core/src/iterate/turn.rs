@@ -6,7 +6,7 @@ use crate::edit::CodeFile;
 use crate::provider::request::{ChatMessage, Role};
 use crate::run::explain::{StatusLine, Tone};
 
-use super::LoopEnd;
+use super::{Attempt, LoopEnd, Merge, Verdict};
 
 /// The exchange of one loop's turn so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,48 @@ pub fn folded_answer(first: &str, attempts: usize, files: &[CodeFile]) -> String
     text.truncate(text.trim_end().len());
     text.push('\n');
     text
+}
+
+/// One attempt as the timeline says it: how the answer came (tokens and time), how it
+/// merged, and how its run went (or what it waits for).
+pub fn attempt_line(attempt: &Attempt) -> String {
+    let mut parts = Vec::new();
+    match attempt.answered_ms {
+        Some(at) => parts.push(format!(
+            "{} tokens in {:.1} s",
+            attempt.tokens,
+            (at - attempt.sent_ms).max(0.0) / 1000.0
+        )),
+        None => parts.push("answering…".to_owned()),
+    }
+    match &attempt.merge {
+        Some(Merge::Edits { matches }) => parts.push(match matches.len() {
+            1 => "1 edit applied".to_owned(),
+            n => format!("{n} edits applied"),
+        }),
+        Some(Merge::EditsFailed { error }) => parts.push(format!("edits did not apply: {error}")),
+        Some(Merge::WholeFiles) if !attempt.diffs.is_empty() => parts.push("whole file".into()),
+        Some(Merge::WholeFiles) | Some(Merge::NoCode) | None => {}
+    }
+    match (&attempt.verdict, attempt.answered_ms) {
+        (Some(Verdict::Pass), _) => parts.push("passed".into()),
+        (Some(Verdict::Fail { failure }), _) => parts.push(format!("failed: {}", failure.message)),
+        (None, Some(_)) if !matches!(attempt.merge, Some(Merge::EditsFailed { .. })) => {
+            parts.push("running…".into())
+        }
+        (None, _) => {}
+    }
+    parts.join(" · ")
+}
+
+/// The turn's headline figure once it went green: how long from Send to working code.
+pub fn time_to_green(end: Option<LoopEnd>) -> Option<String> {
+    match end? {
+        LoopEnd::Green { time_to_green_ms } => {
+            Some(format!("Time to green: {:.1} s", time_to_green_ms / 1000.0))
+        }
+        _ => None,
+    }
 }
 
 impl LoopEnd {
@@ -152,6 +194,43 @@ mod tests {
             folded_answer("first\n", 2, &files),
             "first\n\nThe code after 2 attempts:\n\nindex.html\n```html\n<p>fixed</p>\n```\n"
         );
+    }
+
+    #[test]
+    fn the_timeline_says_each_attempts_answer_merge_and_run() {
+        use crate::edit::MatchKind;
+        use crate::iterate::{Failure, FailureKind};
+        let mut attempt = Attempt::new(1000.0);
+        assert_eq!(attempt_line(&attempt), "answering…");
+        attempt.answered_ms = Some(1600.0);
+        attempt.tokens = 42;
+        attempt.merge = Some(Merge::Edits {
+            matches: vec![MatchKind::Exact],
+        });
+        assert_eq!(
+            attempt_line(&attempt),
+            "42 tokens in 0.6 s · 1 edit applied · running…"
+        );
+        attempt.verdict = Some(Verdict::Fail {
+            failure: Failure {
+                kind: FailureKind::Error,
+                message: "TypeError: x is null".into(),
+            },
+        });
+        assert_eq!(
+            attempt_line(&attempt),
+            "42 tokens in 0.6 s · 1 edit applied · failed: TypeError: x is null"
+        );
+        attempt.verdict = Some(Verdict::Pass);
+        assert!(attempt_line(&attempt).ends_with("· passed"));
+        assert_eq!(
+            time_to_green(Some(LoopEnd::Green {
+                time_to_green_ms: 2345.0
+            })),
+            Some("Time to green: 2.3 s".into())
+        );
+        assert_eq!(time_to_green(Some(LoopEnd::Stopped)), None);
+        assert_eq!(time_to_green(None), None);
     }
 
     #[test]
