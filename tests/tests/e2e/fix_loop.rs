@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{ensure, Result};
 use serde_json::Value;
-use sparkplug_e2e::{test_config, Harness};
+use sparkplug_e2e::{test_config, workspace_root, Config, Harness};
 
 /// Chooses the demo's reaction-timer scenario, whose first page looks up a missing button.
 const BUGGY_PAGE: &str = "a reaction time test page: click as soon as the box turns green";
@@ -19,6 +19,14 @@ const CATCH_REQUESTS: &str = "
       if (init && typeof init.body === 'string' && init.body.includes('\"messages\"')) sent.push(JSON.parse(init.body));
       return send.apply(this, arguments);
     };";
+
+/// The demo, with Pyodide served for the Python scenarios.
+fn config() -> Config {
+    Config {
+        pyodide_dir: workspace_root().join(".tools/npm/node_modules/pyodide"),
+        ..test_config()
+    }
+}
 
 const LONG: Duration = Duration::from_secs(90);
 
@@ -71,7 +79,7 @@ async fn start(h: &Harness, model: &str) -> Result<()> {
 
 #[tokio::test]
 async fn a_scenario_goes_red_fixes_itself_by_an_edit_and_goes_green() -> Result<()> {
-    let h = Harness::start("fix_loop_green", test_config()).await?;
+    let h = Harness::start("fix_loop_green", config()).await?;
     h.run(async |h| {
         start(h, "demo-1000").await?;
         h.type_into("prompt", BUGGY_PAGE).await?;
@@ -108,7 +116,7 @@ async fn a_scenario_goes_red_fixes_itself_by_an_edit_and_goes_green() -> Result<
             "two attempts on the timeline: {timeline:?}"
         );
         ensure!(
-            timeline[0].0.contains("failed: TypeError: ") && timeline[0].0.contains(ITS_ERROR),
+            timeline[0].0.contains(&format!("failed: Uncaught TypeError: {ITS_ERROR}")),
             "the first attempt failed with its error: {timeline:?}"
         );
         ensure!(
@@ -142,7 +150,7 @@ async fn a_scenario_goes_red_fixes_itself_by_an_edit_and_goes_green() -> Result<
 
 #[tokio::test]
 async fn the_attempt_limit_ends_a_loop_that_keeps_failing() -> Result<()> {
-    let h = Harness::start("fix_loop_limit", test_config()).await?;
+    let h = Harness::start("fix_loop_limit", config()).await?;
     h.run(async |h| {
         start(h, "demo-1000").await?;
         h.set_value("loop-attempts", "1").await?;
@@ -162,7 +170,7 @@ async fn the_attempt_limit_ends_a_loop_that_keeps_failing() -> Result<()> {
 #[tokio::test]
 async fn a_check_that_never_holds_fails_visibly_and_the_same_error_twice_stops_early() -> Result<()>
 {
-    let h = Harness::start("fix_loop_same_error", test_config()).await?;
+    let h = Harness::start("fix_loop_same_error", config()).await?;
     h.run(async |h| {
         start(h, "demo-1000").await?;
         h.set_value("loop-attempts", "5").await?;
@@ -203,7 +211,7 @@ async fn a_check_that_never_holds_fails_visibly_and_the_same_error_twice_stops_e
 
 #[tokio::test]
 async fn stop_in_the_middle_of_a_loop_ends_it_at_once() -> Result<()> {
-    let h = Harness::start("fix_loop_stop", test_config()).await?;
+    let h = Harness::start("fix_loop_stop", config()).await?;
     h.run(async |h| {
         start(h, "demo-52").await?;
         h.type_into("prompt", BUGGY_PAGE).await?;
@@ -224,7 +232,7 @@ async fn stop_in_the_middle_of_a_loop_ends_it_at_once() -> Result<()> {
 
 #[tokio::test]
 async fn a_users_check_fails_then_passes_after_the_fix() -> Result<()> {
-    let h = Harness::start("fix_loop_user_check", test_config()).await?;
+    let h = Harness::start("fix_loop_user_check", config()).await?;
     h.run(async |h| {
         start(h, "demo-1000").await?;
         let check = "document.querySelectorAll('#days .day').length === 31";
@@ -254,7 +262,7 @@ async fn a_users_check_fails_then_passes_after_the_fix() -> Result<()> {
 
 #[tokio::test]
 async fn the_models_own_checks_show_apart_and_drive_a_python_fix() -> Result<()> {
-    let h = Harness::start("fix_loop_model_checks", test_config()).await?;
+    let h = Harness::start("fix_loop_model_checks", config()).await?;
     h.run(async |h| {
         start(h, "demo-1000").await?;
         h.type_into(
@@ -264,7 +272,11 @@ async fn the_models_own_checks_show_apart_and_drive_a_python_fix() -> Result<()>
         .await?;
         h.click("send").await?;
         let status = loop_ended(h).await?;
-        ensure!(status.starts_with("Green after 2 attempts"), "{status}");
+        ensure!(
+            status.starts_with("Green after 2 attempts"),
+            "{status}: {:?}",
+            attempts(h).await?
+        );
         let checks = checks_shown(h).await?;
         ensure!(
             checks.len() == 3
