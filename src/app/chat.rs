@@ -173,6 +173,8 @@ impl Chat {
             }]));
         self.turns.set(1);
         self.history.start_new();
+        self.looper
+            .show_time_to_green(shared.receipt.time_to_green_ms);
         // The run panel may offer its code, but only a click runs it.
         self.run.show(
             &shared.answer,

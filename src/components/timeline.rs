@@ -13,32 +13,36 @@ pub fn LoopTimeline() -> impl IntoView {
     let chat = expect_context::<Chat>();
     let view = chat.looper.view;
     move || {
-        view.get().filter(|v| !v.attempts.is_empty()).map(|v| {
-            // The figure in milliseconds too, for scripts (the benchmark reads it).
-            let green_ms = v.end.and_then(|end| match end {
-                LoopEnd::Green { time_to_green_ms } => Some(time_to_green_ms.round().to_string()),
-                _ => None,
-            });
-            let headline = time_to_green(v.end).map(|text| {
+        view.get()
+            .filter(|v| !v.attempts.is_empty() || v.end.is_some())
+            .map(|v| {
+                // The figure in milliseconds too, for scripts (the benchmark reads it).
+                let green_ms = v.end.and_then(|end| match end {
+                    LoopEnd::Green { time_to_green_ms } => {
+                        Some(time_to_green_ms.round().to_string())
+                    }
+                    _ => None,
+                });
+                let headline = time_to_green(v.end).map(|text| {
+                    view! {
+                        <p class="time-to-green" data-test="time-to-green" data-ms=green_ms>
+                            {text}
+                        </p>
+                    }
+                });
+                let attempts = v
+                    .attempts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, attempt)| attempt_item(i + 1, attempt))
+                    .collect_view();
                 view! {
-                    <p class="time-to-green" data-test="time-to-green" data-ms=green_ms>
-                        {text}
-                    </p>
+                    <section class="loop-timeline" aria-label="Attempts" data-test="loop-timeline">
+                        {headline}
+                        <ol>{attempts}</ol>
+                    </section>
                 }
-            });
-            let attempts = v
-                .attempts
-                .into_iter()
-                .enumerate()
-                .map(|(i, attempt)| attempt_item(i + 1, attempt))
-                .collect_view();
-            view! {
-                <section class="loop-timeline" aria-label="Attempts" data-test="loop-timeline">
-                    {headline}
-                    <ol>{attempts}</ol>
-                </section>
-            }
-        })
+            })
     }
 }
 

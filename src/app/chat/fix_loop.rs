@@ -101,6 +101,23 @@ impl Looper {
         self.view.set(Some(LoopView::default()));
     }
 
+    /// The last loop's time to green, if it went green.
+    pub fn time_to_green_ms(&self) -> Option<f64> {
+        self.view.with_untracked(|v| match v.as_ref()?.end? {
+            LoopEnd::Green { time_to_green_ms } => Some(time_to_green_ms),
+            _ => None,
+        })
+    }
+
+    /// A shared turn's time to green, shown as its headline (no attempts: none ran here).
+    pub fn show_time_to_green(&self, time_to_green_ms: Option<f64>) {
+        self.view
+            .set(time_to_green_ms.map(|time_to_green_ms| LoopView {
+                end: Some(LoopEnd::Green { time_to_green_ms }),
+                ..LoopView::default()
+            }));
+    }
+
     /// The last run's check results, for the result pane.
     pub fn checks_shown(&self) -> Signal<Vec<CheckResult>> {
         let view = self.view;
