@@ -116,7 +116,9 @@ async fn a_scenario_goes_red_fixes_itself_by_an_edit_and_goes_green() -> Result<
             "two attempts on the timeline: {timeline:?}"
         );
         ensure!(
-            timeline[0].0.contains(&format!("failed: Uncaught TypeError: {ITS_ERROR}")),
+            timeline[0]
+                .0
+                .contains(&format!("failed: Uncaught TypeError: {ITS_ERROR}")),
             "the first attempt failed with its error: {timeline:?}"
         );
         ensure!(
