@@ -112,7 +112,8 @@ impl Chat {
             .unwrap_or_else(|| vec![ChatMessage::user(text.clone())]);
         self.turns
             .set(self.conversation.with_value(|chat| chat.turns().len()));
-        if self.auto_run.get_untracked() {
+        let looping = self.auto_run.get_untracked() && self.looper.enabled.get_untracked();
+        if looping {
             self.looper
                 .begin(&messages, connection.clone(), endpoint.model.clone());
         }
@@ -130,9 +131,14 @@ impl Chat {
             live: StoredValue::new(LiveResult::new()),
             requests: self.run_request,
             auto_run: self.auto_run,
+            looping,
         };
-        let looping = LoopObserver { chat: *self };
-        match Run::start(&spec, renderer, (self.run, (side, (save, (live, looping))))) {
+        let observer = LoopObserver { chat: *self };
+        match Run::start(
+            &spec,
+            renderer,
+            (self.run, (side, (save, (live, observer)))),
+        ) {
             Ok(run) => {
                 self.current.set_value(Some(run));
                 self.shareable.set_value(Some(ShareSource::new(
@@ -141,10 +147,13 @@ impl Chat {
                     &endpoint.name,
                 )));
             }
-            Err(error) => self.run.status.set(StatusLine {
-                tone: Tone::Error,
-                text: error.to_string(),
-            }),
+            Err(error) => {
+                self.looper.cancel();
+                self.run.status.set(StatusLine {
+                    tone: Tone::Error,
+                    text: error.to_string(),
+                });
+            }
         }
     }
 
@@ -276,11 +285,13 @@ impl Chat {
 
 /// Runs the answer's code as it completes, when "Run automatically" is on: a page once its
 /// HTML block has closed (while the prose after it still streams), Python as its block
-/// closes; at the end the loop runs the whole answer's code with its checks.
+/// closes, and at the end whatever the whole answer adds (unless the fix loop runs it, with
+/// its checks).
 struct LiveCode {
     live: StoredValue<LiveResult>,
     requests: RwSignal<Option<ResultRequest>>,
     auto_run: RwSignal<bool>,
+    looping: bool,
 }
 
 impl LiveCode {
@@ -296,6 +307,18 @@ impl Observer for LiveCode {
         let request = self
             .live
             .try_update_value(|live| live.on_event(event.clone()))
+            .flatten();
+        self.ask(request);
+    }
+
+    fn ended(&self, end: &Ended<'_>) {
+        if self.looping {
+            return;
+        }
+        let whole = crate::render::engine::runnable_answer(end.answer);
+        let request = self
+            .live
+            .try_update_value(|live| live.finish(whole))
             .flatten();
         self.ask(request);
     }

@@ -115,6 +115,18 @@ pub fn Prompt() -> impl IntoView {
                     "Stop"
                 </button>
                 <label
+                    class="loop-auto"
+                    title="With Run automatically on, send a failing answer's error back to the model and run its fix"
+                >
+                    <input
+                        type="checkbox"
+                        data-test="loop-auto"
+                        prop:checked=move || looper.enabled.get()
+                        on:change=move |ev| looper.enabled.set(event_target_checked(&ev))
+                    />
+                    " Fix automatically"
+                </label>
+                <label
                     class="loop-attempts"
                     title="With Run automatically on, a failing answer goes back to the model with its error, up to this many answers in all"
                 >

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use sparkplug_core::edit::CodeFile;
 use sparkplug_core::iterate::checks::{model_checks, parse_checks, Author, Check, CheckResult};
-use sparkplug_core::iterate::turn::{folded_answer, Exchange};
+use sparkplug_core::iterate::turn::{files_answer, folded_answer, Exchange};
 use sparkplug_core::iterate::{Attempt, FixLoop, LoopEnd, Next, DEFAULT_MAX_ATTEMPTS};
 use sparkplug_core::provider::request::ChatMessage;
 use sparkplug_core::run::explain::{StatusLine, Tone};
@@ -32,6 +32,8 @@ pub struct LoopView {
 /// The loop's settings and state, shared by the prompt, the result pane and the chat.
 #[derive(Clone, Copy)]
 pub struct Looper {
+    /// "Fix automatically": with Run automatically, a failing answer goes back to its model.
+    pub enabled: RwSignal<bool>,
     /// Attempts a loop makes at most, the first answer included.
     pub max_attempts: RwSignal<u32>,
     /// The user's checks for the next prompt, one a line.
@@ -63,6 +65,7 @@ struct LoopTurn {
 impl Looper {
     pub fn new() -> Self {
         Self {
+            enabled: RwSignal::new(true),
             max_attempts: RwSignal::new(DEFAULT_MAX_ATTEMPTS),
             checks: RwSignal::new(String::new()),
             reports: RwSignal::new(None),
@@ -76,10 +79,15 @@ impl Looper {
 
     /// A new chat (or a shown one): no loop goes on, no code for a follow-up to edit.
     pub fn forget(&self) {
-        self.turn.set_value(None);
-        self.active.set(false);
+        self.cancel();
         self.view.set(None);
         self.files.set_value(Vec::new());
+    }
+
+    /// Drops the loop under way without a word (its request could not start).
+    pub fn cancel(&self) {
+        self.turn.set_value(None);
+        self.active.set(false);
     }
 
     /// Starts the loop of a prompt just sent with `messages`.
@@ -145,13 +153,14 @@ impl Looper {
 }
 
 impl Chat {
-    /// An attempt's answer ended (`stopped`: by Stop while it streamed): merge it, then run,
-    /// ask again or end.
-    fn attempt_ended(&self, answer: String, tokens: u64, stopped: bool) {
+    /// An attempt's answer ended: merge it, then run, ask again or end.
+    fn attempt_ended(&self, answer: String, tokens: u64, how: AnswerEnd) {
         let looper = self.looper;
-        if stopped {
-            self.end_loop(LoopEnd::Stopped);
-            return;
+        match how {
+            AnswerEnd::Finished => {}
+            AnswerEnd::Stopped => return self.end_loop(LoopEnd::Stopped),
+            // The status says what went wrong with the request; the loop just ends.
+            AnswerEnd::Failed => return self.finish_loop(LoopEnd::Stopped, true),
         }
         let next = looper.turn.try_update_value(|turn| {
             let turn = turn.as_mut()?;
@@ -291,6 +300,11 @@ impl Chat {
 
     /// The loop is over: its words in the status, the turn keeps the working code.
     fn end_loop(&self, end: LoopEnd) {
+        self.finish_loop(end, false);
+    }
+
+    /// Ends the loop; `quiet` leaves the status line as it is.
+    fn finish_loop(&self, end: LoopEnd, quiet: bool) {
         let looper = self.looper;
         let Some(mut turn) = looper.turn.try_update_value(Option::take).flatten() else {
             return;
@@ -313,7 +327,7 @@ impl Chat {
                         .update_value(|chat| chat.answered(answer.clone()));
                     if attempts > 1 {
                         // Run answer, Share and Download take the code as it ended.
-                        self.run.answer_text.set(answer);
+                        self.run.answer_text.set(files_answer(&files));
                     }
                 }
             }
@@ -323,8 +337,23 @@ impl Chat {
             &model,
             self.conversation.with_value(|chat| chat.turns().to_vec()),
         );
-        self.run.status.set(end.explain(attempts));
+        // A first answer that simply works (or has no code) keeps its run's own status; the
+        // timeline shows its time to green. A failed request keeps its error.
+        let first_try = attempts <= 1 && matches!(end, LoopEnd::Green { .. } | LoopEnd::NoCode);
+        if !(first_try || quiet) {
+            self.run.status.set(end.explain(attempts));
+        }
     }
+}
+
+/// How an answer of the loop ended.
+#[derive(Clone, Copy)]
+enum AnswerEnd {
+    Finished,
+    /// Stop was pressed while it streamed.
+    Stopped,
+    /// The request failed.
+    Failed,
 }
 
 /// Hears the end of an answer of the loop (the first one or a fix), after the chat's own
@@ -338,8 +367,12 @@ impl Observer for LoopObserver {
         let chat = self.chat;
         let answer = end.answer.to_owned();
         let tokens = end.snapshot.tokens;
-        let stopped = matches!(end.outcome, Outcome::Stopped);
-        queue_microtask(move || chat.attempt_ended(answer, tokens, stopped));
+        let how = match end.outcome {
+            Outcome::Finished { .. } => AnswerEnd::Finished,
+            Outcome::Stopped => AnswerEnd::Stopped,
+            Outcome::Failed(_) => AnswerEnd::Failed,
+        };
+        queue_microtask(move || chat.attempt_ended(answer, tokens, how));
     }
 }
 

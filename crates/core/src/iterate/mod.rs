@@ -157,7 +157,8 @@ impl FixLoop {
     }
 
     /// A loop that starts from code that already exists (a follow-up asking for a change):
-    /// its first answer is read as edits to `files`.
+    /// its first answer is read as edits to `files`; a first answer without edits is a new
+    /// program, which replaces them.
     pub fn continuing(files: Vec<CodeFile>, max_attempts: u32, now_ms: f64) -> Self {
         Self {
             max_attempts: max_attempts.max(1),
@@ -191,6 +192,9 @@ impl FixLoop {
         }
         let at = now_ms - self.started_ms;
         let reply = parse_reply(answer);
+        if self.attempts.len() == 1 && reply.edits.is_empty() {
+            self.files.clear();
+        }
         let before = self.files.clone();
         let (merge, next) = if self.files.is_empty() || reply.edits.is_empty() {
             self.take_whole_files(&reply.blocks)
@@ -504,6 +508,22 @@ mod tests {
             "<p id=s>0</p>\n<button>Restart</button>\n"
         );
         assert_eq!(run.effective_rate(300, 500.0), Some(600.0));
+    }
+
+    #[test]
+    fn a_follow_up_answered_with_a_new_program_starts_over() {
+        let files = vec![CodeFile::new("index.html", "html", "<p>old</p>\n")];
+        let mut run = FixLoop::continuing(files, 3, 0.0);
+        assert_eq!(
+            run.answered("```js\nconsole.log(1)\n```\n", 8, 100.0),
+            Next::Run
+        );
+        assert_eq!(run.files().len(), 1, "the old page is not part of it");
+        assert_eq!(run.files()[0].text, "console.log(1)\n");
+        assert!(
+            run.attempts()[0].diffs.is_empty(),
+            "nothing to compare it with"
+        );
     }
 
     #[test]

@@ -49,11 +49,18 @@ pub fn folded_answer(first: &str, attempts: usize, files: &[CodeFile]) -> String
     if attempts <= 1 || files.is_empty() {
         return first.to_owned();
     }
-    let mut text = format!(
-        "{}\n\nThe code after {} attempts:\n\n",
+    format!(
+        "{}\n\nThe code after {} attempts:\n\n{}",
         first.trim_end(),
-        attempts
-    );
+        attempts,
+        files_answer(files)
+    )
+}
+
+/// The files alone, each fenced under its name: what Run answer, Share and Download take
+/// once a loop changed the code (the first answer's blocks would run the bug again).
+pub fn files_answer(files: &[CodeFile]) -> String {
+    let mut text = String::new();
     for file in files {
         let code = file.text.strip_suffix('\n').unwrap_or(&file.text);
         let fence = fence_for(code);
@@ -193,6 +200,11 @@ mod tests {
         assert_eq!(
             folded_answer("first\n", 2, &files),
             "first\n\nThe code after 2 attempts:\n\nindex.html\n```html\n<p>fixed</p>\n```\n"
+        );
+        assert_eq!(
+            files_answer(&files),
+            "index.html\n```html\n<p>fixed</p>\n```\n",
+            "what Run answer takes: the working code alone"
         );
     }
 

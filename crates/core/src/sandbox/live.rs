@@ -89,6 +89,12 @@ impl LiveResult {
         }
     }
 
+    /// At the answer's end: the whole answer's code (found in the full text, so blocks inside
+    /// lists count too), unless exactly that is what already ran.
+    pub fn finish(&mut self, whole: Option<Runnable>) -> Option<ResultRequest> {
+        self.ask(whole)
+    }
+
     fn ask(&mut self, runnable: Option<Runnable>) -> Option<ResultRequest> {
         let runnable = runnable?;
         if self.asked.as_ref() == Some(&runnable) {
@@ -143,6 +149,25 @@ mod tests {
         let second = page_of(live.on_event(closed("js", "document.title = 'x';")));
         assert!(second.contains("document.title"));
         assert_eq!(live.on_event(closed("rust", "fn main() {}")), None);
+        // The same code at the end is not run twice; more code is.
+        let whole = Runnable::from_blocks(vec![
+            CodeBlock {
+                label: Some("css".into()),
+                text: "p { color: red }".into(),
+            },
+            CodeBlock {
+                label: Some("html".into()),
+                text: "<p id=x>hi</p>".into(),
+            },
+            CodeBlock {
+                label: Some("js".into()),
+                text: "document.title = 'x';".into(),
+            },
+        ]);
+        assert_eq!(live.finish(whole), None);
+        assert!(live
+            .finish(Runnable::block("html", "<b>more</b>"))
+            .is_some());
     }
 
     #[test]
@@ -180,5 +205,6 @@ mod tests {
             text: "ls".into(),
         });
         assert_eq!(plain.on_event(unlabelled), None);
+        assert_eq!(plain.finish(None), None);
     }
 }
