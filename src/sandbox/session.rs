@@ -343,7 +343,10 @@ impl State {
             }
             Message::Done { elapsed_ms } => self.done(elapsed_ms),
             Message::Heartbeat => {}
-            message @ (Message::Console { .. } | Message::Error { .. } | Message::Check { .. }) => {
+            message @ (Message::Console { .. }
+            | Message::Error { .. }
+            | Message::Unavailable { .. }
+            | Message::Check { .. }) => {
                 let Some(run) = self.run.as_mut() else {
                     return;
                 };
@@ -477,6 +480,11 @@ impl Watched {
     fn take(&mut self, message: &Message) {
         match message {
             Message::Error { message, .. } => self.report.errors.push(message.clone()),
+            Message::Unavailable { message } => {
+                self.report
+                    .unavailable
+                    .get_or_insert_with(|| message.clone());
+            }
             Message::Check {
                 index,
                 passed,

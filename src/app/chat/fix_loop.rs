@@ -189,6 +189,15 @@ impl Chat {
                 self.end_loop(LoopEnd::Stopped);
                 return;
             }
+            Settled::Ran(report) if report.unavailable.is_some() => {
+                let next = looper
+                    .turn
+                    .try_update_value(|turn| turn.as_mut().map(|t| t.fix.not_run()));
+                if let Some(Some(end)) = next {
+                    self.end_loop(end);
+                }
+                return;
+            }
             Settled::Ran(report) => report,
         };
         looper.view.update(|view| {
@@ -337,9 +346,14 @@ impl Chat {
             &model,
             self.conversation.with_value(|chat| chat.turns().to_vec()),
         );
-        // A first answer that simply works (or has no code) keeps its run's own status; the
-        // timeline shows its time to green. A failed request keeps its error.
-        let first_try = attempts <= 1 && matches!(end, LoopEnd::Green { .. } | LoopEnd::NoCode);
+        // A first answer that simply works (or has no code, or could not run: the console
+        // says why) keeps its run's own status; the timeline shows its time to green. A
+        // failed request keeps its error.
+        let first_try = attempts <= 1
+            && matches!(
+                end,
+                LoopEnd::Green { .. } | LoopEnd::NoCode | LoopEnd::NotRun
+            );
         if !(first_try || quiet) {
             self.run.status.set(end.explain(attempts));
         }

@@ -68,6 +68,9 @@ pub struct RunReport {
     pub python: bool,
     pub killed: Option<String>,
     pub checks: Vec<CheckResult>,
+    /// Why the code could not run here at all (no verdict on it), if so.
+    #[serde(default)]
+    pub unavailable: Option<String>,
 }
 
 impl RunReport {
@@ -159,6 +162,7 @@ mod tests {
             python: true,
             killed: None,
             checks: vec![check("assert total == 10", false, Some("AssertionError"))],
+            unavailable: None,
         };
         let failure = |r: &RunReport| match r.verdict() {
             Verdict::Fail { failure } => (failure.kind, failure.message),

@@ -124,6 +124,8 @@ pub enum LoopEnd {
     SameErrorTwice,
     /// The answer had no code to run.
     NoCode,
+    /// The code could not run here (Python could not load): nothing to fix.
+    NotRun,
     Stopped,
 }
 
@@ -266,6 +268,11 @@ impl FixLoop {
         };
         self.end = Some(end);
         Next::Done(end)
+    }
+
+    /// The run could not happen at all: the loop ends without a verdict.
+    pub fn not_run(&mut self) -> LoopEnd {
+        *self.end.get_or_insert(LoopEnd::NotRun)
     }
 
     /// Stop pressed: the loop ends now, whatever it was waiting for.
@@ -486,6 +493,15 @@ mod tests {
             run.answered("I cannot help with that.", 6, 50.0),
             Next::Done(LoopEnd::NoCode)
         );
+    }
+
+    #[test]
+    fn a_run_that_could_not_happen_ends_the_loop_without_a_fix() {
+        let mut run = FixLoop::new(3, 0.0);
+        run.answered(BROKEN, 40, 100.0);
+        assert_eq!(run.not_run(), LoopEnd::NotRun);
+        assert_eq!(run.ran(fail("x"), 200.0), Next::Done(LoopEnd::NotRun));
+        assert_eq!(run.attempts().len(), 1);
     }
 
     #[test]

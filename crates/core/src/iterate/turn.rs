@@ -160,6 +160,11 @@ impl LoopEnd {
                 Tone::Neutral,
                 "The answer has no code to run, so nothing was checked.".to_owned(),
             ),
+            LoopEnd::NotRun => (
+                Tone::Error,
+                "The code could not run here (see the result pane), so it was not checked."
+                    .to_owned(),
+            ),
             LoopEnd::Stopped => (
                 Tone::Neutral,
                 format!("Loop stopped after {}.", tries(attempts)),
@@ -273,5 +278,6 @@ mod tests {
             "Loop stopped after 1 attempt."
         );
         assert_eq!(LoopEnd::NoCode.explain(1).tone, Tone::Neutral);
+        assert!(LoopEnd::NotRun.explain(1).text.contains("not checked"));
     }
 }
