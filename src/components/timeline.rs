@@ -34,7 +34,7 @@ pub fn LoopTimeline() -> impl IntoView {
                     .attempts
                     .into_iter()
                     .enumerate()
-                    .map(|(i, attempt)| attempt_item(i + 1, attempt))
+                    .map(|(i, attempt)| attempt_item(i + 1, attempt, v.end.is_some()))
                     .collect_view();
                 view! {
                     <section class="loop-timeline" aria-label="Attempts" data-test="loop-timeline">
@@ -46,13 +46,13 @@ pub fn LoopTimeline() -> impl IntoView {
     }
 }
 
-fn attempt_item(number: usize, attempt: Attempt) -> impl IntoView {
+fn attempt_item(number: usize, attempt: Attempt, over: bool) -> impl IntoView {
     let class = match &attempt.verdict {
         Some(Verdict::Pass) => "attempt-step passed",
         Some(Verdict::Fail { .. }) => "attempt-step failed",
         None => "attempt-step",
     };
-    let line = attempt_line(&attempt);
+    let line = attempt_line(&attempt, over);
     let diffs = attempt
         .diffs
         .into_iter()

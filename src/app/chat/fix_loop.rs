@@ -230,8 +230,10 @@ impl Chat {
         let looper = self.looper;
         let id = looper.next_id.get_value() + 1;
         looper.next_id.set_value(id);
+        let mut fixed = false;
         let request = looper.turn.try_update_value(|turn| {
             let turn = turn.as_mut()?;
+            fixed = turn.fix.attempts().len() > 1;
             let runnable = Runnable::from_files(turn.fix.files())?;
             turn.waiting = Some(id);
             Some(Verify {
@@ -242,9 +244,11 @@ impl Chat {
         });
         match request.flatten() {
             Some(verify) => {
-                self.run
-                    .status
-                    .set(StatusLine::neutral("Running the code…"));
+                // A first answer keeps its run's status while its code runs (the timeline
+                // says it runs); a fix's run replaces "Asking for a fix…".
+                if fixed {
+                    self.run.status.set(StatusLine::neutral("Running the fix…"));
+                }
                 self.run_request.set(Some(ResultRequest::Verify(verify)));
             }
             None => self.end_loop(LoopEnd::NoCode),

@@ -75,8 +75,8 @@ pub fn files_answer(files: &[CodeFile]) -> String {
 }
 
 /// One attempt as the timeline says it: how the answer came (tokens and time), how it
-/// merged, and how its run went (or what it waits for).
-pub fn attempt_line(attempt: &Attempt) -> String {
+/// merged, and how its run went (or what it waits for, unless the loop is `over`).
+pub fn attempt_line(attempt: &Attempt, over: bool) -> String {
     let mut parts = Vec::new();
     match attempt.answered_ms {
         Some(at) => parts.push(format!(
@@ -98,7 +98,7 @@ pub fn attempt_line(attempt: &Attempt) -> String {
     match (&attempt.verdict, attempt.answered_ms) {
         (Some(Verdict::Pass), _) => parts.push("passed".into()),
         (Some(Verdict::Fail { failure }), _) => parts.push(format!("failed: {}", failure.message)),
-        (None, Some(_)) if !matches!(attempt.merge, Some(Merge::EditsFailed { .. })) => {
+        (None, Some(_)) if !over && !matches!(attempt.merge, Some(Merge::EditsFailed { .. })) => {
             parts.push("running…".into())
         }
         (None, _) => {}
@@ -218,15 +218,20 @@ mod tests {
         use crate::edit::MatchKind;
         use crate::iterate::{Failure, FailureKind};
         let mut attempt = Attempt::new(1000.0);
-        assert_eq!(attempt_line(&attempt), "answering…");
+        assert_eq!(attempt_line(&attempt, false), "answering…");
         attempt.answered_ms = Some(1600.0);
         attempt.tokens = 42;
         attempt.merge = Some(Merge::Edits {
             matches: vec![MatchKind::Exact],
         });
         assert_eq!(
-            attempt_line(&attempt),
+            attempt_line(&attempt, false),
             "42 tokens in 0.6 s · 1 edit applied · running…"
+        );
+        assert_eq!(
+            attempt_line(&attempt, true),
+            "42 tokens in 0.6 s · 1 edit applied",
+            "a loop that ended without a run waits for nothing"
         );
         attempt.verdict = Some(Verdict::Fail {
             failure: Failure {
@@ -235,11 +240,11 @@ mod tests {
             },
         });
         assert_eq!(
-            attempt_line(&attempt),
+            attempt_line(&attempt, true),
             "42 tokens in 0.6 s · 1 edit applied · failed: TypeError: x is null"
         );
         attempt.verdict = Some(Verdict::Pass);
-        assert!(attempt_line(&attempt).ends_with("· passed"));
+        assert!(attempt_line(&attempt, true).ends_with("· passed"));
         assert_eq!(
             time_to_green(Some(LoopEnd::Green {
                 time_to_green_ms: 2345.0
