@@ -19,7 +19,8 @@ pub fn last_run_error() -> Option<String> {
 #[component]
 pub fn ChatBar() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let (turns, streaming) = (chat.turns, chat.run.streaming);
+    // While an answer streams or its fix loop goes on, neither applies yet.
+    let (turns, busy) = (chat.turns, chat.busy());
     let label = move || match turns.get() {
         0 => String::new(),
         1 => "1 turn: your next prompt follows up on this answer.".to_string(),
@@ -31,7 +32,7 @@ pub fn ChatBar() -> impl IntoView {
             <button
                 type="button"
                 data-test="fix-it"
-                disabled=move || streaming.get()
+                disabled=move || busy.get()
                 on:click=move |_| chat.fix_it()
             >
                 "Fix it"
@@ -39,7 +40,7 @@ pub fn ChatBar() -> impl IntoView {
             <button
                 type="button"
                 data-test="new-chat"
-                disabled=move || streaming.get()
+                disabled=move || busy.get()
                 on:click=move |_| chat.new_chat()
             >
                 "New chat"
