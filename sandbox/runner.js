@@ -3,7 +3,7 @@
 // and answers with the versioned protocol: JSON text, every message with the run's nonce.
 'use strict';
 (() => {
-  const VERSION = 1;
+  const VERSION = 2;
   // The app shows 1,000 lines and notes the cap when one more arrives; nothing past that
   // is sent, so a flood of output costs this frame, never the app.
   const MAX_LINES = 1001;
@@ -151,7 +151,8 @@
     if (run && !run.done) {
       const current = run;
       if (!current.startedAt) begin(current);
-      output(current, 'error', { message: cut(message), line: null });
+      // Not the code's fault: the app must not ask a model to fix it.
+      send('unavailable', { message: cut(message) }, current.nonce);
       finish(current);
     }
   }

@@ -22,6 +22,11 @@ use crate::render::transcript;
 
 use super::endpoints::EndpointChoice;
 
+mod fix_loop;
+
+use fix_loop::LoopObserver;
+pub use fix_loop::Looper;
+
 /// The chat state the page shares by context; every field is a handle, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct Chat {
@@ -43,6 +48,8 @@ pub struct Chat {
     pub history: HistoryStore,
     /// What Share shares: the run on the page, whether started here, shared or reopened.
     pub shareable: StoredValue<Option<ShareSource>, LocalStorage>,
+    /// Run until it works: the loop after each answer, its settings and its timeline.
+    pub looper: Looper,
     conversation: RwSignal<Conversation>,
     current: StoredValue<Option<Run>, LocalStorage>,
 }
@@ -51,7 +58,7 @@ impl Chat {
     pub fn new() -> Self {
         let run = RunState::new(StatusLine::default());
         let conversation = RwSignal::new(Conversation::new());
-        Self {
+        let chat = Self {
             prompt: RwSignal::new(String::from(
                 "Write a Minesweeper clone in a single HTML file",
             )),
@@ -65,9 +72,22 @@ impl Chat {
             turns: Signal::derive(move || conversation.with(|c| c.turns().len())),
             history: HistoryStore::new(),
             shareable: StoredValue::new_local(None),
+            looper: Looper::new(),
             conversation,
             current: StoredValue::new_local(None),
-        }
+        };
+        Effect::new(move |_| {
+            if let Some(reported) = chat.looper.reports.get() {
+                chat.reported(reported);
+            }
+        });
+        chat
+    }
+
+    /// An answer streams or its loop goes on: Send waits, Stop has something to stop.
+    pub fn busy(&self) -> Signal<bool> {
+        let (streaming, looping) = (self.run.streaming, self.looper.active);
+        Signal::derive(move || streaming.get() || looping.get())
     }
 
     /// What Send will do with the model now chosen: start a new chat or follow up.
@@ -90,7 +110,7 @@ impl Chat {
     /// when there is none yet or the model changed (as the line by the prompt said).
     pub fn send(&self) {
         let text = self.prompt.get_untracked();
-        if self.run.streaming.get_untracked() || text.trim().is_empty() {
+        if self.busy().get_untracked() || text.trim().is_empty() {
             return;
         }
         let (endpoint, connection) = self.endpoints.selected();
@@ -116,6 +136,11 @@ impl Chat {
             .conversation
             .try_update(|chat| chat.ask(text.clone(), &endpoint.model))
             .unwrap_or_default();
+        let looping = self.auto_run.get_untracked() && self.looper.enabled.get_untracked();
+        if looping {
+            self.looper
+                .begin(&messages, connection.clone(), endpoint.model.clone());
+        }
         let spec = RunSpec {
             connection,
             model: endpoint.model.clone(),
@@ -132,8 +157,14 @@ impl Chat {
             live: StoredValue::new(LiveResult::new()),
             requests: self.run_request,
             auto_run: self.auto_run,
+            looping,
         };
-        match Run::start(&spec, renderer, (self.run, (side, (save, live)))) {
+        let observer = LoopObserver { chat: *self };
+        match Run::start(
+            &spec,
+            renderer,
+            (self.run, (side, (save, (live, observer)))),
+        ) {
             Ok(run) => {
                 self.current.set_value(Some(run));
                 self.shareable.set_value(Some(ShareSource::new(
@@ -142,17 +173,21 @@ impl Chat {
                     &endpoint.name,
                 )));
             }
-            Err(error) => self.run.status.set(StatusLine {
-                tone: Tone::Error,
-                text: error.to_string(),
-            }),
+            Err(error) => {
+                self.looper.cancel();
+                self.run.status.set(StatusLine {
+                    tone: Tone::Error,
+                    text: error.to_string(),
+                });
+            }
         }
     }
 
-    /// Stops the run under way; it keeps what arrived.
+    /// Stops the run under way (it keeps what arrived) and the loop at once.
     pub fn stop(&self) {
         self.current
             .with_value(|run| run.iter().for_each(Run::stop));
+        self.stop_loop();
     }
 
     /// Shows a shared result: no request is made and no code runs.
@@ -182,6 +217,8 @@ impl Chat {
             &shared.model,
             &shared.endpoint_name,
         )));
+        self.looper
+            .show_time_to_green(shared.receipt.time_to_green_ms);
         // The run panel may offer its code, but only a click runs it.
         self.run.show(
             &shared.answer,
@@ -241,6 +278,7 @@ impl Chat {
             transcript::clear(&earlier);
         }
         self.conversation.set(Conversation::new());
+        self.looper.forget();
         self.history.start_new();
     }
 
@@ -296,17 +334,20 @@ impl Chat {
                 run.cancel();
             }
         });
+        self.looper.forget();
         self.shareable.set_value(None);
     }
 }
 
 /// Runs the answer's code as it completes, when "Run automatically" is on: a page once its
 /// HTML block has closed (while the prose after it still streams), Python as its block
-/// closes, and at the end whatever the whole answer adds.
+/// closes, and at the end whatever the whole answer adds (unless the fix loop runs it, with
+/// its checks).
 struct LiveCode {
     live: StoredValue<LiveResult>,
     requests: RwSignal<Option<ResultRequest>>,
     auto_run: RwSignal<bool>,
+    looping: bool,
 }
 
 impl LiveCode {
@@ -327,6 +368,9 @@ impl Observer for LiveCode {
     }
 
     fn ended(&self, end: &Ended<'_>) {
+        if self.looping {
+            return;
+        }
         let whole = crate::render::engine::runnable_answer(end.answer);
         let request = self
             .live

@@ -21,6 +21,7 @@ use crate::components::share::ShareBar;
 use crate::components::shortcuts::Shortcuts;
 use crate::components::side::SideChannels;
 use crate::components::theme::ThemeToggle;
+use crate::components::timeline::LoopTimeline;
 use crate::components::welcome::Welcome;
 use crate::components::workspace::{Layout, Workspace};
 
@@ -51,7 +52,7 @@ pub fn App() -> impl IntoView {
                         </button>
                         <ThemeToggle />
                         <Shortcuts
-                            streaming=run.streaming.read_only()
+                            streaming=chat.busy()
                             on_stop=Callback::new(move |()| chat.stop())
                         />
                     </div>
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                                     answer_chars=run.answer_chars.read_only()
                                     transcript=chat.transcript
                                 />
+                                <LoopTimeline />
                                 <DownloadPage answer_text=run.answer_text.read_only() />
                                 <ChatBar />
                             </div>
@@ -87,6 +89,8 @@ pub fn App() -> impl IntoView {
                                 streaming=run.streaming.read_only()
                                 requests=chat.run_request.read_only()
                                 auto_run=chat.auto_run
+                                reports=chat.looper.reports.write_only()
+                                checks=chat.looper.checks_shown()
                             />
                         }
                             .into_any()

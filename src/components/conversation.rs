@@ -19,8 +19,9 @@ pub fn last_run_error() -> Option<String> {
 #[component]
 pub fn ChatBar() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let (turns, streaming) = (chat.turns, chat.run.streaming);
-    // Whether Send follows up is said by the prompt, where it is pressed.
+    // Whether Send follows up is said by the prompt, where it is pressed; while an answer
+    // streams or its fix loop goes on, neither button applies yet.
+    let (turns, busy) = (chat.turns, chat.busy());
     let label = move || match turns.get() {
         0 => String::new(),
         1 => "1 turn in this chat".to_string(),
@@ -32,7 +33,7 @@ pub fn ChatBar() -> impl IntoView {
             <button
                 type="button"
                 data-test="fix-it"
-                disabled=move || streaming.get()
+                disabled=move || busy.get()
                 on:click=move |_| chat.fix_it()
             >
                 "Fix it"
@@ -40,7 +41,7 @@ pub fn ChatBar() -> impl IntoView {
             <button
                 type="button"
                 data-test="new-chat"
-                disabled=move || streaming.get()
+                disabled=move || busy.get()
                 on:click=move |_| chat.new_chat()
             >
                 "New chat"

@@ -12,6 +12,7 @@ pub mod share;
 pub mod shortcuts;
 pub mod side;
 pub mod theme;
+pub mod timeline;
 pub mod welcome;
 pub mod workspace;
 

@@ -1,5 +1,6 @@
-//! The prompt box with the endpoint and model pickers, the Send/Stop buttons and a line saying
-//! whether Send starts a new chat or follows up (with "Keep this chat" after a model change).
+//! The prompt box with the endpoint and model pickers, the fix loop's attempts and checks,
+//! the Send/Stop buttons and a line saying whether Send starts a new chat or follows up (with
+//! "Keep this chat" after a model change); Ctrl/Cmd+Enter sends.
 
 use leptos::prelude::*;
 
@@ -7,14 +8,23 @@ use sparkplug_core::pages::conversation::NextSend;
 
 use crate::app::Chat;
 
+/// The most attempts the field offers: past a few, a model rarely fixes what it has not.
+const MAX_ATTEMPTS: u32 = 10;
+
 #[component]
 pub fn Prompt() -> impl IntoView {
     let chat = expect_context::<Chat>();
-    let (prompt, choice, streaming) = (chat.prompt, chat.endpoints, chat.run.streaming);
+    let (prompt, choice, busy) = (chat.prompt, chat.endpoints, chat.busy());
+    let looper = chat.looper;
+    let on_attempts = move |ev: leptos::ev::Event| {
+        if let Ok(n) = event_target_value(&ev).trim().parse::<u32>() {
+            looper.max_attempts.set(n.clamp(1, MAX_ATTEMPTS));
+        }
+    };
     let (endpoints, models) = (choice.endpoints, choice.models);
     let next = chat.next_send();
     let model_changed =
-        move || next.with(|n| matches!(n, NextSend::ModelChanged { .. })) && !streaming.get();
+        move || next.with(|n| matches!(n, NextSend::ModelChanged { .. })) && !busy.get();
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
             ev.prevent_default();
@@ -61,6 +71,17 @@ pub fn Prompt() -> impl IntoView {
                     "Keep this chat"
                 </button>
             </p>
+            <label class="visually-hidden" for="checks-input">"Checks"</label>
+            <textarea
+                id="checks-input"
+                class="checks-input"
+                data-test="loop-checks"
+                rows="1"
+                spellcheck="false"
+                placeholder="Checks, one a line: a JavaScript expression true in the page, or a Python assert"
+                prop:value=move || looper.checks.get()
+                on:input=move |ev| looper.checks.set(event_target_value(&ev))
+            ></textarea>
             <div class="controls">
                 <label for="endpoint-select">"Endpoint"</label>
                 <select
@@ -104,7 +125,7 @@ pub fn Prompt() -> impl IntoView {
                 <button
                     class="primary"
                     data-test="send"
-                    disabled=move || streaming.get()
+                    disabled=move || busy.get()
                     aria-describedby="send-mode"
                     on:click=move |_| chat.send()
                 >
@@ -112,11 +133,38 @@ pub fn Prompt() -> impl IntoView {
                 </button>
                 <button
                     data-test="stop"
-                    disabled=move || !streaming.get()
+                    disabled=move || !busy.get()
                     on:click=move |_| chat.stop()
                 >
                     "Stop"
                 </button>
+                <label
+                    class="loop-auto"
+                    title="With Run automatically on, send a failing answer's error back to the model and run its fix"
+                >
+                    <input
+                        type="checkbox"
+                        data-test="loop-auto"
+                        prop:checked=move || looper.enabled.get()
+                        on:change=move |ev| looper.enabled.set(event_target_checked(&ev))
+                    />
+                    " Fix automatically"
+                </label>
+                <label
+                    class="loop-attempts"
+                    title="With Run automatically on, a failing answer goes back to the model with its error, up to this many answers in all"
+                >
+                    "Attempts "
+                    <input
+                        type="number"
+                        min="1"
+                        max=MAX_ATTEMPTS.to_string()
+                        step="1"
+                        data-test="loop-attempts"
+                        prop:value=move || looper.max_attempts.get().to_string()
+                        on:change=on_attempts
+                    />
+                </label>
                 <span class="hint">"Ctrl/⌘ + Enter to send"</span>
             </div>
         </div>

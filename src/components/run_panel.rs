@@ -4,8 +4,9 @@
 
 use leptos::html::{Div, Ol};
 use leptos::prelude::*;
+use sparkplug_core::iterate::checks::{Author, CheckResult};
 use sparkplug_core::run::explain::{StatusLine, Tone};
-use sparkplug_core::sandbox::live::ResultRequest;
+use sparkplug_core::sandbox::live::{Reported, ResultRequest};
 use sparkplug_core::sandbox::runnable::Runnable;
 use sparkplug_core::sandbox::watchdog::{limit_ms_from_seconds, DEFAULT_LIMIT_MS};
 use wasm_bindgen::closure::Closure;
@@ -49,6 +50,12 @@ pub fn RunPanel(
     /// "Run automatically": shown as a switch when the page runs answers by itself.
     #[prop(optional)]
     auto_run: Option<RwSignal<bool>>,
+    /// Where the report of a watched run (a `Verify` request) goes.
+    #[prop(optional)]
+    reports: Option<WriteSignal<Option<Reported>>>,
+    /// The checks of the last watched run and how each went.
+    #[prop(optional, into)]
+    checks: Option<Signal<Vec<CheckResult>>>,
 ) -> impl IntoView {
     // In the app's workspace the pane is always there and a run brings it into view.
     let layout = use_context::<Layout>();
@@ -85,6 +92,7 @@ pub fn RunPanel(
                 live: set_live,
                 console_only: set_console_only,
                 console,
+                reports,
             };
             match Session::start(host.into(), out) {
                 Ok(started) => *session = Some(started),
@@ -108,7 +116,9 @@ pub fn RunPanel(
         if let Some(layout) = layout {
             match request {
                 ResultRequest::Run(_) => layout.show_result(),
-                ResultRequest::Update(_) | ResultRequest::WarmPython => layout.result_changed(),
+                ResultRequest::Update(_) | ResultRequest::WarmPython | ResultRequest::Verify(_) => {
+                    layout.result_changed()
+                }
             }
         }
         ensure_session();
@@ -117,6 +127,7 @@ pub fn RunPanel(
                 ResultRequest::Run(runnable) => s.run(runnable, limit),
                 ResultRequest::Update(runnable) => s.update(runnable, limit),
                 ResultRequest::WarmPython => s.warm_python(limit),
+                ResultRequest::Verify(verify) => s.verify(verify, limit),
             });
             if let Some(Err(error)) = sent {
                 set_status.set(StatusLine {
@@ -178,6 +189,49 @@ pub fn RunPanel(
             }
         })
     };
+
+    let check_list = checks.map(|checks| {
+        let group = move |author: Author, title: &'static str, test: &'static str| {
+            move || {
+                let mine: Vec<CheckResult> = checks.with(|all| {
+                    all.iter()
+                        .filter(|c| c.check.author == author)
+                        .cloned()
+                        .collect()
+                });
+                (!mine.is_empty()).then(|| {
+                    view! {
+                        <div class="run-checks" data-test=test>
+                            <h3>{title}</h3>
+                            <ul>
+                                {mine
+                                    .into_iter()
+                                    .map(|c| {
+                                        let (class, mark) = if c.passed {
+                                            ("check passed", "✓")
+                                        } else {
+                                            ("check failed", "✗")
+                                        };
+                                        view! {
+                                            <li class=class data-test="check">
+                                                <span class="check-mark">{mark}</span>
+                                                <code>{c.check.code}</code>
+                                                <span class="check-detail">{c.detail.unwrap_or_default()}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </div>
+                    }
+                })
+            }
+        };
+        view! {
+            {group(Author::User, "Your checks", "user-checks")}
+            {group(Author::Model, "The model's checks", "model-checks")}
+        }
+    });
 
     let auto_switch = auto_run.map(|auto| {
         view! {
@@ -286,6 +340,7 @@ pub fn RunPanel(
                     node_ref=preview
                 ></div>
                 {progress_bar}
+                {check_list}
                 <ol class="console" role="log" aria-label="Console" data-test="console" node_ref=console></ol>
             </div>
         </section>

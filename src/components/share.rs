@@ -30,13 +30,21 @@ impl ShareSource {
         }
     }
 
-    fn shared(&self, answer: String, snapshot: &MeterSnapshot) -> SharedRun {
+    fn shared(
+        &self,
+        answer: String,
+        snapshot: &MeterSnapshot,
+        time_to_green_ms: Option<f64>,
+    ) -> SharedRun {
         SharedRun {
             prompt: self.prompt.clone(),
             model: self.model.clone(),
             endpoint_name: self.endpoint_name.clone(),
             answer,
-            receipt: Receipt::from_snapshot(snapshot),
+            receipt: Receipt {
+                time_to_green_ms,
+                ..Receipt::from_snapshot(snapshot)
+            },
         }
     }
 }
@@ -116,9 +124,10 @@ pub fn ShareBar() -> impl IntoView {
     let share = move |_| {
         let answer = chat.run.answer_text.get_untracked();
         let snapshot = chat.run.snapshot.get_untracked();
+        let green = chat.looper.time_to_green_ms();
         let Some(shared) = chat
             .shareable
-            .with_value(|s| s.as_ref().map(|s| s.shared(answer, &snapshot)))
+            .with_value(|s| s.as_ref().map(|s| s.shared(answer, &snapshot, green)))
         else {
             return;
         };

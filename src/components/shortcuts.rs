@@ -29,7 +29,7 @@ fn typing(event: &KeyboardEvent) -> bool {
 }
 
 #[component]
-pub fn Shortcuts(streaming: ReadSignal<bool>, on_stop: Callback<()>) -> impl IntoView {
+pub fn Shortcuts(streaming: Signal<bool>, on_stop: Callback<()>) -> impl IntoView {
     let dialog: NodeRef<Dialog> = NodeRef::new();
     let open = move || {
         if let Some(dialog) = dialog.get_untracked() {

@@ -1,13 +1,16 @@
 //! One sandbox session: the runner frame, the run sent to it, the messages believed from
-//! it (from that frame's window, with the right nonce) and the watchdog that kills it.
+//! it (from that frame's window, with the right nonce), the watchdog that kills it, and the
+//! report of a watched run (the fix loop's) once it has settled.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::{set_interval_with_handle, IntervalHandle, Set, WriteSignal};
+use sparkplug_core::iterate::checks::{Check, CheckResult, RunReport, SETTLE_MS};
 use sparkplug_core::run::explain::{StatusLine, Tone};
 use sparkplug_core::sandbox::console::{lines_for, Console, Line};
+use sparkplug_core::sandbox::live::{Reported, Settled, Verify};
 use sparkplug_core::sandbox::protocol::{self, Message};
 use sparkplug_core::sandbox::runnable::Runnable;
 use sparkplug_core::sandbox::watchdog::{Kill, Phase, Watchdog};
@@ -40,6 +43,8 @@ pub struct Output {
     /// The current run has no page to show (Python, or scripts alone): the console says it all.
     pub console_only: WriteSignal<bool>,
     pub console: ConsolePane,
+    /// Where a watched run's report goes (none: nothing here watches runs).
+    pub reports: Option<WriteSignal<Option<Reported>>>,
 }
 
 /// Why a session could not start or run.
@@ -103,20 +108,26 @@ impl Session {
     /// Runs `runnable` with a time limit, in the current frame if it is idle and healthy
     /// (keeping its warm Python), else in a fresh one.
     pub fn run(&self, runnable: Runnable, limit_ms: u32) -> Result<(), SessionError> {
-        self.state.borrow_mut().run(runnable, limit_ms)
+        self.state.borrow_mut().run(runnable, limit_ms, None)
     }
 
     /// Runs `runnable` once the current run has settled (a page loaded, Python done), or now
     /// if nothing runs; a newer update replaces one still waiting. The result on show stays
     /// until the new one has loaded.
     pub fn update(&self, runnable: Runnable, limit_ms: u32) -> Result<(), SessionError> {
-        let mut state = self.state.borrow_mut();
-        if state.busy() {
-            state.next = Some((runnable, limit_ms));
-            Ok(())
-        } else {
-            state.run(runnable, limit_ms)
-        }
+        self.state.borrow_mut().later(runnable, limit_ms, None)
+    }
+
+    /// Runs `verify` like [`Self::update`], with its checks, and reports how it went once it
+    /// settled: Python done, a page loaded and quiet for `SETTLE_MS`, or killed.
+    pub fn verify(&self, verify: Verify, limit_ms: u32) -> Result<(), SessionError> {
+        let watch = Watch {
+            id: verify.id,
+            checks: verify.checks,
+        };
+        self.state
+            .borrow_mut()
+            .later(verify.runnable, limit_ms, Some(watch))
     }
 
     /// Starts loading Python (an empty program) unless something runs already, so the
@@ -127,12 +138,15 @@ impl Session {
             return Ok(());
         }
         state.python_warm = true;
-        state.run(Runnable::Python(String::new()), limit_ms)
+        state.run(Runnable::Python(String::new()), limit_ms, None)
     }
 
-    /// Kills the run at once: every runner frame goes, a fresh one takes its place.
+    /// Kills the run at once: every runner frame goes, a fresh one takes its place. A
+    /// watched run reports that it was stopped, not that its code failed.
     pub fn stop(&self) {
-        self.state.borrow_mut().kill("Stopped.".into());
+        let mut state = self.state.borrow_mut();
+        state.stopped();
+        state.kill("Stopped.".into());
     }
 }
 
@@ -153,8 +167,8 @@ struct State {
     run: Option<Active>,
     /// The run request waiting for the frame's `ready`.
     queued: Option<String>,
-    /// An update waiting for the current run to settle, with its time limit.
-    next: Option<(Runnable, u32)>,
+    /// An update waiting for the current run to settle.
+    next: Option<Pending>,
     /// Python was loaded (or is loading) in this frame's worker.
     python_warm: bool,
     /// When the last kill happened, to say how soon the fresh frame was ready.
@@ -171,6 +185,28 @@ struct LiveFrame {
 struct Active {
     runnable: Runnable,
     console: Console,
+    watched: Option<Watched>,
+}
+
+/// A run to start once the current one has settled.
+struct Pending {
+    runnable: Runnable,
+    limit_ms: u32,
+    watch: Option<Watch>,
+}
+
+/// What a watched run is asked: its id and checks.
+struct Watch {
+    id: u64,
+    checks: Vec<Check>,
+}
+
+/// A watched run's report so far.
+struct Watched {
+    watch: Watch,
+    report: RunReport,
+    /// When a loaded page has been quiet long enough to report.
+    settles_at: Option<f64>,
 }
 
 impl State {
@@ -200,14 +236,39 @@ impl State {
             .is_some_and(|f| matches!(f.dog.phase(), Phase::Preparing | Phase::Running))
     }
 
-    fn run(&mut self, runnable: Runnable, limit_ms: u32) -> Result<(), SessionError> {
+    /// Runs now, or once the current run has settled (replacing any run still waiting).
+    fn later(
+        &mut self,
+        runnable: Runnable,
+        limit_ms: u32,
+        watch: Option<Watch>,
+    ) -> Result<(), SessionError> {
+        if self.busy() {
+            self.next = Some(Pending {
+                runnable,
+                limit_ms,
+                watch,
+            });
+            Ok(())
+        } else {
+            self.run(runnable, limit_ms, watch)
+        }
+    }
+
+    fn run(
+        &mut self,
+        runnable: Runnable,
+        limit_ms: u32,
+        watch: Option<Watch>,
+    ) -> Result<(), SessionError> {
         self.next = None;
         let now = now_ms();
         if !self.frame.as_ref().is_some_and(|f| f.dog.can_take(now)) {
             self.replace_frame(false)?;
         }
         let nonce = nonce::new().ok_or(SessionError::NoCrypto)?;
-        let request = protocol::run_message(&nonce, &runnable, limit_ms, &[]);
+        let checks = watch.as_ref().map_or(&[][..], |w| &w.checks[..]);
+        let request = protocol::run_message(&nonce, &runnable, limit_ms, checks);
         let live = self
             .frame
             .as_mut()
@@ -223,9 +284,18 @@ impl State {
         self.out.live.set(true);
         self.out.progress.set(None);
         self.out.status.set(StatusLine::neutral("Starting…"));
+        let watched = watch.map(|watch| Watched {
+            report: RunReport {
+                python: matches!(runnable, Runnable::Python(_)),
+                ..RunReport::default()
+            },
+            watch,
+            settles_at: None,
+        });
         self.run = Some(Active {
             runnable,
             console: Console::new(),
+            watched,
         });
         Ok(())
     }
@@ -273,10 +343,16 @@ impl State {
             }
             Message::Done { elapsed_ms } => self.done(elapsed_ms),
             Message::Heartbeat => {}
-            message @ (Message::Console { .. } | Message::Error { .. } | Message::Check { .. }) => {
+            message @ (Message::Console { .. }
+            | Message::Error { .. }
+            | Message::Unavailable { .. }
+            | Message::Check { .. }) => {
                 let Some(run) = self.run.as_mut() else {
                     return;
                 };
+                if let Some(watched) = run.watched.as_mut() {
+                    watched.take(&message);
+                }
                 for line in lines_for(message, &run.runnable) {
                     if let Some(shown) = run.console.admit(line) {
                         self.out.console.append(&shown);
@@ -292,6 +368,13 @@ impl State {
             self.run.as_ref().map(|r| &r.runnable),
             Some(Runnable::Page(_))
         );
+        if page {
+            if let Some(watched) = self.run.as_mut().and_then(|r| r.watched.as_mut()) {
+                watched.settles_at = Some(now_ms() + SETTLE_MS);
+            }
+        } else {
+            self.settled();
+        }
         let text = if page {
             format!("Page loaded in {elapsed_ms:.0} ms.")
         } else {
@@ -304,14 +387,46 @@ impl State {
             tone: Tone::Done,
             text,
         });
-        if let Some((runnable, limit_ms)) = self.next.take() {
-            if let Err(error) = self.run(runnable, limit_ms) {
+        if let Some(next) = self.next.take() {
+            if let Err(error) = self.run(next.runnable, next.limit_ms, next.watch) {
                 self.system(error.to_string());
             }
         }
     }
 
+    /// Publishes the watched run's report, if it has one not yet sent.
+    fn settled(&mut self) {
+        self.publish(|watched| Settled::Ran(watched.report));
+    }
+
+    /// The watched run was stopped by the person: no report on its code.
+    fn stopped(&mut self) {
+        self.publish(|_| Settled::Stopped);
+    }
+
+    fn publish(&mut self, settled: impl FnOnce(Watched) -> Settled) {
+        let Some(watched) = self.run.as_mut().and_then(|r| r.watched.take()) else {
+            return;
+        };
+        let id = watched.watch.id;
+        if let Some(reports) = self.out.reports {
+            reports.set(Some(Reported {
+                id,
+                settled: settled(watched),
+            }));
+        }
+    }
+
     fn tick(&mut self) {
+        let quiet = self
+            .run
+            .as_ref()
+            .and_then(|r| r.watched.as_ref())
+            .and_then(|w| w.settles_at)
+            .is_some_and(|at| now_ms() >= at);
+        if quiet {
+            self.settled();
+        }
         let visible = !self.document.hidden();
         let Some(kill) = self
             .frame
@@ -340,6 +455,10 @@ impl State {
     }
 
     fn end(&mut self, reason: String) {
+        if let Some(watched) = self.run.as_mut().and_then(|r| r.watched.as_mut()) {
+            watched.report.killed = Some(reason.clone());
+        }
+        self.settled();
         self.run = None;
         self.next = None;
         self.out.live.set(false);
@@ -353,5 +472,33 @@ impl State {
 
     fn system(&self, text: String) {
         self.out.console.append(&Line::system(text));
+    }
+}
+
+impl Watched {
+    /// Keeps what a message says about the run: an error, or a check's result.
+    fn take(&mut self, message: &Message) {
+        match message {
+            Message::Error { message, .. } => self.report.errors.push(message.clone()),
+            Message::Unavailable { message } => {
+                self.report
+                    .unavailable
+                    .get_or_insert_with(|| message.clone());
+            }
+            Message::Check {
+                index,
+                passed,
+                detail,
+            } => {
+                if let Some(check) = self.watch.checks.get(*index as usize) {
+                    self.report.checks.push(CheckResult {
+                        check: check.clone(),
+                        passed: *passed,
+                        detail: detail.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
     }
 }

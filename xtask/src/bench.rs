@@ -1,16 +1,17 @@
-//! `cargo xtask bench [render|server [--abuse]|parse|kiosk]`: the benchmarks, each printing
+//! `cargo xtask bench [render|server [--abuse]|parse|kiosk|loop]`: the benchmarks, each printing
 //! its numbers; speed and memory targets are read from these, never from timed tests.
 
 use crate::{bench_server, build, cmd, paths, setup};
 
 pub const USAGE: &str = "\
-bench [render|server [--abuse]|parse|kiosk]
+bench [render|server [--abuse]|parse|kiosk|loop]
                         benchmarks that print numbers (all of them by default);
-                        `server --abuse` attacks the server while it streams";
+                        `server --abuse` attacks the server while it streams;
+                        `loop` plays every demo scenario's fix loop in the app";
 
 pub fn run(args: &[String]) -> Result<(), String> {
     let which = args.first().map(String::as_str).unwrap_or("all");
-    let known = ["render", "server", "parse", "kiosk", "all"];
+    let known = ["render", "server", "parse", "kiosk", "loop", "all"];
     if !known.contains(&which) {
         return Err(format!("unknown benchmark `{which}` (one of {known:?})"));
     }
@@ -26,7 +27,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if matches!(which, "server" | "all") {
         bench_server::run(abuse)?;
     }
-    let browser_benches: Vec<&str> = ["render", "kiosk"]
+    let browser_benches: Vec<&str> = ["render", "kiosk", "loop"]
         .into_iter()
         .filter(|b| which == *b || which == "all")
         .collect();

@@ -98,6 +98,7 @@ fn verdict(report: &Report, checks: &[Check], python: bool) -> Verdict {
         errors: report.errors.clone(),
         python,
         killed: None,
+        unavailable: None,
         checks: checks
             .iter()
             .zip(&report.checks)

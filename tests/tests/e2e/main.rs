@@ -7,6 +7,7 @@ mod editor;
 mod embed;
 mod endpoints;
 mod first_stream;
+mod fix_loop;
 mod kiosk;
 mod markdown_engine;
 mod page_modules;

@@ -144,10 +144,10 @@ print("case-done python-network")"#,
         (
             "forged-messages",
             "js",
-            r#"const fake = (type, extra) => JSON.stringify(Object.assign({v: 1, type, nonce: '0123456789abcdef0123456789abcdef'}, extra));
+            r#"const fake = (type, extra) => JSON.stringify(Object.assign({v: 2, type, nonce: '0123456789abcdef0123456789abcdef'}, extra));
 top.postMessage(fake('console', {level: 'log', text: 'FORGED-TOP'}), '*');
 top.postMessage(fake('done', {elapsed_ms: 1}), '*');
-top.postMessage({v: 1, type: 'console', level: 'log', text: 'FORGED-OBJECT'}, '*');
+top.postMessage({v: 2, type: 'console', level: 'log', text: 'FORGED-OBJECT'}, '*');
 parent.postMessage(fake('console', {level: 'log', text: 'FORGED-STRING-TO-RUNNER'}), '*');
 // The runner relays what its page says, under the run's nonce, but only ever as text.
 parent.postMessage({sp: 'console', level: 'log', text: '<img src=x onerror="top.document.title=1">FORGED-VIA-RUNNER'}, '*');
@@ -411,7 +411,7 @@ async fn hostile_code_leaves_the_app_and_its_keys_alone() -> Result<()> {
         })
         .await?;
         h.js(
-            "window.__stale.contentWindow.postMessage(JSON.stringify({v: 1, type: 'run', nonce: 'stale0000', lang: 'html', code: '<script>console.log(\"STALE-OUTPUT\")<\\/script>', timeout_ms: 1000}), '*');",
+            "window.__stale.contentWindow.postMessage(JSON.stringify({v: 2, type: 'run', nonce: 'stale0000', lang: 'html', code: '<script>console.log(\"STALE-OUTPUT\")<\\/script>', timeout_ms: 1000}), '*');",
             vec![],
         )
         .await?;

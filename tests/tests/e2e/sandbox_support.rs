@@ -63,6 +63,12 @@ pub fn fence(lang: &str, code: &str) -> String {
 pub async fn show_answer(h: &Harness, name: &str) -> Result<()> {
     h.use_model(&format!("test/fixture@65536/{name}.sse"))
         .await?;
+    // These answers fail on purpose; the tests watch the failure, not the fix loop.
+    h.js(
+        "const fix = document.querySelector('[data-test=loop-auto]'); if (fix.checked) fix.click();",
+        vec![],
+    )
+    .await?;
     h.type_into("prompt", "run it").await?;
     h.click("send").await?;
     h.wait_for(

@@ -236,7 +236,7 @@ async fn a_page_shows_in_the_preview_while_its_answer_still_streams() -> Result<
             "one runner frame in the preview, found {frame}"
         );
         h.wait_for_done(Duration::from_secs(60)).await?;
-        // The whole answer ran already: the end does not reload it.
+        // A first answer whose code works keeps its run's status (the fix loop adds nothing).
         let status = h.text("status").await?;
         ensure!(
             status.starts_with("Done: "),

@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{Failure, FailureKind, Verdict};
 
+/// How long a page's run stays watched after its load and checks: an error thrown by a timer
+/// or a promise the page started while loading (a stand-in request, an animation's first
+/// frame) still fails the run, as it would fail the person looking at it.
+pub const SETTLE_MS: f64 = 500.0;
+
 /// Who wrote a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,6 +68,9 @@ pub struct RunReport {
     pub python: bool,
     pub killed: Option<String>,
     pub checks: Vec<CheckResult>,
+    /// Why the code could not run here at all (no verdict on it), if so.
+    #[serde(default)]
+    pub unavailable: Option<String>,
 }
 
 impl RunReport {
@@ -154,6 +162,7 @@ mod tests {
             python: true,
             killed: None,
             checks: vec![check("assert total == 10", false, Some("AssertionError"))],
+            unavailable: None,
         };
         let failure = |r: &RunReport| match r.verdict() {
             Verdict::Fail { failure } => (failure.kind, failure.message),

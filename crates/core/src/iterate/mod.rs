@@ -8,6 +8,7 @@
 //! back twice, or on Stop. [`checks`] holds the user's and the model's assertions.
 
 pub mod checks;
+pub mod turn;
 
 use serde::{Deserialize, Serialize};
 
@@ -96,7 +97,7 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    fn new(sent_ms: f64) -> Self {
+    pub(crate) fn new(sent_ms: f64) -> Self {
         Self {
             sent_ms,
             answered_ms: None,
@@ -123,6 +124,8 @@ pub enum LoopEnd {
     SameErrorTwice,
     /// The answer had no code to run.
     NoCode,
+    /// The code could not run here (Python could not load): nothing to fix.
+    NotRun,
     Stopped,
 }
 
@@ -156,7 +159,8 @@ impl FixLoop {
     }
 
     /// A loop that starts from code that already exists (a follow-up asking for a change):
-    /// its first answer is read as edits to `files`.
+    /// its first answer is read as edits to `files`; a first answer without edits is a new
+    /// program, which replaces them.
     pub fn continuing(files: Vec<CodeFile>, max_attempts: u32, now_ms: f64) -> Self {
         Self {
             max_attempts: max_attempts.max(1),
@@ -190,6 +194,9 @@ impl FixLoop {
         }
         let at = now_ms - self.started_ms;
         let reply = parse_reply(answer);
+        if self.attempts.len() == 1 && reply.edits.is_empty() {
+            self.files.clear();
+        }
         let before = self.files.clone();
         let (merge, next) = if self.files.is_empty() || reply.edits.is_empty() {
             self.take_whole_files(&reply.blocks)
@@ -261,6 +268,11 @@ impl FixLoop {
         };
         self.end = Some(end);
         Next::Done(end)
+    }
+
+    /// The run could not happen at all: the loop ends without a verdict.
+    pub fn not_run(&mut self) -> LoopEnd {
+        *self.end.get_or_insert(LoopEnd::NotRun)
     }
 
     /// Stop pressed: the loop ends now, whatever it was waiting for.
@@ -484,6 +496,15 @@ mod tests {
     }
 
     #[test]
+    fn a_run_that_could_not_happen_ends_the_loop_without_a_fix() {
+        let mut run = FixLoop::new(3, 0.0);
+        run.answered(BROKEN, 40, 100.0);
+        assert_eq!(run.not_run(), LoopEnd::NotRun);
+        assert_eq!(run.ran(fail("x"), 200.0), Next::Done(LoopEnd::NotRun));
+        assert_eq!(run.attempts().len(), 1);
+    }
+
+    #[test]
     fn stop_ends_the_loop_at_once_and_later_results_are_ignored() {
         let mut run = FixLoop::new(3, 0.0);
         run.answered(BROKEN, 40, 100.0);
@@ -503,6 +524,22 @@ mod tests {
             "<p id=s>0</p>\n<button>Restart</button>\n"
         );
         assert_eq!(run.effective_rate(300, 500.0), Some(600.0));
+    }
+
+    #[test]
+    fn a_follow_up_answered_with_a_new_program_starts_over() {
+        let files = vec![CodeFile::new("index.html", "html", "<p>old</p>\n")];
+        let mut run = FixLoop::continuing(files, 3, 0.0);
+        assert_eq!(
+            run.answered("```js\nconsole.log(1)\n```\n", 8, 100.0),
+            Next::Run
+        );
+        assert_eq!(run.files().len(), 1, "the old page is not part of it");
+        assert_eq!(run.files()[0].text, "console.log(1)\n");
+        assert!(
+            run.attempts()[0].diffs.is_empty(),
+            "nothing to compare it with"
+        );
     }
 
     #[test]

@@ -153,6 +153,17 @@ impl Conversation {
             turn.receipt = Some(receipt);
         }
     }
+
+    /// A fix loop has ended: the last turn keeps the code as it ended (what a follow-up
+    /// continues) and its receipt gains the loop's time to green, if it went green.
+    pub fn loop_ended(&mut self, answer: impl Into<String>, time_to_green_ms: Option<f64>) {
+        if let Some(turn) = self.turns.last_mut() {
+            turn.answer = answer.into();
+            if let Some(receipt) = &mut turn.receipt {
+                receipt.figures.time_to_green_ms = time_to_green_ms;
+            }
+        }
+    }
 }
 
 /// The follow-up that asks the model to fix `code` (a `label` block, e.g. "html") given the
@@ -188,6 +199,19 @@ mod tests {
 
     fn roles(messages: &[ChatMessage]) -> Vec<Role> {
         messages.iter().map(|m| m.role).collect()
+    }
+
+    #[test]
+    fn a_loop_keeps_the_turns_receipt_and_adds_its_time_to_green() {
+        let mut chat = Conversation::new();
+        chat.ask("write a game", "demo-1000");
+        chat.answered("first answer", receipt("demo-1000"));
+        chat.loop_ended("the code as it ended", Some(1840.0));
+        let turn = &chat.turns()[0];
+        assert_eq!(turn.answer, "the code as it ended");
+        let kept = turn.receipt.as_ref().expect("the turn's receipt stays");
+        assert_eq!(kept.model, "demo-1000");
+        assert_eq!(kept.figures.time_to_green_ms, Some(1840.0));
     }
 
     #[test]

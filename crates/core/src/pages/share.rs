@@ -143,6 +143,7 @@ mod tests {
                 elapsed_ms: Some(511.0),
                 tokens_per_second: Some(1001.9),
                 server_tokens_per_second: None,
+                time_to_green_ms: None,
             },
         }
     }

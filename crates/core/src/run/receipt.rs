@@ -23,6 +23,10 @@ pub struct Receipt {
     /// The provider's own figure, when it sent timing (`server_rate` in older share links).
     #[serde(alias = "server_rate")]
     pub server_tokens_per_second: Option<f64>,
+    /// From Send to the first passing run of the turn's fix loop, when it went green (left
+    /// out of the JSON otherwise, so older readers and the embed's event are unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_green_ms: Option<f64>,
 }
 
 impl Receipt {
@@ -34,6 +38,7 @@ impl Receipt {
             elapsed_ms: s.elapsed_ms,
             tokens_per_second: s.final_rate.or(s.avg_rate),
             server_tokens_per_second: s.server_rate,
+            time_to_green_ms: None,
         }
     }
 
@@ -115,6 +120,7 @@ mod tests {
             elapsed_ms: Some(450.5),
             tokens_per_second: Some(998.5),
             server_tokens_per_second: Some(1020.0),
+            time_to_green_ms: None,
         }
     }
 
@@ -148,6 +154,18 @@ mod tests {
         });
         let read: Receipt = serde_json::from_value(old).expect("an old receipt reads");
         assert_eq!(read, receipt());
+    }
+
+    #[test]
+    fn a_turn_that_went_green_carries_its_time_to_green() {
+        let green = Receipt {
+            time_to_green_ms: Some(1840.0),
+            ..receipt()
+        };
+        let value = serde_json::to_value(green).expect("serialises");
+        assert_eq!(value["time_to_green_ms"], json!(1840.0));
+        let back: Receipt = serde_json::from_value(value).expect("reads back");
+        assert_eq!(back, green);
     }
 
     #[test]

@@ -81,6 +81,11 @@ pub fn lines_for(message: Message, runnable: &Runnable) -> Vec<Line> {
                 location: line.map(|l| runnable.locate(l)),
             }],
         },
+        Message::Unavailable { message } => vec![Line {
+            kind: Kind::Error,
+            text: message,
+            location: None,
+        }],
         Message::Check {
             index,
             passed,

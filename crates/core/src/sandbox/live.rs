@@ -3,6 +3,7 @@
 
 use super::runnable::{CodeBlock, Runnable};
 use super::Lang;
+use crate::iterate::checks::{Check, RunReport};
 
 /// A fenced block of the streamed answer opening or closing, as the renderer draws it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,33 @@ pub enum ResultRequest {
     Update(Runnable),
     /// A Python block opened: load Python now so its run starts sooner.
     WarmPython,
+    /// Run this once the current run has settled, with checks, and report how it went: the
+    /// fix loop's run of its current code.
+    Verify(Verify),
+}
+
+/// A run whose outcome someone waits for; its report carries the same `id`, so a report of
+/// any other run is never mistaken for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verify {
+    pub id: u64,
+    pub runnable: Runnable,
+    pub checks: Vec<Check>,
+}
+
+/// How a [`Verify`] run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub id: u64,
+    pub settled: Settled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// It ran to its end, or was killed by its time limit (in the report).
+    Ran(RunReport),
+    /// The person stopped it: no verdict on the code.
+    Stopped,
 }
 
 /// The closed blocks of one answer so far and what was last asked to run.

@@ -8,7 +8,7 @@ use super::runnable::Runnable;
 use crate::iterate::checks::Check;
 
 /// The protocol version both sides speak.
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 
 /// Longest message the app reads; anything bigger is dropped unread.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -70,6 +70,8 @@ pub enum Message {
     },
     /// An uncaught error, unhandled rejection or Python exception.
     Error { message: String, line: Option<u32> },
+    /// The code could not run here through no fault of its own (Python could not load).
+    Unavailable { message: String },
     /// The runner's event loop is alive.
     Heartbeat,
     /// Python is loading: bytes fetched of those expected so far.
@@ -128,6 +130,9 @@ enum Wire {
         #[serde(default)]
         line: Option<u32>,
     },
+    Unavailable {
+        message: String,
+    },
     Heartbeat,
     Progress {
         loaded: u64,
@@ -177,6 +182,9 @@ pub fn parse(text: &str) -> Result<Incoming, ProtocolError> {
         Wire::Error { message, line } => Message::Error {
             message: cap_text(message),
             line,
+        },
+        Wire::Unavailable { message } => Message::Unavailable {
+            message: cap_text(message),
         },
         Wire::Heartbeat => Message::Heartbeat,
         Wire::Progress {
@@ -239,7 +247,7 @@ mod tests {
         let value: Value = serde_json::from_str(&text).expect("json");
         assert_eq!(
             value,
-            json!({"v": 1, "type": "run", "nonce": "abc123", "lang": "python",
+            json!({"v": 2, "type": "run", "nonce": "abc123", "lang": "python",
                    "code": "print('hi')", "timeout_ms": 5000,
                    "checks": ["assert 1 + 1 == 2"]})
         );
@@ -248,10 +256,10 @@ mod tests {
     #[test]
     fn every_message_type_parses() {
         let cases = [
-            (r#"{"v":1,"nonce":"n1","type":"ready"}"#, Message::Ready),
-            (r#"{"v":1,"nonce":"n1","type":"started"}"#, Message::Started),
+            (r#"{"v":2,"nonce":"n1","type":"ready"}"#, Message::Ready),
+            (r#"{"v":2,"nonce":"n1","type":"started"}"#, Message::Started),
             (
-                r#"{"v":1,"nonce":"n1","type":"console","level":"warn","text":"hi","line":3}"#,
+                r#"{"v":2,"nonce":"n1","type":"console","level":"warn","text":"hi","line":3}"#,
                 Message::Console {
                     level: Level::Warn,
                     text: "hi".into(),
@@ -259,18 +267,24 @@ mod tests {
                 },
             ),
             (
-                r#"{"v":1,"nonce":"n1","type":"error","message":"boom","line":null}"#,
+                r#"{"v":2,"nonce":"n1","type":"error","message":"boom","line":null}"#,
                 Message::Error {
                     message: "boom".into(),
                     line: None,
                 },
             ),
             (
-                r#"{"v":1,"nonce":"n1","type":"heartbeat"}"#,
+                r#"{"v":2,"nonce":"n1","type":"unavailable","message":"Python could not load"}"#,
+                Message::Unavailable {
+                    message: "Python could not load".into(),
+                },
+            ),
+            (
+                r#"{"v":2,"nonce":"n1","type":"heartbeat"}"#,
                 Message::Heartbeat,
             ),
             (
-                r#"{"v":1,"nonce":"n1","type":"progress","loaded":50,"total":10,"label":"x"}"#,
+                r#"{"v":2,"nonce":"n1","type":"progress","loaded":50,"total":10,"label":"x"}"#,
                 Message::Progress {
                     loaded: 10,
                     total: 10,
@@ -278,7 +292,7 @@ mod tests {
                 },
             ),
             (
-                r#"{"v":1,"nonce":"n1","type":"check","index":2,"passed":false,"detail":"got 80"}"#,
+                r#"{"v":2,"nonce":"n1","type":"check","index":2,"passed":false,"detail":"got 80"}"#,
                 Message::Check {
                     index: 2,
                     passed: false,
@@ -286,7 +300,7 @@ mod tests {
                 },
             ),
             (
-                r#"{"v":1,"nonce":"n1","type":"check","index":0,"passed":true}"#,
+                r#"{"v":2,"nonce":"n1","type":"check","index":0,"passed":true}"#,
                 Message::Check {
                     index: 0,
                     passed: true,
@@ -294,7 +308,7 @@ mod tests {
                 },
             ),
             (
-                r#"{"v":1,"nonce":"n1","type":"done","elapsed_ms":12.5}"#,
+                r#"{"v":2,"nonce":"n1","type":"done","elapsed_ms":12.5}"#,
                 Message::Done { elapsed_ms: 12.5 },
             ),
         ];
@@ -315,30 +329,30 @@ mod tests {
         let refused = [
             ("not json", "NotJson"),
             (r#"{"nonce":"n","type":"ready"}"#, "Version"),
-            (r#"{"v":2,"nonce":"n","type":"ready"}"#, "Version"),
+            (r#"{"v":1,"nonce":"n","type":"ready"}"#, "Version"),
             (r#"{"v":"1","nonce":"n","type":"ready"}"#, "Version"),
-            (r#"{"v":1,"type":"ready"}"#, "Nonce"),
-            (r#"{"v":1,"nonce":"a b","type":"ready"}"#, "Nonce"),
-            (r#"{"v":1,"nonce":"","type":"ready"}"#, "Nonce"),
-            (r#"{"v":1,"nonce":"n","type":"run","code":"x"}"#, "Shape"),
+            (r#"{"v":2,"type":"ready"}"#, "Nonce"),
+            (r#"{"v":2,"nonce":"a b","type":"ready"}"#, "Nonce"),
+            (r#"{"v":2,"nonce":"","type":"ready"}"#, "Nonce"),
+            (r#"{"v":2,"nonce":"n","type":"run","code":"x"}"#, "Shape"),
             (
-                r#"{"v":1,"nonce":"n","type":"console","level":"shout","text":"x"}"#,
+                r#"{"v":2,"nonce":"n","type":"console","level":"shout","text":"x"}"#,
                 "Shape",
             ),
             (
-                r#"{"v":1,"nonce":"n","type":"console","level":"log","text":5}"#,
+                r#"{"v":2,"nonce":"n","type":"console","level":"log","text":5}"#,
                 "Shape",
             ),
             (
-                r#"{"v":1,"nonce":"n","type":"console","level":"log","text":"x","line":-1}"#,
+                r#"{"v":2,"nonce":"n","type":"console","level":"log","text":"x","line":-1}"#,
                 "Shape",
             ),
             (
-                r#"{"v":1,"nonce":"n","type":"check","index":50,"passed":true}"#,
+                r#"{"v":2,"nonce":"n","type":"check","index":50,"passed":true}"#,
                 "Shape",
             ),
             (
-                r#"{"v":1,"nonce":"n","type":"check","index":1,"passed":"yes"}"#,
+                r#"{"v":2,"nonce":"n","type":"check","index":1,"passed":"yes"}"#,
                 "Shape",
             ),
         ];
@@ -347,7 +361,7 @@ mod tests {
             assert!(format!("{error:?}").starts_with(kind), "{text}: {error:?}");
         }
         let huge = format!(
-            r#"{{"v":1,"nonce":"n","type":"console","level":"log","text":"{}"}}"#,
+            r#"{{"v":2,"nonce":"n","type":"console","level":"log","text":"{}"}}"#,
             "x".repeat(MAX_MESSAGE_BYTES)
         );
         assert!(matches!(parse(&huge), Err(ProtocolError::TooLarge(_))));
@@ -358,7 +372,7 @@ mod tests {
     fn long_text_is_cut_and_numbers_made_sane() {
         let long = "é".repeat(MAX_TEXT_CHARS + 5);
         let text =
-            format!(r#"{{"v":1,"nonce":"n","type":"console","level":"log","text":"{long}"}}"#);
+            format!(r#"{{"v":2,"nonce":"n","type":"console","level":"log","text":"{long}"}}"#);
         let Ok(Incoming {
             message: Message::Console { text, .. },
             ..
@@ -372,7 +386,7 @@ mod tests {
             &text[text.len() - 40..]
         );
         assert_eq!(text.chars().filter(|&c| c == 'é').count(), MAX_TEXT_CHARS);
-        let negative = parse(r#"{"v":1,"nonce":"n","type":"done","elapsed_ms":-3}"#);
+        let negative = parse(r#"{"v":2,"nonce":"n","type":"done","elapsed_ms":-3}"#);
         assert_eq!(
             negative.map(|i| i.message),
             Ok(Message::Done { elapsed_ms: 0.0 })

@@ -5,6 +5,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use super::page::Page;
 use super::Lang;
+use crate::edit::CodeFile;
 
 /// A fenced code block of an answer: the first word of its info string and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +83,19 @@ impl Runnable {
         }
         // Blank lines between blocks, so one block's last statement never joins the next.
         (!python.is_empty()).then(|| Self::Python(python.join("\n\n")))
+    }
+
+    /// The current files of a fix loop, run as a whole answer of those blocks would be.
+    pub fn from_files(files: &[CodeFile]) -> Option<Self> {
+        Self::from_blocks(
+            files
+                .iter()
+                .map(|f| CodeBlock {
+                    label: Some(f.label.clone()),
+                    text: f.text.clone(),
+                })
+                .collect(),
+        )
     }
 
     /// Whether the run shows a page worth looking at (a page with HTML), rather than only
@@ -193,6 +207,24 @@ mod tests {
         );
         assert_eq!(Runnable::answer("```rust\nfn main() {}\n```\n"), None);
         assert_eq!(Runnable::answer("no code at all"), None);
+    }
+
+    #[test]
+    fn a_loops_files_run_like_the_blocks_they_came_from() {
+        let files = [
+            CodeFile::new("index.html", "html", "<p id=x>hi</p>\n"),
+            CodeFile::new("app.js", "js", "x.textContent = 'js';\n"),
+        ];
+        let Some(Runnable::Page(page)) = Runnable::from_files(&files) else {
+            panic!("expected a page");
+        };
+        assert!(page.document().contains("x.textContent = 'js';"));
+        let python = [CodeFile::new("main.py", "python", "print(1)\n")];
+        assert_eq!(
+            Runnable::from_files(&python),
+            Some(Runnable::Python("print(1)\n".into()))
+        );
+        assert_eq!(Runnable::from_files(&[]), None);
     }
 
     #[test]
