@@ -11,12 +11,13 @@ use crate::browser::storage;
 /// Where the split is remembered in this browser.
 const SPLIT_KEY: &str = "sparkplug.split.v1";
 
-/// The layout state the panes share by context: which pane a phone shows, and whether a
-/// result arrived there unseen.
+/// The layout state the panes share by context: which pane a phone shows, whether a result
+/// arrived there unseen, and the frame holding both.
 #[derive(Clone, Copy)]
 pub struct Layout {
     pub pane: RwSignal<Pane>,
     pub unseen_result: RwSignal<bool>,
+    frame: NodeRef<Main>,
 }
 
 impl Layout {
@@ -24,13 +25,24 @@ impl Layout {
         Self {
             pane: RwSignal::new(Pane::default()),
             unseen_result: RwSignal::new(false),
+            frame: NodeRef::new(),
         }
     }
 
-    /// Brings the result into view: on a phone its tab opens; side by side it already is.
+    /// Brings the result into view: on a phone its tab opens, and the page scrolls back to
+    /// it if it was scrolled past its top (say, down to History); side by side it already is.
     pub fn show_result(&self) {
         self.pane.set(Pane::Result);
         self.unseen_result.set(false);
+        let frame = self.frame;
+        // After the tab's switch is drawn, when the pane's place is known.
+        request_animation_frame(move || {
+            if let Some(main) = frame.get_untracked() {
+                if main.get_bounding_client_rect().top() < 0.0 {
+                    main.scroll_into_view();
+                }
+            }
+        });
     }
 
     /// A new result is on the result pane: marked on its tab if the phone shows the answer.
@@ -46,7 +58,7 @@ impl Layout {
 pub fn Workspace(conversation: Children, result: Children) -> impl IntoView {
     let layout = expect_context::<Layout>();
     let split = RwSignal::new(Split::parse(storage::load_preference(SPLIT_KEY).as_deref()));
-    let frame: NodeRef<Main> = NodeRef::new();
+    let frame = layout.frame;
     let dragging = RwSignal::new(false);
     let remember = move || {
         storage::save_preference(SPLIT_KEY, &split.get_untracked().fraction().to_string());

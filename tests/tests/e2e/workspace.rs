@@ -192,13 +192,15 @@ async fn on_a_phone_the_meter_is_in_view_while_streaming_and_run_opens_the_resul
             )
         })
         .await?;
-        let preview = rect(h, "preview")
-            .await?
-            .context("the preview is not shown")?;
-        ensure!(
-            inside(preview, viewport),
-            "preview {preview:?} in the {viewport:?} viewport"
-        );
+        // The page scrolls back to the result if it was scrolled past it.
+        let seen = h
+            .wait_for("the preview in view", Duration::from_secs(5), async |h| {
+                let preview = rect(h, "preview").await?;
+                Ok(preview.filter(|p| inside(*p, viewport)))
+            })
+            .await;
+        let preview = rect(h, "preview").await?;
+        seen.with_context(|| format!("preview {preview:?} in the {viewport:?} viewport"))?;
         Ok(())
     })
     .await
