@@ -336,9 +336,12 @@ impl Chat {
         let model = turn.model.clone();
         looper.turn.set_value(Some(turn));
         looper.publish();
+        // A request that got no answer at all is not a chat to keep.
+        let mut answered = false;
         looper.turn.update_value(|turn| {
             if let Some(turn) = turn.take() {
-                if let Some(first) = &turn.first_answer {
+                if let Some(first) = turn.first_answer.as_ref().filter(|a| !a.is_empty()) {
+                    answered = true;
                     let answer = folded_answer(first, attempts, &files);
                     self.conversation
                         .update(|chat| chat.loop_ended(answer.clone(), time_to_green));
@@ -350,11 +353,13 @@ impl Chat {
             }
         });
         looper.files.set_value(files);
-        self.history.save(
-            &model,
-            self.conversation
-                .with_untracked(|chat| chat.turns().to_vec()),
-        );
+        if answered {
+            self.history.save(
+                &model,
+                self.conversation
+                    .with_untracked(|chat| chat.turns().to_vec()),
+            );
+        }
         // A first answer that simply works (or has no code, or could not run: the console
         // says why) keeps its run's own status; the timeline shows its time to green. A
         // failed request keeps its error.
