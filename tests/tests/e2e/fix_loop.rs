@@ -291,3 +291,86 @@ async fn the_models_own_checks_show_apart_and_drive_a_python_fix() -> Result<()>
     })
     .await
 }
+
+#[tokio::test]
+async fn a_follow_up_applies_as_an_edit_and_shows_its_diff() -> Result<()> {
+    let h = Harness::start("fix_loop_follow_up", config()).await?;
+    h.run(async |h| {
+        start(h, "demo-1000").await?;
+        h.type_into(
+            "prompt",
+            "a whack-a-mole game in html: moles pop up in a 3x3 grid of holes and you click them",
+        )
+        .await?;
+        h.click("send").await?;
+        loop_ended(h).await?;
+        let check = "document.getElementById('score').textContent === '0'";
+        h.type_into("loop-checks", check).await?;
+        h.type_into("prompt", "add a score counter").await?;
+        h.click("send").await?;
+        loop_ended(h).await?;
+        let timeline = attempts(h).await?;
+        ensure!(
+            timeline.len() == 1
+                && timeline[0].0.contains("edit")
+                && timeline[0].0.ends_with("passed"),
+            "the follow-up's edits applied to the page and it passed: {timeline:?}"
+        );
+        ensure!(
+            timeline[0]
+                .1
+                .iter()
+                .any(|l| l.starts_with("+ ") && l.contains("score")),
+            "its diff shows the added lines: {timeline:?}"
+        );
+        ensure!(
+            checks_shown(h).await? == [("user-checks".into(), true, check.into())],
+            "the follow-up's check holds"
+        );
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_edit_that_does_not_match_falls_back_to_the_whole_file() -> Result<()> {
+    let h = Harness::start("fix_loop_whole_file", config()).await?;
+    h.run(async |h| {
+        start(h, "demo-1000").await?;
+        h.type_into(
+            "loop-checks",
+            "document.getElementById('count').textContent === '280'",
+        )
+        .await?;
+        h.type_into(
+            "prompt",
+            "a textarea with a live character counter that turns red past 280 characters",
+        )
+        .await?;
+        h.click("send").await?;
+        let status = loop_ended(h).await?;
+        ensure!(status.starts_with("Green after 3 attempts"), "{status}");
+        let timeline = attempts(h).await?;
+        ensure!(
+            timeline[1].0.contains("edits did not apply"),
+            "the misquoting edit is named: {timeline:?}"
+        );
+        ensure!(
+            timeline[2].0.contains("whole file") && timeline[2].0.ends_with("passed"),
+            "the whole file asked for once, and it passed: {timeline:?}"
+        );
+        let sent = requests(h).await?;
+        let asked = sent[2]["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .and_then(|m| m["content"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        ensure!(
+            asked.contains("could not be applied"),
+            "the third request asks for the whole file: {asked}"
+        );
+        Ok(())
+    })
+    .await
+}
