@@ -23,7 +23,7 @@ pub fn LoopTimeline() -> impl IntoView {
                     }
                     _ => None,
                 });
-                let headline = time_to_green(v.end).map(|text| {
+                let headline = time_to_green(v.end, v.effective_rate).map(|text| {
                     view! {
                         <p class="time-to-green" data-test="time-to-green" data-ms=green_ms>
                             {text}

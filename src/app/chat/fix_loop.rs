@@ -26,6 +26,8 @@ use crate::render::DomError;
 pub struct LoopView {
     pub attempts: Vec<Attempt>,
     pub end: Option<LoopEnd>,
+    /// Tokens of the working code per second of time to green, once green.
+    pub effective_rate: Option<f64>,
     pub checks: Vec<CheckResult>,
 }
 
@@ -140,6 +142,7 @@ impl Looper {
             turn.as_ref().map(|t| LoopView {
                 attempts: t.fix.attempts().to_vec(),
                 end: t.fix.end(),
+                effective_rate: t.fix.effective_rate(),
                 checks: self
                     .view
                     .with_untracked(|v| v.as_ref().map(|v| v.checks.clone()))
@@ -327,10 +330,6 @@ impl Chat {
             other => turn.fix.end().unwrap_or(other),
         };
         looper.active.set(false);
-        let time_to_green = match end {
-            LoopEnd::Green { time_to_green_ms } => Some(time_to_green_ms),
-            _ => None,
-        };
         let attempts = turn.fix.attempts().len();
         let files = turn.fix.files().to_vec();
         let model = turn.model.clone();
@@ -344,7 +343,7 @@ impl Chat {
                     answered = true;
                     let answer = folded_answer(first, attempts, &files);
                     self.conversation
-                        .update(|chat| chat.loop_ended(answer.clone(), time_to_green));
+                        .update(|chat| chat.loop_ended(answer.clone(), &turn.fix));
                     if attempts > 1 {
                         // Run answer, Share and Download take the code as it ended.
                         self.run.answer_text.set(files_answer(&files));

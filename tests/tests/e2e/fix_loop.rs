@@ -145,6 +145,22 @@ async fn a_scenario_goes_red_fixes_itself_by_an_edit_and_goes_green() -> Result<
             green.starts_with("Time to green: ") && ms.parse::<f64>().is_ok_and(|ms| ms > 0.0),
             "the turn's headline is its time to green: {green} ({ms} ms)"
         );
+        ensure!(
+            green.contains(" · effective ") && green.ends_with(" tok/s"),
+            "beside it, the working code's tokens per second of that time: {green}"
+        );
+        // The chat as saved keeps both: its History row says so.
+        h.wait_for("the History row", Duration::from_secs(10), async |h| {
+            let rows = h
+                .js(
+                    "return [...document.querySelectorAll('[data-test=history-details]')].map(d => d.textContent);",
+                    vec![],
+                )
+                .await?;
+            let row = rows[0].as_str().unwrap_or_default().to_owned();
+            Ok((row.contains("green in ") && row.contains("(effective ")).then_some(()))
+        })
+        .await?;
         Ok(())
     })
     .await

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::edit::diff::{diff_lines, FileDiff};
 use crate::edit::{apply_edits, parse_reply, prompt, ApplyError, CodeFile, MatchKind};
+use crate::run::estimate::estimate_tokens;
 
 /// Attempts a loop makes by default, the first answer included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
@@ -280,11 +281,15 @@ impl FixLoop {
         *self.end.get_or_insert(LoopEnd::Stopped)
     }
 
-    /// Tokens of the current code per second from Send to `now_ms`: how fast working code
-    /// grew, against the raw rate of the tokens the model sent.
-    pub fn effective_rate(&self, code_tokens: u64, now_ms: f64) -> Option<f64> {
-        let seconds = (now_ms - self.started_ms) / 1000.0;
-        (seconds > 0.0).then(|| code_tokens as f64 / seconds)
+    /// Once green: tokens of the working code (estimated from its text) per second of time
+    /// to green. How fast working code came, against the raw rate of what the model sent
+    /// (an edit sends few tokens for a whole file's worth of result).
+    pub fn effective_rate(&self) -> Option<f64> {
+        let LoopEnd::Green { time_to_green_ms } = self.end? else {
+            return None;
+        };
+        let tokens: u64 = self.files.iter().map(|f| estimate_tokens(&f.text)).sum();
+        (time_to_green_ms > 0.0).then(|| tokens as f64 / (time_to_green_ms / 1000.0))
     }
 
     fn current(&mut self) -> &mut Attempt {
@@ -523,7 +528,14 @@ mod tests {
             run.files()[0].text,
             "<p id=s>0</p>\n<button>Restart</button>\n"
         );
-        assert_eq!(run.effective_rate(300, 500.0), Some(600.0));
+        assert_eq!(run.effective_rate(), None, "not green yet");
+        assert!(matches!(
+            run.ran(Verdict::Pass, 500.0),
+            Next::Done(LoopEnd::Green { .. })
+        ));
+        // The merged file's tokens over the 0.5 s to green, whatever the edit itself cost.
+        let file = estimate_tokens("<p id=s>0</p>\n<button>Restart</button>\n");
+        assert_eq!(run.effective_rate(), Some(file as f64 / 0.5));
     }
 
     #[test]

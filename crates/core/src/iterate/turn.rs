@@ -4,7 +4,7 @@
 use crate::edit::prompt::{fence_for, EDIT_FORMAT};
 use crate::edit::CodeFile;
 use crate::provider::request::{ChatMessage, Role};
-use crate::run::explain::{StatusLine, Tone};
+use crate::run::explain::{grouped, StatusLine, Tone};
 
 use super::{Attempt, LoopEnd, Merge, Verdict};
 
@@ -106,14 +106,20 @@ pub fn attempt_line(attempt: &Attempt, over: bool) -> String {
     parts.join(" · ")
 }
 
-/// The turn's headline figure once it went green: how long from Send to working code.
-pub fn time_to_green(end: Option<LoopEnd>) -> Option<String> {
-    match end? {
-        LoopEnd::Green { time_to_green_ms } => {
-            Some(format!("Time to green: {:.1} s", time_to_green_ms / 1000.0))
-        }
-        _ => None,
-    }
+/// The turn's headline figure once it went green: how long from Send to working code, and
+/// the working code's tokens per second of that time (the effective rate), when known.
+pub fn time_to_green(end: Option<LoopEnd>, effective_rate: Option<f64>) -> Option<String> {
+    let LoopEnd::Green { time_to_green_ms } = end? else {
+        return None;
+    };
+    let seconds = time_to_green_ms / 1000.0;
+    Some(match effective_rate {
+        Some(rate) => format!(
+            "Time to green: {seconds:.1} s · effective {} tok/s",
+            grouped(rate.round() as u64)
+        ),
+        None => format!("Time to green: {seconds:.1} s"),
+    })
 }
 
 impl LoopEnd {
@@ -245,14 +251,19 @@ mod tests {
         );
         attempt.verdict = Some(Verdict::Pass);
         assert!(attempt_line(&attempt, true).ends_with("· passed"));
+        let green = Some(LoopEnd::Green {
+            time_to_green_ms: 2345.0,
+        });
         assert_eq!(
-            time_to_green(Some(LoopEnd::Green {
-                time_to_green_ms: 2345.0
-            })),
+            time_to_green(green, None),
             Some("Time to green: 2.3 s".into())
         );
-        assert_eq!(time_to_green(Some(LoopEnd::Stopped)), None);
-        assert_eq!(time_to_green(None), None);
+        assert_eq!(
+            time_to_green(green, Some(2309.6)),
+            Some("Time to green: 2.3 s · effective 2,310 tok/s".into())
+        );
+        assert_eq!(time_to_green(Some(LoopEnd::Stopped), Some(10.0)), None);
+        assert_eq!(time_to_green(None, None), None);
     }
 
     #[test]

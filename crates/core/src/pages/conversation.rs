@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::iterate::{FixLoop, LoopEnd};
 use crate::provider::request::{ChatMessage, Role};
 use crate::run::receipt::TurnReceipt;
 
@@ -155,12 +156,17 @@ impl Conversation {
     }
 
     /// A fix loop has ended: the last turn keeps the code as it ended (what a follow-up
-    /// continues) and its receipt gains the loop's time to green, if it went green.
-    pub fn loop_ended(&mut self, answer: impl Into<String>, time_to_green_ms: Option<f64>) {
+    /// continues) and its receipt gains the loop's time to green and effective rate, if it
+    /// went green.
+    pub fn loop_ended(&mut self, answer: impl Into<String>, fix: &FixLoop) {
         if let Some(turn) = self.turns.last_mut() {
             turn.answer = answer.into();
             if let Some(receipt) = &mut turn.receipt {
-                receipt.figures.time_to_green_ms = time_to_green_ms;
+                receipt.figures.time_to_green_ms = match fix.end() {
+                    Some(LoopEnd::Green { time_to_green_ms }) => Some(time_to_green_ms),
+                    _ => None,
+                };
+                receipt.figures.effective_tokens_per_second = fix.effective_rate();
             }
         }
     }
@@ -185,6 +191,7 @@ pub fn fix_it_prompt(label: &str, code: &str, error: &str) -> String {
 mod tests {
     use super::*;
 
+    use crate::iterate::Verdict;
     use crate::run::receipt::Receipt;
 
     fn receipt(model: &str) -> TurnReceipt {
@@ -206,12 +213,20 @@ mod tests {
         let mut chat = Conversation::new();
         chat.ask("write a game", "demo-1000");
         chat.answered("first answer", receipt("demo-1000"));
-        chat.loop_ended("the code as it ended", Some(1840.0));
+        let mut fix = FixLoop::new(3, 0.0);
+        fix.answered("```js\nconsole.log(1)\n```\n", 8, 900.0);
+        fix.ran(Verdict::Pass, 1840.0);
+        chat.loop_ended("the code as it ended", &fix);
         let turn = &chat.turns()[0];
         assert_eq!(turn.answer, "the code as it ended");
         let kept = turn.receipt.as_ref().expect("the turn's receipt stays");
         assert_eq!(kept.model, "demo-1000");
         assert_eq!(kept.figures.time_to_green_ms, Some(1840.0));
+        assert_eq!(
+            kept.figures.effective_tokens_per_second,
+            fix.effective_rate()
+        );
+        assert!(kept.figures.effective_tokens_per_second.is_some());
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl Session {
         let model = receipt.map_or(self.model.as_str(), |r| r.model.as_str());
         let mut parts = vec![model.to_string()];
         parts.extend(receipt.and_then(TurnReceipt::speed));
+        parts.extend(receipt.and_then(TurnReceipt::green));
         if self.turns.len() != 1 {
             parts.push(format!("{} turns", self.turns.len()));
         }

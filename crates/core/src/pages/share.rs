@@ -144,6 +144,7 @@ mod tests {
                 tokens_per_second: Some(1001.9),
                 server_tokens_per_second: None,
                 time_to_green_ms: None,
+                effective_tokens_per_second: None,
             },
         }
     }

@@ -27,6 +27,10 @@ pub struct Receipt {
     /// out of the JSON otherwise, so older readers and the embed's event are unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_to_green_ms: Option<f64>,
+    /// With it, tokens of the working code per second of time to green (core's
+    /// `FixLoop::effective_rate`), beside the raw rate of what the model sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_tokens_per_second: Option<f64>,
 }
 
 impl Receipt {
@@ -39,6 +43,7 @@ impl Receipt {
             tokens_per_second: s.final_rate.or(s.avg_rate),
             server_tokens_per_second: s.server_rate,
             time_to_green_ms: None,
+            effective_tokens_per_second: None,
         }
     }
 
@@ -81,6 +86,18 @@ impl TurnReceipt {
             .map(|rate| format!("{rate:.0} tok/s"))
     }
 
+    /// Its fix loop's figures once green: "green in 1.4 s (effective 2,310 tok/s)".
+    pub fn green(&self) -> Option<String> {
+        let seconds = self.figures.time_to_green_ms? / 1000.0;
+        Some(match self.figures.effective_tokens_per_second {
+            Some(rate) => format!(
+                "green in {seconds:.1} s (effective {} tok/s)",
+                grouped(rate.round() as u64)
+            ),
+            None => format!("green in {seconds:.1} s"),
+        })
+    }
+
     /// One line for a folded turn: "demo-1000 · 450 tokens · TTFT 120 ms · 998 tok/s ·
     /// 0.45 s · 14:05" (≈ before an estimated count; figures that are unknown left out).
     pub fn line(&self, offset: UtcOffset) -> String {
@@ -102,6 +119,7 @@ impl TurnReceipt {
         parts.extend(figures.ttft_ms.map(|ms| format!("TTFT {ms:.0} ms")));
         parts.extend(self.speed());
         parts.extend(figures.elapsed_ms.map(|ms| format!("{:.2} s", ms / 1000.0)));
+        parts.extend(self.green());
         parts.push(offset.local(self.ended_ms).clock());
         parts.join(" · ")
     }
@@ -121,6 +139,7 @@ mod tests {
             tokens_per_second: Some(998.5),
             server_tokens_per_second: Some(1020.0),
             time_to_green_ms: None,
+            effective_tokens_per_second: None,
         }
     }
 
@@ -154,6 +173,31 @@ mod tests {
         });
         let read: Receipt = serde_json::from_value(old).expect("an old receipt reads");
         assert_eq!(read, receipt());
+    }
+
+    #[test]
+    fn a_green_turns_line_and_row_say_its_time_to_green_and_effective_rate() {
+        let mut turn = TurnReceipt {
+            model: "demo-1000".into(),
+            endpoint_id: String::new(),
+            endpoint_name: String::new(),
+            ended_ms: 0.0,
+            figures: Receipt {
+                time_to_green_ms: Some(1840.0),
+                ..receipt()
+            },
+        };
+        assert_eq!(turn.green().as_deref(), Some("green in 1.8 s"));
+        turn.figures.effective_tokens_per_second = Some(2309.6);
+        assert_eq!(
+            turn.green().as_deref(),
+            Some("green in 1.8 s (effective 2,310 tok/s)")
+        );
+        assert!(turn
+            .line(UtcOffset::default())
+            .contains("· green in 1.8 s (effective 2,310 tok/s) ·"));
+        turn.figures.time_to_green_ms = None;
+        assert_eq!(turn.green(), None, "no loop, or not green: nothing to say");
     }
 
     #[test]
