@@ -28,7 +28,7 @@ async fn main() -> Result<()> {
         })
         .await?;
         save(h, &docs.join("screenshot-stream.png")).await?;
-        h.wait_for_done(Duration::from_secs(90)).await?;
+        settled(h).await?;
         save(h, &docs.join("screenshot-done.png")).await?;
 
         // Phone: the meter on top while the answer streams, then the Result tab.
@@ -44,7 +44,7 @@ async fn main() -> Result<()> {
         )
         .await?;
         save(h, &docs.join("screenshot-phone-stream.png")).await?;
-        h.wait_for_done(Duration::from_secs(90)).await?;
+        settled(h).await?;
         h.click("tab-result").await?;
         h.wait_for("the page to load", Duration::from_secs(30), async |h| {
             Ok(page_loaded(h).await?.then_some(()))
@@ -80,4 +80,14 @@ async fn save(h: &Harness, path: &std::path::Path) -> Result<()> {
     std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(())
+}
+
+/// The answer is done and its fix loop has run its code (Send is enabled again), so the
+/// shot shows the settled turn, not a run in progress.
+async fn settled(h: &Harness) -> Result<()> {
+    h.wait_for_done(Duration::from_secs(90)).await?;
+    h.wait_for("the loop to settle", Duration::from_secs(30), async |h| {
+        Ok(h.attr("send", "disabled").await?.is_none().then_some(()))
+    })
+    .await
 }
