@@ -332,6 +332,22 @@ impl Harness {
         chars.parse().context("the status's data-chars is a number")
     }
 
+    /// Clicks Share and waits for the link it offers.
+    pub async fn share_link(&self) -> Result<String> {
+        self.click("share").await?;
+        self.wait_for("the share link", Duration::from_secs(5), async |h| {
+            let v = h
+                .js(
+                    "return document.querySelector('[data-test=share-link]')?.value ?? '';",
+                    vec![],
+                )
+                .await?;
+            let link = v.as_str().unwrap_or_default().to_string();
+            Ok((!link.is_empty()).then_some(link))
+        })
+        .await
+    }
+
     /// Waits until the status says the run finished well (not stopped or failed).
     pub async fn wait_for_done(&self, timeout: Duration) -> Result<()> {
         self.wait_for("the answer", timeout, async |h| {

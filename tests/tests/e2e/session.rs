@@ -507,19 +507,7 @@ async fn share_from_a_reopened_chat_round_trips() -> Result<()> {
             h.attr("share", "disabled").await?.is_none(),
             "Share is offered"
         );
-        h.click("share").await?;
-        let link = h
-            .wait_for("the share link", Duration::from_secs(5), async |h| {
-                let v = h
-                    .js(
-                        "return document.querySelector('[data-test=share-link]')?.value ?? '';",
-                        vec![],
-                    )
-                    .await?;
-                let link = v.as_str().unwrap_or_default().to_string();
-                Ok((!link.is_empty()).then_some(link))
-            })
-            .await?;
+        let link = h.share_link().await?;
         h.browser.goto("about:blank").await?;
         h.browser.goto(&link).await?;
         let model = h

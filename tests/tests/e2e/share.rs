@@ -107,19 +107,7 @@ async fn a_share_link_restores_the_run_without_running_it() -> Result<()> {
         run_prompt(h, "demo-1000", "Write FizzBuzz in Python").await?;
         let original = shown(h).await?;
         ensure!(original.final_rate.is_some(), "the run has a final rate");
-        h.click("share").await?;
-        let link = h
-            .wait_for("the share link", Duration::from_secs(5), async |h| {
-                let v = h
-                    .js(
-                        "return document.querySelector('[data-test=share-link]')?.value ?? '';",
-                        vec![],
-                    )
-                    .await?;
-                let link = v.as_str().unwrap_or_default().to_string();
-                Ok((!link.is_empty()).then_some(link))
-            })
-            .await?;
+        let link = h.share_link().await?;
         ensure!(
             link.starts_with(&format!("{}/#share=1.", h.base)),
             "link: {link}"
@@ -154,19 +142,7 @@ async fn a_share_link_restores_the_run_without_running_it() -> Result<()> {
             "opening a link sends no chat request"
         );
         // Shared on from the restored page, it is the same run.
-        h.click("share").await?;
-        let again = h
-            .wait_for("the link shared on", Duration::from_secs(5), async |h| {
-                let v = h
-                    .js(
-                        "return document.querySelector('[data-test=share-link]')?.value ?? '';",
-                        vec![],
-                    )
-                    .await?;
-                let link = v.as_str().unwrap_or_default().to_string();
-                Ok((!link.is_empty()).then_some(link))
-            })
-            .await?;
+        let again = h.share_link().await?;
         // The same run (a rate's last bit may differ, so compare what is shown).
         h.browser.goto("about:blank").await?;
         h.browser.goto(&again).await?;

@@ -27,8 +27,8 @@ pub fn fence_for(code: &str) -> String {
     "`".repeat(longest.max(2) + 1)
 }
 
-/// The current files, each fenced under its name.
-fn quoted(files: &[CodeFile]) -> String {
+/// The current files, each fenced under its name (a blank line after each).
+pub fn quoted(files: &[CodeFile]) -> String {
     let mut text = String::new();
     for file in files {
         let code = file.text.strip_suffix('\n').unwrap_or(&file.text);

@@ -1,7 +1,7 @@
 //! One loop as a chat turn: the messages every attempt sends to the same model (what was
 //! first sent, then each answer and request, under the edit format), and the words for its end.
 
-use crate::edit::prompt::{fence_for, EDIT_FORMAT};
+use crate::edit::prompt::{quoted, EDIT_FORMAT};
 use crate::edit::CodeFile;
 use crate::provider::request::{ChatMessage, Role};
 use crate::run::explain::{grouped, StatusLine, Tone};
@@ -60,18 +60,8 @@ pub fn folded_answer(first: &str, attempts: usize, files: &[CodeFile]) -> String
 /// The files alone, each fenced under its name: what Run answer, Share and Download take
 /// once a loop changed the code (the first answer's blocks would run the bug again).
 pub fn files_answer(files: &[CodeFile]) -> String {
-    let mut text = String::new();
-    for file in files {
-        let code = file.text.strip_suffix('\n').unwrap_or(&file.text);
-        let fence = fence_for(code);
-        text.push_str(&format!(
-            "{}\n{fence}{}\n{code}\n{fence}\n\n",
-            file.name, file.label
-        ));
-    }
-    text.truncate(text.trim_end().len());
-    text.push('\n');
-    text
+    let quoted = quoted(files);
+    format!("{}\n", quoted.trim_end())
 }
 
 /// One attempt as the timeline says it: how the answer came (tokens and time), how it
