@@ -1,5 +1,6 @@
 //! The chat's earlier turns above the current answer, each a collapsed section titled with its
-//! prompt and receipt: a finished answer is moved there as it is, a reopened chat's are drawn.
+//! prompt and receipt: a finished answer is moved there as it is, a reopened chat's are drawn;
+//! and a fix loop's later attempts, each a section below the answer before it.
 //!
 //! Only Copy stays on their code blocks: Run, Edit and Download act on the current answer.
 
@@ -85,4 +86,24 @@ fn keep_only_copy(body: &Element) -> Result<(), DomError> {
         }
     }
     Ok(())
+}
+
+/// A section for fix attempt `number` (from 2) at the end of the answer; its body, where the
+/// attempt's answer is drawn.
+pub fn attempt_section(answer: &Element, number: usize) -> Result<Element, DomError> {
+    let document = answer.owner_document().ok_or_else(|| {
+        DomError::from(wasm_bindgen::JsValue::from_str(
+            "the answer has no document",
+        ))
+    })?;
+    let section = document.create_element("section")?;
+    section.set_class_name("attempt");
+    section.set_attribute("data-test", "attempt-answer")?;
+    let heading = document.create_element("h3")?;
+    heading.set_text_content(Some(&format!("Attempt {number}")));
+    section.append_child(&heading)?;
+    let body = document.create_element("div")?;
+    section.append_child(&body)?;
+    answer.append_child(&section)?;
+    Ok(body)
 }

@@ -3,23 +3,20 @@
 
 use leptos::prelude::*;
 use sparkplug_core::edit::CodeFile;
-use sparkplug_core::iterate::checks::{model_checks, parse_checks, Author, Check, CheckResult};
-use sparkplug_core::iterate::turn::{files_answer, folded_answer, Exchange};
-use sparkplug_core::iterate::{Attempt, FixLoop, LoopEnd, Next, DEFAULT_MAX_ATTEMPTS};
+use sparkplug_core::iterate::checks::{parse_checks, Author, CheckResult};
+use sparkplug_core::iterate::drive::{Drive, Step};
+use sparkplug_core::iterate::{Attempt, LoopEnd, DEFAULT_MAX_ATTEMPTS};
 use sparkplug_core::provider::request::ChatMessage;
 use sparkplug_core::run::explain::{StatusLine, Tone};
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::spec::{Connection, RunSpec};
 use sparkplug_core::run::Outcome;
-use sparkplug_core::sandbox::live::{Reported, ResultRequest, Settled, Verify};
-use sparkplug_core::sandbox::runnable::Runnable;
-use wasm_bindgen::JsValue;
-use web_sys::Element;
+use sparkplug_core::sandbox::live::{Reported, ResultRequest};
 
 use super::Chat;
 use crate::live::{now_ms, Ended, Observer, Run};
 use crate::render::renderer::AnswerRenderer;
-use crate::render::DomError;
+use crate::render::transcript;
 
 /// What the page shows of the loop: its attempts, how it ended, the last run's checks.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -29,6 +26,19 @@ pub struct LoopView {
     /// Tokens of the working code per second of time to green, once green.
     pub effective_rate: Option<f64>,
     pub checks: Vec<CheckResult>,
+}
+
+impl LoopView {
+    /// The view of `drive` as it stands.
+    pub fn of(drive: &Drive) -> Self {
+        let fix = drive.fix();
+        Self {
+            attempts: fix.attempts().to_vec(),
+            end: fix.end(),
+            effective_rate: fix.effective_rate(),
+            checks: drive.last_checks().to_vec(),
+        }
+    }
 }
 
 /// The loop's settings and state, shared by the prompt, the result pane and the chat.
@@ -51,17 +61,11 @@ pub struct Looper {
     next_id: StoredValue<u64>,
 }
 
-/// One loop under way.
+/// One loop under way, and where its attempts go.
 struct LoopTurn {
-    fix: FixLoop,
-    exchange: Exchange,
+    drive: Drive,
     connection: Connection,
     model: String,
-    /// The first answer, which the chat's turn keeps (with the working code once fixed).
-    first_answer: Option<String>,
-    checks: Vec<Check>,
-    /// The id of the run whose report the loop waits for.
-    waiting: Option<u64>,
 }
 
 impl Looper {
@@ -94,18 +98,17 @@ impl Looper {
 
     /// Starts the loop of a prompt just sent with `messages`.
     pub fn begin(&self, messages: &[ChatMessage], connection: Connection, model: String) {
-        let max = self.max_attempts.get_untracked();
-        let files = self.files.get_value();
-        let fix = FixLoop::continuing(files, max, now_ms());
-        let checks = parse_checks(&self.checks.get_untracked(), Author::User);
+        let drive = Drive::new(
+            messages.to_vec(),
+            self.files.get_value(),
+            self.max_attempts.get_untracked(),
+            parse_checks(&self.checks.get_untracked(), Author::User),
+            now_ms(),
+        );
         self.turn.set_value(Some(LoopTurn {
-            fix,
-            exchange: Exchange::new(messages.to_vec()),
+            drive,
             connection,
             model,
-            first_answer: None,
-            checks,
-            waiting: None,
         }));
         self.active.set(true);
         self.view.set(Some(LoopView::default()));
@@ -138,20 +141,19 @@ impl Looper {
     }
 
     fn publish(&self) {
-        let view = self.turn.with_value(|turn| {
-            turn.as_ref().map(|t| LoopView {
-                attempts: t.fix.attempts().to_vec(),
-                end: t.fix.end(),
-                effective_rate: t.fix.effective_rate(),
-                checks: self
-                    .view
-                    .with_untracked(|v| v.as_ref().map(|v| v.checks.clone()))
-                    .unwrap_or_default(),
-            })
-        });
+        let view = self
+            .turn
+            .with_value(|turn| turn.as_ref().map(|t| LoopView::of(&t.drive)));
         if view.is_some() {
             self.view.set(view);
         }
+    }
+
+    /// The id of the next watched run.
+    fn next_id(&self) -> u64 {
+        let id = self.next_id.get_value() + 1;
+        self.next_id.set_value(id);
+        id
     }
 }
 
@@ -165,127 +167,72 @@ impl Chat {
             // The status says what went wrong with the request; the loop just ends.
             AnswerEnd::Failed => return self.finish_loop(LoopEnd::Stopped, true),
         }
-        let next = looper.turn.try_update_value(|turn| {
+        let id = looper.next_id();
+        let step = looper.turn.try_update_value(|turn| {
             let turn = turn.as_mut()?;
-            turn.exchange.answered(&answer);
-            turn.first_answer.get_or_insert_with(|| answer.clone());
-            turn.checks.extend(model_checks(&answer));
-            Some(turn.fix.answered(&answer, tokens, now_ms()))
+            Some(turn.drive.answered(&answer, tokens, now_ms(), id))
         });
-        if let Some(Some(next)) = next {
-            self.follow(next);
+        if let Some(Some(step)) = step {
+            self.follow(step);
         }
     }
 
     /// A watched run settled; only the loop's own run counts.
     pub(super) fn reported(&self, reported: Reported) {
         let looper = self.looper;
-        let ours = looper.turn.with_value(|turn| {
-            turn.as_ref()
-                .is_some_and(|t| t.waiting == Some(reported.id))
-        });
-        if !ours {
-            return;
-        }
-        let report = match reported.settled {
-            Settled::Stopped => {
-                self.end_loop(LoopEnd::Stopped);
-                return;
-            }
-            Settled::Ran(report) if report.unavailable.is_some() => {
-                let next = looper
-                    .turn
-                    .try_update_value(|turn| turn.as_mut().map(|t| t.fix.not_run()));
-                if let Some(Some(end)) = next {
-                    self.end_loop(end);
-                }
-                return;
-            }
-            Settled::Ran(report) => report,
-        };
-        looper.view.update(|view| {
-            if let Some(view) = view.as_mut() {
-                view.checks = report.checks.clone();
-            }
-        });
-        let next = looper.turn.try_update_value(|turn| {
-            let turn = turn.as_mut()?;
-            turn.waiting = None;
-            Some(turn.fix.ran(report.verdict(), now_ms()))
-        });
-        if let Some(Some(next)) = next {
-            self.follow(next);
+        let id = looper.next_id();
+        let step = looper
+            .turn
+            .try_update_value(|turn| turn.as_mut()?.drive.reported(reported, now_ms(), id));
+        if let Some(Some(step)) = step {
+            self.follow(step);
         }
     }
 
     /// Does what the loop says comes next.
-    fn follow(&self, next: Next) {
+    fn follow(&self, step: Step) {
         self.looper.publish();
-        match next {
-            Next::Run => self.verify(),
-            Next::Send(request) => self.send_attempt(request),
-            Next::Done(end) => self.end_loop(end),
-        }
-    }
-
-    /// Runs the loop's current code with its checks, in the result pane.
-    fn verify(&self) {
-        let looper = self.looper;
-        let id = looper.next_id.get_value() + 1;
-        looper.next_id.set_value(id);
-        let mut fixed = false;
-        let request = looper.turn.try_update_value(|turn| {
-            let turn = turn.as_mut()?;
-            fixed = turn.fix.attempts().len() > 1;
-            let runnable = Runnable::from_files(turn.fix.files())?;
-            turn.waiting = Some(id);
-            Some(Verify {
-                id,
-                runnable,
-                checks: turn.checks.clone(),
-            })
-        });
-        match request.flatten() {
-            Some(verify) => {
+        match step {
+            Step::Verify(verify) => {
                 // A first answer keeps its run's status while its code runs (the timeline
                 // says it runs); a fix's run replaces "Asking for a fix…".
+                let fixed = self.looper.turn.with_value(|turn| {
+                    turn.as_ref()
+                        .is_some_and(|t| t.drive.fix().attempts().len() > 1)
+                });
                 if fixed {
                     self.run.status.set(StatusLine::neutral("Running the fix…"));
                 }
                 self.run_request.set(Some(ResultRequest::Verify(verify)));
             }
-            None => self.end_loop(LoopEnd::NoCode),
+            Step::Send(messages) => self.send_attempt(messages),
+            Step::Done(end) => self.end_loop(end),
         }
     }
 
     /// Sends the next attempt's request to the same model; its answer is drawn below the
     /// answers before it, in this turn.
-    fn send_attempt(&self, request: String) {
-        let looper = self.looper;
-        let Some((spec, number)) = looper
-            .turn
-            .try_update_value(|turn| {
-                let turn = turn.as_mut()?;
-                let messages = turn.exchange.ask(request);
-                Some((
+    fn send_attempt(&self, messages: Vec<ChatMessage>) {
+        let Some((spec, number)) = self.looper.turn.with_value(|turn| {
+            turn.as_ref().map(|turn| {
+                (
                     RunSpec {
                         connection: turn.connection.clone(),
                         model: turn.model.clone(),
                         messages,
                     },
-                    turn.fix.attempts().len(),
-                ))
+                    turn.drive.fix().attempts().len(),
+                )
             })
-            .flatten()
-        else {
+        }) else {
             return;
         };
         let Some(div) = self.answer.get_untracked() else {
             self.end_loop(LoopEnd::Stopped);
             return;
         };
-        let renderer =
-            attempt_section(&div, number).and_then(|body| AnswerRenderer::replace_contents(&body));
+        let renderer = transcript::attempt_section(&div, number)
+            .and_then(|body| AnswerRenderer::replace_contents(&body));
         let renderer = match renderer {
             Ok(renderer) => renderer,
             Err(error) => {
@@ -326,39 +273,28 @@ impl Chat {
             return;
         };
         let end = match end {
-            LoopEnd::Stopped => turn.fix.stop(),
-            other => turn.fix.end().unwrap_or(other),
+            LoopEnd::Stopped => turn.drive.stop(),
+            other => turn.drive.end().unwrap_or(other),
         };
         looper.active.set(false);
-        let attempts = turn.fix.attempts().len();
-        let files = turn.fix.files().to_vec();
-        let model = turn.model.clone();
-        looper.turn.set_value(Some(turn));
-        looper.publish();
+        looper.view.set(Some(LoopView::of(&turn.drive)));
+        let fix = turn.drive.fix();
+        let attempts = fix.attempts().len();
         // A request that got no answer at all is not a chat to keep.
-        let mut answered = false;
-        looper.turn.update_value(|turn| {
-            if let Some(turn) = turn.take() {
-                if let Some(first) = turn.first_answer.as_ref().filter(|a| !a.is_empty()) {
-                    answered = true;
-                    let answer = folded_answer(first, attempts, &files);
-                    self.conversation
-                        .update(|chat| chat.loop_ended(answer.clone(), &turn.fix));
-                    if attempts > 1 {
-                        // Run answer, Share and Download take the code as it ended.
-                        self.run.answer_text.set(files_answer(&files));
-                    }
-                }
+        if let Some(answer) = turn.drive.folded() {
+            self.conversation
+                .update(|chat| chat.loop_ended(answer, fix));
+            if let Some(code) = turn.drive.fixed_code() {
+                // Run answer, Share and Download take the code as it ended.
+                self.run.answer_text.set(code);
             }
-        });
-        looper.files.set_value(files);
-        if answered {
             self.history.save(
-                &model,
+                &turn.model,
                 self.conversation
                     .with_untracked(|chat| chat.turns().to_vec()),
             );
         }
+        looper.files.set_value(fix.files().to_vec());
         // A first answer that simply works (or has no code, or could not run: the console
         // says why) keeps its run's own status; the timeline shows its time to green. A
         // failed request keeps its error.
@@ -427,22 +363,4 @@ impl Observer for AttemptObserver {
         run.streaming.set(false);
         LoopObserver { chat: self.chat }.ended(end);
     }
-}
-
-/// A section for fix attempt `number` (from 2) at the end of the answer; its body, where the
-/// attempt's answer is drawn.
-fn attempt_section(answer: &Element, number: usize) -> Result<Element, DomError> {
-    let document = answer
-        .owner_document()
-        .ok_or_else(|| DomError::from(JsValue::from_str("the answer has no document")))?;
-    let section = document.create_element("section")?;
-    section.set_class_name("attempt");
-    section.set_attribute("data-test", "attempt-answer")?;
-    let heading = document.create_element("h3")?;
-    heading.set_text_content(Some(&format!("Attempt {number}")));
-    section.append_child(&heading)?;
-    let body = document.create_element("div")?;
-    section.append_child(&body)?;
-    answer.append_child(&section)?;
-    Ok(body)
 }

@@ -8,6 +8,7 @@
 //! back twice, or on Stop. [`checks`] holds the user's and the model's assertions.
 
 pub mod checks;
+pub mod drive;
 pub mod turn;
 
 use serde::{Deserialize, Serialize};
