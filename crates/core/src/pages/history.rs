@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::pages::clock::UtcOffset;
+use crate::pages::compare::record::Comparison;
 use crate::pages::conversation::Turn;
 use crate::run::receipt::TurnReceipt;
 
@@ -19,6 +20,9 @@ pub struct Session {
     /// When it was last saved (ms since the epoch).
     pub saved_ms: f64,
     pub turns: Vec<Turn>,
+    /// A comparison instead of a chat (its turns are then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +47,11 @@ impl Session {
     /// The row's details: "demo-1000 · 998 tok/s · 2 turns · 5 Dec 2026, 14:05" (the speed
     /// is the last turn's, left out when unknown, as in chats saved before receipts).
     pub fn details(&self, offset: UtcOffset) -> String {
+        let when = offset.local(self.saved_ms).date_and_clock();
+        if let Some(comparison) = &self.comparison {
+            let verdict = comparison.summary().map(|s| s.headline).unwrap_or_default();
+            return format!("{verdict} · {when}");
+        }
         let receipt = self.last_receipt();
         let model = receipt.map_or(self.model.as_str(), |r| r.model.as_str());
         let mut parts = vec![model.to_string()];
@@ -51,7 +60,7 @@ impl Session {
         if self.turns.len() != 1 {
             parts.push(format!("{} turns", self.turns.len()));
         }
-        parts.push(offset.local(self.saved_ms).date_and_clock());
+        parts.push(when);
         parts.join(" · ")
     }
 }
@@ -101,6 +110,7 @@ mod tests {
                     },
                 }),
             }],
+            comparison: None,
         }
     }
 
@@ -108,6 +118,36 @@ mod tests {
     fn a_session_round_trips_through_json() {
         let s = session("1", 5.0);
         assert_eq!(Session::from_json(&s.to_json()).unwrap(), s);
+    }
+
+    #[test]
+    fn a_saved_comparison_round_trips_and_its_row_gives_the_verdict() {
+        use crate::pages::compare::race::Lane;
+        use crate::pages::compare::record::ComparedLane;
+        let lane = |name: &str| ComparedLane {
+            name: name.into(),
+            model: name.into(),
+            endpoint_name: "Demo".into(),
+            receipt: Receipt::default(),
+            answer: String::new(),
+            outcome: Lane::Failed {
+                reason: "offline".into(),
+            },
+        };
+        let saved = Session {
+            turns: Vec::new(),
+            comparison: Some(Comparison {
+                prompt: "p".into(),
+                checks: String::new(),
+                lanes: vec![lane("a"), lane("b")],
+            }),
+            ..session("c", 1_796_452_500_000.0)
+        };
+        assert_eq!(Session::from_json(&saved.to_json()).unwrap(), saved);
+        assert_eq!(
+            saved.details(UtcOffset::UTC),
+            "No model finished. · 5 Dec 2026, 06:35"
+        );
     }
 
     #[test]

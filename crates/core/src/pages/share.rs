@@ -3,6 +3,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::run::receipt::Receipt;
@@ -57,42 +58,12 @@ pub enum ShareError {
 impl SharedRun {
     /// The fragment (without `#`) that restores this run, or `TooBig` past the limit.
     pub fn to_fragment(&self) -> Result<String, ShareError> {
-        let json = serde_json::to_vec(self).map_err(|e| ShareError::Damaged(e.to_string()))?;
-        // Level 9: the link's length is what matters, and the input is small.
-        let deflated = miniz_oxide::deflate::compress_to_vec(&json, 9);
-        let fragment = format!(
-            "{FRAGMENT_PREFIX}{VERSION}.{}",
-            URL_SAFE_NO_PAD.encode(deflated)
-        );
-        if fragment.len() > FRAGMENT_LIMIT {
-            return Err(ShareError::TooBig {
-                size: fragment.len(),
-            });
-        }
-        Ok(fragment)
+        pack(FRAGMENT_PREFIX, self)
     }
 
     /// Reads a fragment (with or without `#`). Anything hostile is an error, never a panic.
     pub fn from_fragment(fragment: &str) -> Result<Self, ShareError> {
-        let payload = fragment
-            .trim_start_matches('#')
-            .strip_prefix(FRAGMENT_PREFIX)
-            .ok_or(ShareError::NotALink)?;
-        let (version, data) = payload.split_once('.').ok_or(ShareError::NotALink)?;
-        if version != VERSION {
-            return Err(ShareError::Version(version.chars().take(8).collect()));
-        }
-        if data.len() > FRAGMENT_LIMIT * 4 {
-            return Err(ShareError::Damaged(
-                "far longer than any link we make".into(),
-            ));
-        }
-        let deflated = URL_SAFE_NO_PAD
-            .decode(data)
-            .map_err(|e| ShareError::Damaged(format!("not base64url ({e})")))?;
-        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, INFLATED_LIMIT)
-            .map_err(|e| ShareError::Damaged(format!("cannot be decompressed ({:?})", e.status)))?;
-        serde_json::from_slice(&json).map_err(|e| ShareError::Damaged(e.to_string()))
+        unpack(FRAGMENT_PREFIX, fragment)
     }
 
     /// True when `fragment` is meant as a share link (even a damaged one).
@@ -113,16 +84,59 @@ impl SharedRun {
 
     /// Reads a file written by `to_file`.
     pub fn from_file(text: &str) -> Result<Self, ShareError> {
-        if text.len() > INFLATED_LIMIT {
-            return Err(ShareError::NotAFile("too large".into()));
-        }
-        let file: ShareFile =
-            serde_json::from_str(text).map_err(|e| ShareError::NotAFile(e.to_string()))?;
+        let file: ShareFile = read_file(text)?;
         if file.format != FILE_TAG {
             return Err(ShareError::NotAFile(format!("format {:?}", file.format)));
         }
         Ok(file.run)
     }
+}
+
+/// `value` as a fragment: `prefix`, the format version, then its JSON deflated in base64url;
+/// `TooBig` past the limit. Share links and comparisons are made by this one writer.
+pub(crate) fn pack(prefix: &str, value: &impl Serialize) -> Result<String, ShareError> {
+    let json = serde_json::to_vec(value).map_err(|e| ShareError::Damaged(e.to_string()))?;
+    // Level 9: the link's length is what matters, and the input is small.
+    let deflated = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    let fragment = format!("{prefix}{VERSION}.{}", URL_SAFE_NO_PAD.encode(deflated));
+    if fragment.len() > FRAGMENT_LIMIT {
+        return Err(ShareError::TooBig {
+            size: fragment.len(),
+        });
+    }
+    Ok(fragment)
+}
+
+/// Reads a fragment made by [`pack`] with `prefix` (with or without `#`). Anything hostile
+/// is an error, never a panic: sizes are checked before and while inflating.
+pub(crate) fn unpack<T: DeserializeOwned>(prefix: &str, fragment: &str) -> Result<T, ShareError> {
+    let payload = fragment
+        .trim_start_matches('#')
+        .strip_prefix(prefix)
+        .ok_or(ShareError::NotALink)?;
+    let (version, data) = payload.split_once('.').ok_or(ShareError::NotALink)?;
+    if version != VERSION {
+        return Err(ShareError::Version(version.chars().take(8).collect()));
+    }
+    if data.len() > FRAGMENT_LIMIT * 4 {
+        return Err(ShareError::Damaged(
+            "far longer than any link we make".into(),
+        ));
+    }
+    let deflated = URL_SAFE_NO_PAD
+        .decode(data)
+        .map_err(|e| ShareError::Damaged(format!("not base64url ({e})")))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&deflated, INFLATED_LIMIT)
+        .map_err(|e| ShareError::Damaged(format!("cannot be decompressed ({:?})", e.status)))?;
+    serde_json::from_slice(&json).map_err(|e| ShareError::Damaged(e.to_string()))
+}
+
+/// Reads a downloaded `.json` file of ours, refusing one larger than any we write.
+pub(crate) fn read_file<T: DeserializeOwned>(text: &str) -> Result<T, ShareError> {
+    if text.len() > INFLATED_LIMIT {
+        return Err(ShareError::NotAFile("too large".into()));
+    }
+    serde_json::from_str(text).map_err(|e| ShareError::NotAFile(e.to_string()))
 }
 
 #[cfg(test)]

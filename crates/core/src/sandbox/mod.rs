@@ -1,8 +1,9 @@
 //! Running an answer's code in the sandboxed runner frame: which blocks run and how they
 //! combine into one page, what runs live while an answer streams, the versioned message
-//! protocol, the run's watchdog and console.
+//! protocol, the run's watchdog and console, and each compare lane's runner.
 
 pub mod console;
+pub mod lanes;
 pub mod live;
 pub mod page;
 pub mod protocol;
