@@ -45,6 +45,10 @@ pub struct Config {
     /// Origin of the code runner frame (CSP `frame-src`, and the sandbox page's own
     /// policy); `None` means this server.
     pub runner_origin: Option<String>,
+    /// Origins of compare lanes' runners, each a site of its own (a different registrable
+    /// domain), serving this server's `/sandbox/`: added to CSP `frame-src`. Empty allows
+    /// `http://*.localhost:*`, where a page served from this machine puts its lanes.
+    pub lane_runners: Vec<String>,
     /// Pages allowed to embed the app in a frame (CSP `frame-ancestors`); empty is `'none'`.
     /// The `/embed` page is also framable by this server's own `/docs/embed`.
     pub frame_ancestors: Vec<String>,
@@ -102,6 +106,7 @@ impl Default for Config {
                 .map(String::from)
                 .to_vec(),
             runner_origin: None,
+            lane_runners: Vec::new(),
             frame_ancestors: Vec::new(),
             embed_hosts: Vec::new(),
             pyodide_dir: PathBuf::from(".tools/npm/node_modules/pyodide"),

@@ -61,15 +61,19 @@ impl AppCsp {
         let frame_ancestors = sources("frame_ancestors", &config.frame_ancestors)?;
         let runner = config.runner_origin.iter().cloned().collect::<Vec<_>>();
         let runner = sources("runner_origin", &runner)?;
+        let lanes = sources("lane_runners", &config.lane_runners)?;
+        // Compare lanes run on sites of their own: the configured ones, else this machine's
+        // `laneN.localhost` names (they reach nothing but this machine).
+        let lanes = if lanes.is_empty() {
+            LOCAL_LANES.to_owned()
+        } else {
+            lanes
+        };
         Ok(Self {
             index: config.dist_dir.join("index.html"),
             fixed: CspParts {
                 connect_src: join_sources("'self'", &connect_src),
-                frame_src: if runner.is_empty() {
-                    "'self'".into()
-                } else {
-                    runner
-                },
+                frame_src: join_sources(if runner.is_empty() { "'self'" } else { &runner }, &lanes),
                 embed_frame_ancestors: join_sources("'self'", &frame_ancestors),
                 frame_ancestors: if frame_ancestors.is_empty() {
                     "'none'".into()
@@ -149,16 +153,30 @@ pub fn sandbox_csp(runner_origin: &str) -> String {
     )
 }
 
-/// The runner origin for the sandbox's policy: the configured one; else, for a request
-/// addressed to a loopback name (`localhost`, `127.x.x.x`, `[::1]`, any port), that
-/// address, so a local server works unconfigured. Any other `Host` is not reflected into
-/// the policy (a client chooses its `Host`): `None`, and the runner gets no Pyodide
-/// until `runner_origin` is configured.
-pub fn runner_origin(configured: Option<&str>, host: Option<&HeaderValue>) -> Option<String> {
-    if let Some(origin) = configured {
+/// Where a page served from this machine puts its compare lanes' runners.
+const LOCAL_LANES: &str = "http://*.localhost:*";
+
+/// The runner origin for the sandbox's policy: a configured lane runner the request is
+/// addressed to, else the configured runner; else, for a request addressed to a loopback
+/// name (`localhost`, `*.localhost`, `127.x.x.x`, `[::1]`, any port), that address, so a
+/// local server works unconfigured. Any other `Host` is not reflected into the policy (a
+/// client chooses its `Host`): `None`, and the runner gets no Pyodide until configured.
+pub fn runner_origin(
+    configured: Option<&str>,
+    lanes: &[String],
+    host: Option<&HeaderValue>,
+) -> Option<String> {
+    let host = host.and_then(|h| h.to_str().ok());
+    let lane = host.and_then(|host| {
+        lanes.iter().find(|lane| {
+            lane.split_once("://")
+                .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
+        })
+    });
+    if let Some(origin) = lane.map(String::as_str).or(configured) {
         return Some(origin.to_owned());
     }
-    let host = host?.to_str().ok()?;
+    let host = host?;
     let name = match host.rsplit_once(':') {
         Some((name, port)) if !name.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
             name
@@ -166,11 +184,24 @@ pub fn runner_origin(configured: Option<&str>, host: Option<&HeaderValue>) -> Op
         _ => host,
     };
     let loopback = name.eq_ignore_ascii_case("localhost")
+        || is_localhost_subdomain(name)
         || name == "[::1]"
         || name
             .parse::<std::net::Ipv4Addr>()
             .is_ok_and(|ip| ip.is_loopback());
     loopback.then(|| format!("http://{host}"))
+}
+
+/// `lane1.localhost`: a name under `localhost`, which browsers resolve to this machine
+/// (RFC 6761), made only of letters, digits, `-` and `.` so it is safe in a policy.
+fn is_localhost_subdomain(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.strip_suffix(".localhost").is_some_and(|labels| {
+        !labels.is_empty()
+            && labels
+                .split('.')
+                .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    })
 }
 
 /// CORS for `/v1/*`: `None` when no origin is configured (the default), any origin for
@@ -302,7 +333,8 @@ await init();</SCRIPT>
             policy.contains(&format!("script-src 'sha256-{hash}';")),
             "{policy}"
         );
-        assert!(policy.contains("frame-src 'self'") && policy.contains("frame-ancestors 'none'"));
+        assert!(policy.contains("frame-src 'self';"));
+        assert!(policy.contains("frame-ancestors 'none'"));
         assert!(docs_csp("<p>no scripts</p>").contains("script-src 'none'"));
     }
 
@@ -329,23 +361,46 @@ await init();</SCRIPT>
     }
 
     #[test]
+    fn a_lane_runner_gets_its_own_origin_in_the_sandbox_policy() {
+        let lanes = vec![
+            "https://lane-a.run.example".to_owned(),
+            "https://lane-b.run.example".to_owned(),
+        ];
+        let host = HeaderValue::from_static("lane-b.run.example");
+        assert_eq!(
+            runner_origin(Some("https://run.example"), &lanes, Some(&host)).as_deref(),
+            Some("https://lane-b.run.example")
+        );
+        let other = HeaderValue::from_static("elsewhere.example");
+        assert_eq!(
+            runner_origin(Some("https://run.example"), &lanes, Some(&other)).as_deref(),
+            Some("https://run.example")
+        );
+    }
+
+    #[test]
     fn sandbox_origin_comes_from_config_or_a_plain_host() {
         let host = HeaderValue::from_static("127.0.0.1:8080");
         assert_eq!(
-            runner_origin(None, Some(&host)).as_deref(),
+            runner_origin(None, &[], Some(&host)).as_deref(),
             Some("http://127.0.0.1:8080")
         );
         assert_eq!(
-            runner_origin(Some("https://run.example"), Some(&host)).as_deref(),
+            runner_origin(Some("https://run.example"), &[], Some(&host)).as_deref(),
             Some("https://run.example")
         );
         let evil = HeaderValue::from_static("a.example; script-src *");
-        assert_eq!(runner_origin(None, Some(&evil)), None);
-        assert_eq!(runner_origin(None, None), None);
-        for local in ["localhost:8080", "127.0.0.1", "[::1]:9000"] {
+        assert_eq!(runner_origin(None, &[], Some(&evil)), None);
+        assert_eq!(runner_origin(None, &[], None), None);
+        for local in [
+            "localhost:8080",
+            "127.0.0.1",
+            "[::1]:9000",
+            "lane2.localhost:8080",
+        ] {
             let host = HeaderValue::from_static(local);
             assert_eq!(
-                runner_origin(None, Some(&host)),
+                runner_origin(None, &[], Some(&host)),
                 Some(format!("http://{local}"))
             );
         }
@@ -354,9 +409,11 @@ await init();</SCRIPT>
             "evil.example:8080",
             "10.0.0.1:80",
             "localhost.evil.example",
+            "a;b.localhost",
+            ".localhost",
         ] {
             let host = HeaderValue::from_static(foreign);
-            assert_eq!(runner_origin(None, Some(&host)), None, "{foreign}");
+            assert_eq!(runner_origin(None, &[], Some(&host)), None, "{foreign}");
         }
     }
 }

@@ -79,6 +79,18 @@ struct Cli {
     #[arg(long, env = "SPARKPLUG_RUNNER_ORIGIN", value_name = "ORIGIN")]
     runner_origin: Option<String>,
 
+    /// Origin of a compare lane's runner, each a site of its own; repeat or comma-separate.
+    /// The app page names the same runners in `<meta name="sparkplug-lane-runners">`.
+    /// [default: http://laneN.localhost for a page served from this machine]
+    /// [toml: lane_runners]
+    #[arg(
+        long = "lane-runner",
+        env = "SPARKPLUG_LANE_RUNNERS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    lane_runners: Vec<String>,
+
     /// Origin allowed to embed the app in a frame (CSP frame-ancestors); repeat or
     /// comma-separate. [default: none, 'none'] [toml: frame_ancestors]
     #[arg(
@@ -201,6 +213,9 @@ impl Cli {
         }
         if self.runner_origin.is_some() {
             config.runner_origin = self.runner_origin;
+        }
+        if !self.lane_runners.is_empty() {
+            config.lane_runners = self.lane_runners;
         }
         if !self.frame_ancestors.is_empty() {
             config.frame_ancestors = self.frame_ancestors;

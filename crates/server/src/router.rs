@@ -140,6 +140,7 @@ fn is_runner_alias(path: &str) -> bool {
 async fn sandbox_csp(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let origin = headers::runner_origin(
         state.config.runner_origin.as_deref(),
+        &state.config.lane_runners,
         request.headers().get(header::HOST),
     );
     let mut response = next.run(request).await;
