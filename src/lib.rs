@@ -3,6 +3,7 @@
 
 mod app;
 mod browser;
+mod compare;
 mod components;
 mod editor;
 mod embed;

@@ -19,7 +19,7 @@ pub mod workspace;
 use sparkplug_core::run::explain::Tone;
 
 /// The CSS classes of a status line: its own class, and its tone's unless neutral.
-fn status_class(base: &'static str, tone: Tone) -> String {
+pub(crate) fn status_class(base: &'static str, tone: Tone) -> String {
     match tone {
         Tone::Neutral => base.to_owned(),
         Tone::Done => format!("{base} done"),

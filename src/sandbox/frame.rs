@@ -37,6 +37,7 @@ pub fn create(
     element.set_attribute("class", "runner-frame")?;
     element.set_attribute("data-test", "runner")?;
     element.set_attribute("referrerpolicy", "no-referrer")?;
+    element.set_attribute("data-runner", runner)?;
     element.set_src(&format!("{runner}#{nonce}"));
     host.append_child(&element)?;
     element
@@ -44,16 +45,18 @@ pub fn create(
         .ok_or_else(|| JsValue::from_str("the runner frame has no window"))
 }
 
-/// Removes every sandboxed frame in the page. Frames of one site share one process, so a
-/// frame left behind that loops would stall the fresh one; removing it ends its process.
-pub fn remove_all(document: &Document) {
-    let Ok(frames) = document.query_selector_all("iframe[sandbox]") else {
+/// Removes every frame of `runner` in the page. Frames of one site share one process, so
+/// a frame left behind that loops would stall the fresh one; removing them all ends that
+/// process. Frames of other runners (compare lanes, each a site of its own) stay.
+pub fn remove_all(document: &Document, runner: &str) {
+    let Ok(frames) = document.query_selector_all("iframe[sandbox][data-runner]") else {
         return;
     };
     for index in 0..frames.length() {
         if let Some(element) = frames
             .item(index)
             .and_then(|node| node.dyn_into::<Element>().ok())
+            .filter(|e| e.get_attribute("data-runner").as_deref() == Some(runner))
         {
             element.remove();
         }
@@ -88,7 +91,7 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn frames_get_scripts_only_and_a_kill_removes_every_sandboxed_frame() {
+    fn frames_get_scripts_only_and_a_kill_removes_every_frame_of_its_runner() {
         let document = document();
         let host = document.create_element("div").unwrap();
         document.body().unwrap().append_child(&host).unwrap();
@@ -103,19 +106,21 @@ mod tests {
             frame.get_attribute("src").as_deref(),
             Some("about:blank#abc123")
         );
-        // A stray sandboxed frame elsewhere goes too; an ordinary one stays.
-        let stray = document.create_element("iframe").unwrap();
-        stray.set_attribute("sandbox", "").unwrap();
-        document.body().unwrap().append_child(&stray).unwrap();
+        // Another frame of the same runner goes too; another runner's frame (a compare lane
+        // on a site of its own) and an ordinary frame stay.
+        create(&document, &host, "about:blank", "second").unwrap();
+        create(&document, &host, "about:blank?lane2", "third").unwrap();
         let plain = document.create_element("iframe").unwrap();
         document.body().unwrap().append_child(&plain).unwrap();
-        remove_all(&document);
+        remove_all(&document, "about:blank");
+        let left = document.query_selector_all("iframe[sandbox]").unwrap();
+        assert_eq!(left.length(), 1);
         assert_eq!(
-            document
-                .query_selector_all("iframe[sandbox]")
+            host.query_selector("iframe")
                 .unwrap()
-                .length(),
-            0
+                .and_then(|f| f.get_attribute("data-runner"))
+                .as_deref(),
+            Some("about:blank?lane2")
         );
         assert!(plain.is_connected());
         plain.remove();

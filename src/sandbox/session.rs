@@ -69,11 +69,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts a session whose runner frames live in `host`.
+    /// Starts a session whose runner frames live in `host`, on the page's runner.
     pub fn start(host: Element, out: Output) -> Result<Self, SessionError> {
+        let document = host.owner_document().ok_or(SessionError::NoDocument)?;
+        Self::start_on(host, frame::runner_url(&document), out)
+    }
+
+    /// Starts a session on `runner` (a compare lane's, on a site of its own).
+    pub fn start_on(host: Element, runner: String, out: Output) -> Result<Self, SessionError> {
         let window = web_sys::window().ok_or(SessionError::NoDocument)?;
         let document = window.document().ok_or(SessionError::NoDocument)?;
-        let runner = frame::runner_url(&document);
         let state = Rc::new(RefCell::new(State {
             document,
             host,
@@ -213,7 +218,7 @@ impl State {
     /// Removes every runner frame and makes a fresh one (`after_kill`: replacing a killed
     /// frame, which must load quickly).
     fn replace_frame(&mut self, after_kill: bool) -> Result<(), SessionError> {
-        frame::remove_all(&self.document);
+        frame::remove_all(&self.document, &self.runner);
         self.frame = None;
         self.queued = None;
         self.python_warm = false;
@@ -437,7 +442,7 @@ impl State {
         };
         if matches!(kill, Kill::NotReady | Kill::NotRestarted) {
             // Making another frame now would likely fail the same way; the next Run tries.
-            frame::remove_all(&self.document);
+            frame::remove_all(&self.document, &self.runner);
             self.frame = None;
             self.end(kill.explain());
         } else {
