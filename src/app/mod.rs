@@ -2,9 +2,11 @@
 //! laid out here; what Send, Stop, Share and History do lives in `chat`.
 
 mod chat;
+mod compare;
 mod endpoints;
 
 pub use chat::Chat;
+pub use compare::Compare;
 pub use endpoints::EndpointChoice;
 
 use leptos::prelude::*;
@@ -24,6 +26,7 @@ use crate::components::theme::ThemeToggle;
 use crate::components::timeline::LoopTimeline;
 use crate::components::welcome::Welcome;
 use crate::components::workspace::{Layout, Workspace};
+use compare::CompareView;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -31,6 +34,9 @@ pub fn App() -> impl IntoView {
     provide_context(chat);
     provide_context(chat.endpoints);
     provide_context(Layout::new());
+    let compare = Compare::new();
+    provide_context(compare);
+    compare.listen();
     crate::editor::listen(chat.answer, chat.run_request.write_only());
     crate::components::download::listen(chat.answer);
     let settings_open = RwSignal::new(false);
@@ -50,6 +56,21 @@ pub fn App() -> impl IntoView {
                         >
                             "Endpoints"
                         </button>
+                        <button
+                            class="compare-toggle"
+                            data-test="open-compare"
+                            aria-pressed=move || compare.open.get().to_string()
+                            title="Race 2–4 models on one prompt, judged by time to working code"
+                            on:click=move |_| {
+                                if compare.open.get_untracked() {
+                                    compare.close();
+                                } else {
+                                    compare.open_view(chat);
+                                }
+                            }
+                        >
+                            {move || if compare.open.get() { "Back to chat" } else { "Compare" }}
+                        </button>
                         <ThemeToggle />
                         <Shortcuts
                             streaming=chat.busy()
@@ -58,6 +79,10 @@ pub fn App() -> impl IntoView {
                     </div>
                 </header>
                 <Settings open=settings_open />
+                <Show when=move || compare.open.get()>
+                    <CompareView />
+                </Show>
+                <div class="workspace-slot" hidden=move || compare.open.get()>
                 <Workspace
                     conversation=Box::new(move || {
                         view! {
@@ -96,6 +121,7 @@ pub fn App() -> impl IntoView {
                             .into_any()
                     })
                 />
+                </div>
             </div>
             <History />
         </div>

@@ -1,15 +1,16 @@
-//! The history panel: past sessions kept in IndexedDB, listed newest first with model, speed
-//! and time, reopened, renamed and deleted (with Undo); a failed save is said, never dropped.
+//! The history panel: past chats and comparisons kept in IndexedDB, newest first with model,
+//! speed or verdict and time; reopened, renamed, deleted (with Undo); a failed save is said.
 
 use std::time::Duration;
 
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sparkplug_core::pages::compare::record::Comparison;
 use sparkplug_core::pages::conversation::Turn;
 use sparkplug_core::pages::history::{newest_first, title_from, Session};
 
-use crate::app::Chat;
+use crate::app::{Chat, Compare};
 use crate::browser::{clock, idb};
 
 /// How long Undo is offered after a delete, unless another action comes first.
@@ -62,14 +63,10 @@ impl HistoryStore {
             return;
         };
         self.forget_deleted();
-        let (id, title) = self.current.get_value().unwrap_or_else(|| {
-            let id = format!(
-                "s{:.0}-{:.0}",
-                js_sys::Date::now(),
-                js_sys::Math::random() * 1e9
-            );
-            (id, title_from(&first.prompt))
-        });
+        let (id, title) = self
+            .current
+            .get_value()
+            .unwrap_or_else(|| (new_id(), title_from(&first.prompt)));
         self.current.set_value(Some((id.clone(), title.clone())));
         let session = Session {
             id,
@@ -77,6 +74,26 @@ impl HistoryStore {
             model: model.to_string(),
             saved_ms: js_sys::Date::now(),
             turns,
+            comparison: None,
+        };
+        self.write(session);
+    }
+
+    /// Saves a finished comparison as an entry of its own.
+    pub fn save_comparison(&self, comparison: Comparison) {
+        self.forget_deleted();
+        let session = Session {
+            id: new_id(),
+            title: comparison.title(),
+            model: comparison
+                .lanes
+                .iter()
+                .map(|l| l.model.as_str())
+                .collect::<Vec<_>>()
+                .join(" vs "),
+            saved_ms: js_sys::Date::now(),
+            turns: Vec::new(),
+            comparison: Some(comparison),
         };
         self.write(session);
     }
@@ -186,10 +203,28 @@ impl HistoryStore {
     }
 }
 
+/// A fresh session id: the time and a random part.
+fn new_id() -> String {
+    format!(
+        "s{:.0}-{:.0}",
+        js_sys::Date::now(),
+        js_sys::Math::random() * 1e9
+    )
+}
+
 #[component]
 pub fn History() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let compare = expect_context::<Compare>();
     let store = chat.history;
+    // A chat reopens in the workspace, a comparison in the Compare view.
+    let reopen = move |session: Session| match session.comparison {
+        Some(comparison) => compare.show(comparison),
+        None => {
+            compare.close();
+            chat.reopen(session);
+        }
+    };
     let item = move |session: Session| {
         let renaming = RwSignal::new(false);
         let name_field = NodeRef::<Input>::new();
@@ -216,7 +251,7 @@ pub fn History() -> impl IntoView {
                                 type="button"
                                 class="history-open"
                                 data-test="history-open"
-                                on:click=move |_| chat.reopen(open.clone())
+                                on:click=move |_| reopen(open.clone())
                             >
                                 <span class="history-title" data-test="history-title">
                                     {open.title.clone()}

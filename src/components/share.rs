@@ -4,14 +4,15 @@
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sparkplug_core::pages::download::File;
 use sparkplug_core::pages::share::{ShareError, SharedRun};
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::receipt::Receipt;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
-use crate::app::Chat;
+use crate::app::{Chat, Compare};
+use crate::browser::download;
 use crate::render::renderer::AnswerRenderer;
 
 /// What the page knows of its latest run, to share once it has finished.
@@ -71,6 +72,7 @@ pub fn draw_answer(container: &web_sys::HtmlDivElement, text: &str) {
 #[component]
 pub fn ShareBar() -> impl IntoView {
     let chat = expect_context::<Chat>();
+    let compare = expect_context::<Compare>();
     let ready = chat.share_ready();
     let made = RwSignal::new(None::<Made>);
     let shown = RwSignal::new(None::<SharedRun>);
@@ -108,6 +110,10 @@ pub fn ShareBar() -> impl IntoView {
                     .await
                     .ok()
                     .and_then(|t| t.as_string());
+                // A comparison's file opens in the Compare view; anything else is read as a run.
+                if text.as_deref().is_some_and(|t| compare.open_file(t)) {
+                    return;
+                }
                 restore(
                     text.ok_or_else(|| ShareError::NotAFile("the file could not be read".into()))
                         .and_then(|t| SharedRun::from_file(&t)),
@@ -179,7 +185,12 @@ pub fn ShareBar() -> impl IntoView {
                     <span class="share-note" data-test="share-too-big">
                         {format!("{reason}: download it, and drop the file on Sparkplug to open it.")}
                     </span>
-                    <button data-test="share-download" on:click=move |_| download(&json)>
+                    <button data-test="share-download" on:click=move |_| {
+                        let file = File { name: "sparkplug-share.json".into(), mime: "application/json", text: json.clone() };
+                        if let Err(e) = download::save(&file) {
+                            error.set(Some(e.to_string()));
+                        }
+                    }>
                         "Download .json"
                     </button>
                 }.into_any(),
@@ -193,33 +204,4 @@ pub fn ShareBar() -> impl IntoView {
             {move || error.get().map(|e| view! { <span class="share-error" data-test="share-error" role="alert">{e}</span> })}
         </div>
     }
-}
-
-/// Saves `json` as `sparkplug-share.json` through a temporary object URL.
-fn download(json: &str) {
-    let parts = js_sys::Array::of1(&json.into());
-    let options = BlobPropertyBag::new();
-    options.set_type("application/json");
-    let Ok(blob) = Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    if let Some(a) = document()
-        .create_element("a")
-        .ok()
-        .and_then(|a| a.dyn_into::<HtmlAnchorElement>().ok())
-    {
-        a.set_href(&url);
-        a.set_download("sparkplug-share.json");
-        a.click();
-    }
-    // Later, not now: the download reads the URL after this task ends.
-    set_timeout(
-        move || {
-            Url::revoke_object_url(&url).ok();
-        },
-        std::time::Duration::from_secs(30),
-    );
 }

@@ -1,8 +1,5 @@
-//! The `/kiosk` page: a full-screen race of 2–4 models, an attract loop of preset prompts
-//! while nobody is there, and a prompt box for a visitor. Its settings come from the server.
-
-mod lane;
-mod race;
+//! The `/kiosk` page: compare's race of 2–4 models full screen, judged by working code, an
+//! attract loop of preset prompts while nobody is there, and a prompt box for a visitor.
 
 use std::time::Duration;
 
@@ -10,19 +7,22 @@ use leptos::ev;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use sparkplug_core::iterate::DEFAULT_MAX_ATTEMPTS;
+use sparkplug_core::pages::compare::race::Summary;
 use sparkplug_core::pages::kiosk::attract::{
     Attract, KeyPress, KioskSettings, Mode, Step, MAX_PROMPT_CHARS,
 };
 use sparkplug_core::pages::kiosk::lanes::LaneTitle;
-use sparkplug_core::pages::kiosk::race::{ordinal, Summary};
 use sparkplug_core::run::spec::{Connection, OUR_API};
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
+use crate::compare::lane::{LaneColumn, LaneModel, LaneView};
+use crate::compare::race::{self, Entry, RaceHandle};
+use crate::compare::runners::lane_runners;
+use crate::compare::summary::SummaryView;
 use crate::live::now_ms;
 use crate::net::{get, models};
-use lane::LaneColumn;
-use race::{LaneView, RaceHandle};
 
 /// How often the attract loop looks at the clock: well under a second, the smallest pause.
 const TICK: Duration = Duration::from_millis(200);
@@ -67,7 +67,19 @@ async fn load_settings() -> Result<KioskSettings, String> {
 
 #[component]
 fn RaceFloor(settings: KioskSettings, titles: Vec<LaneTitle>) -> impl IntoView {
-    let lanes: Vec<LaneView> = titles.into_iter().map(LaneView::new).collect();
+    let lanes: Vec<LaneView> = titles
+        .into_iter()
+        .map(|title| {
+            LaneView::new(Some(LaneModel {
+                name: title.label,
+                caption: title.caption,
+                model: title.model,
+                endpoint_name: "Sparkplug demo".into(),
+                connection: Connection::our_server(),
+            }))
+        })
+        .collect();
+    let runners = StoredValue::new(lane_runners(&document(), lanes.len()));
     let attract = StoredValue::new_local(Attract::new(&settings, now_ms()));
     let current: StoredValue<Option<RaceHandle>, LocalStorage> = StoredValue::new_local(None);
     let mode = RwSignal::new(Mode::Attract);
@@ -93,7 +105,7 @@ fn RaceFloor(settings: KioskSettings, titles: Vec<LaneTitle>) -> impl IntoView {
     let stop_current = move || {
         current.update_value(|c| {
             if let Some(race) = c.take() {
-                race.stop();
+                race.cancel();
             }
         });
     };
@@ -102,19 +114,25 @@ fn RaceFloor(settings: KioskSettings, titles: Vec<LaneTitle>) -> impl IntoView {
         summary.set(None);
         prompt.set(text.clone());
         attract.update_value(|a| a.race_started());
+        let entry = Entry {
+            prompt: text,
+            checks: String::new(),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        };
         let handle = lane_views.with_value(|lanes| {
-            race::start(&text, lanes, move |race| {
-                summary.set(race.summary());
+            race::start(entry, lanes, &runners.get_value(), move |comparison| {
+                summary.set(comparison.summary());
                 races.update(|n| *n += 1);
                 wasm_bytes.set(wasm_memory_bytes());
                 current.set_value(None);
                 attract.update_value(|a| a.race_ended(now_ms()));
             })
         });
-        if handle.is_none() {
+        if let Err(error) = &handle {
+            web_sys::console::error_1(&error.to_string().into());
             attract.update_value(|a| a.race_ended(now_ms()));
         }
-        current.set_value(handle);
+        current.set_value(handle.ok());
     };
     let apply = move |step: Step| match step {
         Step::RacePreset(n) => {
@@ -223,25 +241,6 @@ fn RaceFloor(settings: KioskSettings, titles: Vec<LaneTitle>) -> impl IntoView {
                 Mode::Visitor => "Same prompt, same instant: which model finishes first?",
             }}</p>
         </div>
-    }
-}
-
-/// The race's end: the headline, then every lane ranked with its figures and comparison.
-#[component]
-fn SummaryView(summary: Summary) -> impl IntoView {
-    view! {
-        <p class="summary-headline" data-test="summary-headline">{summary.headline}</p>
-        <ol class="summary-rows">
-            {summary.rows.into_iter().map(|row| view! {
-                <li class="summary-row" class:summary-out=row.place.is_none()
-                    data-test="summary-row" data-lane=row.lane.to_string()>
-                    <span class="summary-place">{row.place.map(ordinal).unwrap_or_else(|| "–".into())}</span>
-                    <span class="summary-name">{row.name}</span>
-                    <span class="summary-figures">{row.figures}</span>
-                    <span class="summary-comparison">{row.comparison}</span>
-                </li>
-            }).collect_view()}
-        </ol>
     }
 }
 

@@ -2,6 +2,7 @@
 //! Chromium. One test binary, one module per area, so they link once.
 
 mod a11y;
+mod compare;
 mod download;
 mod editor;
 mod embed;
