@@ -6,12 +6,14 @@
 // - long tasks: PerformanceObserver 'longtask' entries (over 50 ms) during the run, and the
 //   'long-animation-frame' entries that say where such a frame's time went;
 // - last byte: when the body reader delivered the last chunk;
-// - last paint: when the frame holding the last DOM change had been painted (a task posted
-//   from that frame's rAF runs after its paint);
+// - first and last paint: when the frame holding the first (last) DOM change had been painted
+//   (a task posted from that frame's rAF runs after its paint);
 // - script time: time inside rAF callbacks (with the microtasks they queue) plus, for each body
 //   chunk, the time from its delivery to the consumer's next read() (the stream consumer's work).
+//
+// `window.__benchReset()` starts the figures afresh (each turn of a long session).
 (() => {
-  const state = (window.__bench = {
+  const fresh = () => ({
     recording: true,
     frames: [],
     longTasks: [],
@@ -25,19 +27,36 @@
     rafScript: 0,
     streamScript: 0,
     lastMutation: null,
+    firstPaint: null,
     lastPaint: null,
     inRaf: false,
   });
+  const state = (window.__bench = fresh());
+  // Each reset starts a new frame loop; the old one stops at its next frame.
+  let generation = 0;
+  window.__benchReset = () => {
+    generation += 1;
+    Object.assign(state, fresh());
+    frames(generation);
+  };
   const now = () => performance.now();
   const raf = window.requestAnimationFrame.bind(window);
   const channel = new MessageChannel();
-  channel.port1.onmessage = () => { state.lastPaint = now(); };
+  channel.port1.onmessage = () => {
+    state.lastPaint = now();
+    state.firstPaint ??= state.lastPaint;
+  };
 
   // Frame timestamps, from an rAF loop of our own (not counted as script time).
-  (function frame(ts) {
-    if (ts !== undefined && state.recording) state.frames.push(ts);
-    if (state.recording) raf(frame);
-  })();
+  const frames = (mine) => {
+    const frame = (ts) => {
+      if (mine !== generation) return;
+      if (ts !== undefined && state.recording) state.frames.push(ts);
+      if (state.recording) raf(frame);
+    };
+    frame();
+  };
+  frames(generation);
 
   // Script time in the page's rAF callbacks, and whether one is running.
   window.requestAnimationFrame = (callback) =>

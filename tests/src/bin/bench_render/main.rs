@@ -1,25 +1,28 @@
-//! `cargo xtask bench render`: the ~20,000-token `/long` demo answer streamed at 1k, 5k, 20k
-//! tokens/s and unthrottled into the app and into a plain-JS baseline page in headless Chromium.
+//! `cargo xtask bench render`: two ~20,000-token demo answers, `/long` (mostly long code) and
+//! `/chat` (realistic chat turns, ~70 fences), streamed at 1k, 5k, 20k, 100k tokens/s and
+//! unthrottled into the app and a plain-JS baseline page in headless Chromium, at full CPU
+//! speed and with the CPU throttled 4x; then a cold start and a 30-turn session.
 //!
 //! Both pages get the same instrumentation (`tests/bench/instrument.js`, which documents what
 //! each figure means) and the same bytes from the same demo server. It prints a table with each
 //! app figure's ratio to the baseline, the issue's targets, and one `render …` line per run.
+//! Arguments pick a subset: `--answer long,chat --rate 1000,5000,20000,100000,max --cpu 1,4
+//! --part matrix,cold,session` (each defaults to all).
 
-use std::fmt::Write as _;
-use std::io::Write as _;
+mod downloads;
+mod report;
+
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
 use sparkplug_e2e::{copy_dir, dist_dir, test_config, Config, Harness};
 
-/// Rates in tokens/s; 0 is the unthrottled `demo-max`.
-const RATES: [u32; 4] = [1000, 5000, 20000, 0];
-const PROMPT: &str = "/long";
-const INSTRUMENT: &str = include_str!("../../bench/instrument.js");
-const BASELINE_HTML: &str = include_str!("../../bench/baseline.html");
-const BASELINE_JS: &str = include_str!("../../bench/baseline.js");
+const INSTRUMENT: &str = include_str!("../../../bench/instrument.js");
+const BASELINE_HTML: &str = include_str!("../../../bench/baseline.html");
+const BASELINE_JS: &str = include_str!("../../../bench/baseline.js");
 /// Samples the app's live rate every frame, for the meter-accuracy line.
 const LIVE_SAMPLER: &str = "window.__live = [];
 (function sample() {
@@ -29,6 +32,180 @@ const LIVE_SAMPLER: &str = "window.__live = [];
 })();";
 /// Quiet time after the last DOM change before a run's figures are read.
 const SETTLE: Duration = Duration::from_millis(400);
+/// The CPU slow-down that stands for a mid-range laptop or phone.
+const SLOW_CPU: u32 = 4;
+/// Turns of the long session, each one long answer.
+const SESSION_TURNS: usize = 30;
+/// The session's rate: fast enough that 30 long answers take about a minute.
+const SESSION_RATE: Rate = Rate::Paced(20_000);
+/// The session sends the whole conversation with each turn: 30 long answers are ~3 MB.
+const SESSION_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Which demo answer a run streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// `/long`: the demo's app answers one after another, mostly long code.
+    Long,
+    /// `/chat`: realistic chat answers, prose, tables and many short fences.
+    Chat,
+}
+
+impl Answer {
+    const ALL: [Answer; 2] = [Answer::Long, Answer::Chat];
+
+    fn name(self) -> &'static str {
+        match self {
+            Answer::Long => "long",
+            Answer::Chat => "chat",
+        }
+    }
+
+    fn prompt(self) -> &'static str {
+        match self {
+            Answer::Long => "/long",
+            Answer::Chat => "/chat",
+        }
+    }
+}
+
+impl FromStr for Answer {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Answer::ALL
+            .into_iter()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| anyhow!("`{s}` is not an answer (long or chat)"))
+    }
+}
+
+/// How fast the demo sends: a rate in tokens/s, or everything at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rate {
+    Paced(u32),
+    Max,
+}
+
+impl Rate {
+    const ALL: [Rate; 5] = [
+        Rate::Paced(1000),
+        Rate::Paced(5000),
+        Rate::Paced(20_000),
+        Rate::Paced(100_000),
+        Rate::Max,
+    ];
+
+    fn model(self) -> String {
+        format!("demo-{self}")
+    }
+
+    fn label(self) -> String {
+        match self {
+            Rate::Paced(rate) => format!("{rate} tok/s"),
+            Rate::Max => "unthrottled".into(),
+        }
+    }
+}
+
+/// `1000` or `max`, as in the demo's model ids and the `render …` lines.
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rate::Paced(rate) => write!(f, "{rate}"),
+            Rate::Max => f.write_str("max"),
+        }
+    }
+}
+
+impl FromStr for Rate {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        if s == "max" || s == "0" {
+            return Ok(Rate::Max);
+        }
+        s.parse()
+            .ok()
+            .filter(|&r| r > 0)
+            .map(Rate::Paced)
+            .ok_or_else(|| anyhow!("`{s}` is not a rate (tokens/s, or max)"))
+    }
+}
+
+/// The parts of the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Every answer, rate and CPU speed, in both pages.
+    Matrix,
+    /// Navigation to first paint, Send pressed as soon as the page is interactive.
+    Cold,
+    /// A 30-turn chat of long answers.
+    Session,
+}
+
+impl FromStr for Part {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "matrix" => Ok(Part::Matrix),
+            "cold" => Ok(Part::Cold),
+            "session" => Ok(Part::Session),
+            _ => bail!("`{s}` is not a part (matrix, cold or session)"),
+        }
+    }
+}
+
+/// What to measure; every list defaults to all.
+#[derive(Debug)]
+struct Options {
+    answers: Vec<Answer>,
+    rates: Vec<Rate>,
+    cpus: Vec<u32>,
+    parts: Vec<Part>,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self> {
+        let mut options = Options {
+            answers: Answer::ALL.to_vec(),
+            rates: Rate::ALL.to_vec(),
+            cpus: vec![1, SLOW_CPU],
+            parts: vec![Part::Matrix, Part::Cold, Part::Session],
+        };
+        let mut args = args.iter();
+        while let Some(flag) = args.next() {
+            let value = args
+                .next()
+                .with_context(|| format!("`{flag}` needs a value"))?;
+            match flag.as_str() {
+                "--answer" => options.answers = list(value)?,
+                "--rate" => options.rates = list(value)?,
+                "--cpu" => options.cpus = list(value)?,
+                "--part" => options.parts = list(value)?,
+                _ => bail!(
+                    "unknown argument `{flag}` (--answer long,chat --rate 1000,…,max --cpu 1,4 \
+                     --part matrix,cold,session)"
+                ),
+            }
+        }
+        if options.cpus.contains(&0) {
+            bail!("a CPU slow-down is at least 1");
+        }
+        Ok(options)
+    }
+}
+
+/// A comma-separated list.
+fn list<T: FromStr>(value: &str) -> Result<Vec<T>>
+where
+    T::Err: Into<anyhow::Error>,
+{
+    value
+        .split(',')
+        .map(|v| v.trim().parse().map_err(Into::into))
+        .collect()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
@@ -45,7 +222,15 @@ impl Page {
     }
 }
 
-/// One run's figures.
+/// One run's conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Case {
+    answer: Answer,
+    rate: Rate,
+    /// CPU slow-down (1 = none).
+    cpu: u32,
+}
+
 #[derive(Debug, Default, Clone)]
 struct Metrics {
     tokens: f64,
@@ -57,6 +242,8 @@ struct Metrics {
     long_tasks: usize,
     last_paint_ms: f64,
     script_ms_per_1k: f64,
+    /// Script time per frame from the first byte to the last paint.
+    frame_script_ms: f64,
     heap_mb: f64,
     wasm_mb: Option<f64>,
     /// App at a set rate: the live rate's errors after the first second.
@@ -113,27 +300,54 @@ fn worst_frame(frames: &Value, from: f64, to: f64) -> Option<LongFrame> {
         .max_by(|a, b| a.duration.total_cmp(&b.duration))
 }
 
-/// `bench-render [RATE…]`: the given rates (0 = unthrottled) instead of all four.
+/// The cold start: from navigation to the first text painted.
+#[derive(Debug, Clone, Copy)]
+struct Cold {
+    cpu: u32,
+    /// Navigation start → the app mounted (its Send button exists); Send is pressed then.
+    interactive_ms: f64,
+    send_to_first_byte_ms: f64,
+    first_byte_to_first_paint_ms: f64,
+    first_paint_ms: f64,
+}
+
+/// One turn of the long session.
+#[derive(Debug, Clone, Copy)]
+struct TurnFigures {
+    frame_ms: f64,
+    p95_gap_ms: f64,
+    last_paint_ms: f64,
+}
+
+/// The long session: its first and last turns, and the page after the last.
+#[derive(Debug, Clone, Copy)]
+struct Session {
+    turns: usize,
+    first: TurnFigures,
+    last: TurnFigures,
+    heap_mb: f64,
+    dom_nodes: f64,
+}
+
+/// Everything one benchmark run measured.
+#[derive(Debug, Default)]
+struct Results {
+    runs: Vec<(Case, Page, Metrics)>,
+    cold: Vec<Cold>,
+    session: Option<Session>,
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
-    let rates: Vec<u32> = std::env::args()
-        .skip(1)
-        .map(|a| {
-            a.parse()
-                .with_context(|| format!("`{a}` is not a rate in tokens/s"))
-        })
-        .collect::<Result<_>>()?;
-    let rates = if rates.is_empty() {
-        RATES.to_vec()
-    } else {
-        rates
-    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = Options::parse(&args)?;
     let dist = dist_dir();
-    let downloads = download_sizes(&dist)?;
-    let load_before = load_average();
+    let downloads = downloads::download_sizes(&dist)?;
+    let load_before = report::load_average();
     let served = prepare_dist(&dist)?;
     let config = Config {
         dist_dir: served.clone(),
+        body_limit: SESSION_BODY_LIMIT,
         ..test_config()
     };
     let h = Harness::start_with_browser_args(
@@ -142,43 +356,115 @@ async fn main() -> Result<()> {
         &["--enable-precise-memory-info", "--js-flags=--expose-gc"],
     )
     .await?;
-    let mut results: Vec<(u32, Page, Metrics)> = Vec::new();
+    let mut results = Results::default();
     let outcome = h
         .run(async |h| {
-            for &rate in &rates {
-                for page in [Page::Baseline, Page::App] {
-                    eprint!("bench-render: {} at {} … ", page.name(), rate_name(rate));
-                    std::io::stderr().flush().ok();
-                    let metrics = run_once(h, page, rate).await?;
-                    eprintln!("done");
-                    results.push((rate, page, metrics));
+            let started = std::time::Instant::now();
+            if options.parts.contains(&Part::Matrix) {
+                for &cpu in &options.cpus {
+                    for &answer in &options.answers {
+                        for &rate in &options.rates {
+                            let case = Case { answer, rate, cpu };
+                            for page in [Page::Baseline, Page::App] {
+                                eprintln!(
+                                    "bench-render: {} {} at {}, cpu {cpu}x",
+                                    page.name(),
+                                    answer.prompt(),
+                                    rate.label()
+                                );
+                                let metrics = run_once(h, page, case).await?;
+                                results.runs.push((case, page, metrics));
+                            }
+                        }
+                    }
                 }
             }
+            let answer = options.answers.last().copied().unwrap_or(Answer::Chat);
+            if options.parts.contains(&Part::Cold) {
+                for &cpu in &options.cpus {
+                    eprintln!("bench-render: cold start, cpu {cpu}x");
+                    results.cold.push(cold_start(h, answer, cpu).await?);
+                }
+            }
+            if options.parts.contains(&Part::Session) {
+                eprintln!(
+                    "bench-render: {SESSION_TURNS}-turn session of {}",
+                    answer.prompt()
+                );
+                results.session = Some(session(h, answer).await?);
+            }
+            eprintln!(
+                "bench-render: took {:.0} s",
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         })
         .await;
     std::fs::remove_dir_all(&served).ok();
     outcome?;
-    let load = format!("{load_before} before, {} after", load_average());
-    print!("{}", report(&results, &downloads, &load));
+    let load = format!("{load_before} before, {} after", report::load_average());
+    print!(
+        "{}",
+        report::report(&results, &downloads, &load, &options.answers)
+    );
     Ok(())
 }
 
-fn rate_name(rate: u32) -> String {
-    if rate == 0 {
-        "unthrottled".into()
-    } else {
-        format!("{rate} tok/s")
-    }
+/// Slows the page's CPU down `cpu` times (1 = full speed), through the DevTools protocol.
+async fn throttle(h: &Harness, cpu: u32) -> Result<()> {
+    h.cdp("Emulation.setCPUThrottlingRate", json!({ "rate": cpu }))
+        .await
+        .map(drop)
 }
 
-/// Streams `/long` at `rate` into `page` and reads the instrumentation.
-async fn run_once(h: &Harness, page: Page, rate: u32) -> Result<Metrics> {
-    let model = if rate == 0 {
-        "demo-max".to_string()
-    } else {
-        format!("demo-{rate}")
-    };
+/// Waits until `script` returns true.
+async fn until(h: &Harness, what: &str, timeout: Duration, script: &str) -> Result<()> {
+    h.wait_for(what, timeout, async |h| {
+        Ok(h.js(script, vec![])
+            .await?
+            .as_bool()
+            .unwrap_or(false)
+            .then_some(()))
+    })
+    .await
+}
+
+/// Waits until the last change has been painted and nothing changed for [`SETTLE`].
+async fn settle(h: &Harness) -> Result<()> {
+    h.wait_for("the page to settle", Duration::from_secs(20), async |h| {
+        let quiet = h
+            .js(
+                "const b = window.__bench; return b.lastPaint !== null && b.lastPaint >= b.lastMutation && performance.now() - b.lastMutation > arguments[0];",
+                vec![json!(SETTLE.as_millis() as f64)],
+            )
+            .await?;
+        Ok(quiet.as_bool().unwrap_or(false).then_some(()))
+    })
+    .await
+}
+
+/// Stops recording and reads what the instrumentation saw (after a garbage collection).
+const READ_FIGURES: &str = "window.__bench.recording = false;
+     if (window.gc) window.gc();
+     const b = window.__bench;
+     const value = (id) => document.querySelector(`[data-test=${id}]`)?.getAttribute('data-value');
+     return { bench: b, heap: performance.memory ? performance.memory.usedJSHeapSize : null,
+       wasm: window.__benchWasm?.memory?.buffer?.byteLength ?? null,
+       live: window.__live ?? null, baseline: window.__baseline ?? null,
+       final: value('meter-final') ?? null,
+       nodes: document.getElementsByTagName('*').length, cold: window.__cold ?? null };";
+
+/// Sets the model and the prompt and presses Send, as a person would.
+const SEND: &str = "const [model, text] = arguments;
+     const m = document.querySelector('[data-test=model]');
+     m.value = model; m.dispatchEvent(new Event('change'));
+     const p = document.querySelector('[data-test=prompt]');
+     p.value = text; p.dispatchEvent(new Event('input'));
+     document.querySelector('[data-test=send]').click();";
+
+/// Streams one case's answer into `page` and reads the instrumentation.
+async fn run_once(h: &Harness, page: Page, case: Case) -> Result<Metrics> {
+    let model = case.rate.model();
     match page {
         Page::App => h.open("/").await?,
         // Not the app, so not `open`, which waits for the app to start.
@@ -192,14 +478,8 @@ async fn run_once(h: &Harness, page: Page, rate: u32) -> Result<Metrics> {
         Page::App => "return !!document.querySelector('[data-test=send]');",
         Page::Baseline => "return typeof window.startBaseline === 'function';",
     };
-    h.wait_for("the page", Duration::from_secs(20), async |h| {
-        Ok(h.js(ready, vec![])
-            .await?
-            .as_bool()
-            .unwrap_or(false)
-            .then_some(()))
-    })
-    .await?;
+    until(h, "the page", Duration::from_secs(20), ready).await?;
+    throttle(h, case.cpu).await?;
     let target = match page {
         Page::App => "[data-test=answer]",
         Page::Baseline => "#out",
@@ -208,18 +488,13 @@ async fn run_once(h: &Harness, page: Page, rate: u32) -> Result<Metrics> {
     match page {
         Page::App => {
             h.js(LIVE_SAMPLER, vec![]).await?;
-            h.use_model(&model).await?;
-            h.js(
-                "const p = document.querySelector('[data-test=prompt]'); p.value = arguments[0]; p.dispatchEvent(new Event('input'));",
-                vec![json!(PROMPT)],
-            )
-            .await?;
-            h.click("send").await?;
+            h.js(SEND, vec![json!(model), json!(case.answer.prompt())])
+                .await?;
         }
         Page::Baseline => {
             h.js(
                 "window.startBaseline(arguments[0], arguments[1]);",
-                vec![json!(model), json!(PROMPT)],
+                vec![json!(model), json!(case.answer.prompt())],
             )
             .await?;
         }
@@ -230,39 +505,136 @@ async fn run_once(h: &Harness, page: Page, rate: u32) -> Result<Metrics> {
         }
         Page::Baseline => "return !!window.__baseline?.done;",
     };
-    h.wait_for("the run to end", Duration::from_secs(120), async |h| {
-        Ok(h.js(finished, vec![])
-            .await?
-            .as_bool()
-            .unwrap_or(false)
-            .then_some(()))
-    })
-    .await?;
-    // Let the last frames paint, then stop recording.
-    h.wait_for("the page to settle", Duration::from_secs(10), async |h| {
-        let quiet = h
-            .js(
-                "const b = window.__bench; return b.lastPaint !== null && b.lastPaint >= b.lastMutation && performance.now() - b.lastMutation > arguments[0];",
-                vec![json!(SETTLE.as_millis() as f64)],
-            )
-            .await?;
-        Ok(quiet.as_bool().unwrap_or(false).then_some(()))
-    })
-    .await?;
-    let seen = h
-        .js(
-            "window.__bench.recording = false;
-             if (window.gc) window.gc();
-             const b = window.__bench;
-             const value = (id) => document.querySelector(`[data-test=${id}]`)?.getAttribute('data-value');
-             return { bench: b, heap: performance.memory ? performance.memory.usedJSHeapSize : null,
-               wasm: window.__benchWasm?.memory?.buffer?.byteLength ?? null,
-               live: window.__live ?? null, baseline: window.__baseline ?? null,
-               final: value('meter-final') ?? null };",
-            vec![],
+    until(h, "the run to end", Duration::from_secs(180), finished).await?;
+    settle(h).await?;
+    let seen = h.js(READ_FIGURES, vec![]).await?;
+    throttle(h, 1).await?;
+    metrics(page, case.rate, &seen)
+}
+
+/// Opens the app afresh (empty cache) and, from a script that runs before the page's own,
+/// presses Send with `answer` the moment the app has mounted.
+async fn cold_start(h: &Harness, answer: Answer, cpu: u32) -> Result<Cold> {
+    h.browser.goto("about:blank").await?;
+    throttle(h, cpu).await?;
+    h.cdp("Network.clearBrowserCache", json!({})).await?;
+    let source = format!(
+        "(() => {{
+          const cold = (window.__cold = {{}});
+          const start = () => {{
+            const send = document.querySelector('[data-test=send]');
+            if (!send || !document.querySelector('[data-test=answer]')) return false;
+            cold.interactive = performance.now();
+            (function () {{ {INSTRUMENT} }}).call(null, '[data-test=answer]');
+            (function () {{ {SEND} }}).call(null, {model}, {prompt});
+            cold.sent = performance.now();
+            return true;
+          }};
+          new MutationObserver((_, observer) => {{ if (start()) observer.disconnect(); }})
+            .observe(document, {{ childList: true, subtree: true }});
+        }})();",
+        model = json!(Rate::Max.model()),
+        prompt = json!(answer.prompt()),
+    );
+    let added = h
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": source }),
         )
         .await?;
-    metrics(page, rate, &seen)
+    let navigated = h.browser.goto(&format!("{}/", h.base)).await;
+    let measured = async {
+        navigated?;
+        until(
+            h,
+            "the cold run's first paint",
+            Duration::from_secs(60),
+            "return window.__bench?.firstPaint != null && window.__bench?.usage != null;",
+        )
+        .await?;
+        settle(h).await?;
+        h.js(READ_FIGURES, vec![]).await
+    }
+    .await;
+    h.cdp(
+        "Page.removeScriptToEvaluateOnNewDocument",
+        json!({ "identifier": added["identifier"] }),
+    )
+    .await?;
+    throttle(h, 1).await?;
+    let seen = measured?;
+    let bench = &seen["bench"];
+    let cold = &seen["cold"];
+    let interactive = number(&cold["interactive"], "when the app was interactive")?;
+    let sent = number(&cold["sent"], "when Send was pressed")?;
+    let first_byte = number(&bench["firstByte"], "the first byte")?;
+    let first_paint = number(&bench["firstPaint"], "the first paint")?;
+    Ok(Cold {
+        cpu,
+        interactive_ms: interactive,
+        send_to_first_byte_ms: first_byte - sent,
+        first_byte_to_first_paint_ms: first_paint - first_byte,
+        first_paint_ms: first_paint,
+    })
+}
+
+/// Sends `answer` [`SESSION_TURNS`] times in one chat, each a follow-up of the last; keeps
+/// the first and the last turn's figures and the page's size after the last.
+async fn session(h: &Harness, answer: Answer) -> Result<Session> {
+    h.open("/").await?;
+    throttle(h, 1).await?;
+    // Running each answer's code (and fixing it) is not rendering, and keeps Send busy.
+    h.js(
+        "for (const id of ['run-auto', 'loop-auto']) {
+           const box = document.querySelector(`[data-test=${id}]`);
+           if (box?.checked) box.click();
+         }",
+        vec![],
+    )
+    .await?;
+    h.js(INSTRUMENT, vec![json!("[data-test=answer]")]).await?;
+    let mut turns = Vec::new();
+    let mut seen = Value::Null;
+    for turn in 1..=SESSION_TURNS {
+        until(
+            h,
+            "Send to be enabled",
+            Duration::from_secs(30),
+            "return document.querySelector('[data-test=send]')?.disabled === false;",
+        )
+        .await?;
+        h.js("window.__benchReset();", vec![]).await?;
+        h.js(
+            SEND,
+            vec![json!(SESSION_RATE.model()), json!(answer.prompt())],
+        )
+        .await?;
+        until(
+            h,
+            &format!("turn {turn} to end"),
+            Duration::from_secs(120),
+            "return window.__bench.usage !== null;",
+        )
+        .await?;
+        settle(h).await?;
+        seen = h.js(READ_FIGURES, vec![]).await?;
+        let m = metrics(Page::App, SESSION_RATE, &seen)?;
+        turns.push(TurnFigures {
+            frame_ms: m.frame_script_ms,
+            p95_gap_ms: m.p95_gap_ms,
+            last_paint_ms: m.last_paint_ms,
+        });
+    }
+    let (Some(&first), Some(&last)) = (turns.first(), turns.last()) else {
+        bail!("the session had no turns");
+    };
+    Ok(Session {
+        turns: turns.len(),
+        first,
+        last,
+        heap_mb: seen["heap"].as_f64().unwrap_or(f64::NAN) / 1_048_576.0,
+        dom_nodes: seen["nodes"].as_f64().unwrap_or(f64::NAN),
+    })
 }
 
 fn number(value: &Value, what: &str) -> Result<f64> {
@@ -272,7 +644,7 @@ fn number(value: &Value, what: &str) -> Result<f64> {
 }
 
 /// Turns what the page recorded into figures.
-fn metrics(page: Page, rate: u32, seen: &Value) -> Result<Metrics> {
+fn metrics(page: Page, rate: Rate, seen: &Value) -> Result<Metrics> {
     let bench = &seen["bench"];
     let first_byte = number(&bench["firstByte"], "the first byte")?;
     let last_byte = number(&bench["lastByte"], "the last byte")?;
@@ -323,7 +695,11 @@ fn metrics(page: Page, rate: u32, seen: &Value) -> Result<Metrics> {
             )
         }
     };
-    let live_error = (page == Page::App && rate > 0).then(|| {
+    let paced = match rate {
+        Rate::Paced(rate) => Some(f64::from(rate)),
+        Rate::Max => None,
+    };
+    let live_error = paced.filter(|_| page == Page::App).map(|rate| {
         let samples: Vec<f64> = seen["live"]
             .as_array()
             .map(Vec::as_slice)
@@ -335,10 +711,7 @@ fn metrics(page: Page, rate: u32, seen: &Value) -> Result<Metrics> {
             })
             .filter_map(|s| s[1].as_f64())
             .collect();
-        let errors: Vec<f64> = samples
-            .iter()
-            .map(|v| (v - f64::from(rate)).abs() / f64::from(rate))
-            .collect();
+        let errors: Vec<f64> = samples.iter().map(|v| (v - rate).abs() / rate).collect();
         LiveError {
             worst: errors.iter().copied().fold(0.0, f64::max),
             median: percentile(&errors, 0.5),
@@ -353,6 +726,7 @@ fn metrics(page: Page, rate: u32, seen: &Value) -> Result<Metrics> {
         long_tasks,
         last_paint_ms: last_paint - last_byte,
         script_ms_per_1k: script / usage * 1000.0,
+        frame_script_ms: script / gaps.len().max(1) as f64,
         heap_mb: seen["heap"].as_f64().unwrap_or(f64::NAN) / 1_048_576.0,
         wasm_mb: seen["wasm"].as_f64().map(|b| b / 1_048_576.0),
         live_error,
@@ -411,359 +785,9 @@ fn prepare_dist(dist: &Path) -> Result<PathBuf> {
     Ok(served)
 }
 
-/// Each page and the wasm module `index.html`'s boot script loads for it.
-const PAGE_MODULES: [(&str, &str); 3] = [
-    ("app", "sparkplug"),
-    ("kiosk", "sparkplug-kiosk"),
-    ("embed", "sparkplug-embed"),
-];
-
-/// Gzipped sizes (level 9) of what one page downloads at start: `index.html`, the CSS (and
-/// any script) it names, and the page's module: its JS glue, what that glue imports
-/// statically, and its wasm. Files loaded later (an editor bundle, sandbox pages, modules
-/// the page imports on demand) are not part of the start.
-#[derive(Debug, Default)]
-struct Download {
-    html: u64,
-    css: u64,
-    js: u64,
-    wasm: u64,
-}
-
-impl Download {
-    fn total(&self) -> u64 {
-        self.html + self.css + self.js + self.wasm
-    }
-}
-
-/// The start-up download of every page, and each other module in the build (loaded after
-/// start) with its glue and wasm gzipped.
-#[derive(Debug, Default)]
-struct Downloads {
-    pages: Vec<(&'static str, Download)>,
-    later: Vec<(String, u64)>,
-}
-
-fn download_sizes(dist: &Path) -> Result<Downloads> {
-    let index_path = dist.join("index.html");
-    let index = std::fs::read_to_string(&index_path)
-        .with_context(|| format!("reading {}", index_path.display()))?;
-    let mut downloads = Downloads::default();
-    for (page, module) in PAGE_MODULES {
-        let mut files = initial_files(&index);
-        for file in module_files(dist, module)? {
-            if !files.contains(&file) {
-                files.push(file);
-            }
-        }
-        let mut sizes = Download {
-            html: gzipped(&index_path)?,
-            ..Download::default()
-        };
-        for path in files {
-            let slot = match Path::new(&path).extension().and_then(|e| e.to_str()) {
-                Some("wasm") => &mut sizes.wasm,
-                Some("js") => &mut sizes.js,
-                _ => &mut sizes.css,
-            };
-            *slot += gzipped(&dist.join(path.trim_start_matches('/')))?;
-        }
-        downloads.pages.push((page, sizes));
-    }
-    for entry in std::fs::read_dir(dist)? {
-        let name = entry?.file_name().to_string_lossy().into_owned();
-        let Some(module) = name.strip_suffix("_bg.wasm") else {
-            continue;
-        };
-        if PAGE_MODULES.iter().all(|(_, m)| *m != module) {
-            let mut size = 0;
-            for path in module_files(dist, module)? {
-                size += gzipped(&dist.join(path.trim_start_matches('/')))?;
-            }
-            downloads.later.push((module.to_owned(), size));
-        }
-    }
-    downloads.later.sort();
-    Ok(downloads)
-}
-
-fn gzipped(file: &Path) -> Result<u64> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(&bytes)?;
-    Ok(encoder.finish()?.len() as u64)
-}
-
-/// The site paths of a module's files: its JS glue, the snippets the glue imports
-/// statically, and its wasm.
-fn module_files(dist: &Path, module: &str) -> Result<Vec<String>> {
-    let glue_path = dist.join(format!("{module}.js"));
-    let glue = std::fs::read_to_string(&glue_path)
-        .with_context(|| format!("reading {}", glue_path.display()))?;
-    let mut files = vec![format!("/{module}.js")];
-    files.extend(static_imports(&glue));
-    files.push(format!("/{module}_bg.wasm"));
-    Ok(files)
-}
-
-/// The site paths of the modules that a JS file at the site's root imports statically
-/// (`import … from './x.js'` at the start of a line, as wasm-bindgen writes them).
-fn static_imports(js: &str) -> Vec<String> {
-    js.lines()
-        .filter(|line| line.starts_with("import "))
-        .filter_map(|line| line.rsplit_once(" from ").map(|(_, from)| from))
-        .map(|from| from.trim().trim_end_matches(';').trim_matches(['"', '\'']))
-        .filter_map(|from| from.strip_prefix("./"))
-        .map(|path| format!("/{path}"))
-        .collect()
-}
-
-/// The site paths of the wasm, JS and CSS that `index.html` names (quoted `/…` paths:
-/// stylesheet and preload links, script sources), each once.
-fn initial_files(index: &str) -> Vec<String> {
-    let mut files: Vec<String> = Vec::new();
-    // Parity is not trusted (an apostrophe in text shifts it): any piece between quotes that
-    // looks like an asset path counts.
-    for piece in index.split(['"', '\'']) {
-        let asset = [".wasm", ".js", ".css"].iter().any(|e| piece.ends_with(e));
-        let path_like = piece.starts_with('/') && !piece.contains(char::is_whitespace);
-        if asset && path_like && !files.iter().any(|f| f == piece) {
-            files.push(piece.to_string());
-        }
-    }
-    files
-}
-
-/// The one-minute load average, as the kernel reports it.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into())
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cpu}, {cores} cores, headless Chromium (software rendering)")
-}
-
-/// `value (×ratio)` for an app figure against the baseline's.
-fn with_ratio(value: f64, baseline: f64, decimals: usize) -> String {
-    let ratio = if baseline.abs() > f64::EPSILON {
-        format!("×{:.2}", value / baseline)
-    } else {
-        "×–".into()
-    };
-    format!("{value:.decimals$} ({ratio})")
-}
-
-fn check(ok: bool) -> &'static str {
-    if ok {
-        "ok"
-    } else {
-        "MISSED"
-    }
-}
-
-fn report(results: &[(u32, Page, Metrics)], downloads: &Downloads, load: &str) -> String {
-    let mut out = String::new();
-    let tokens = results.first().map_or(0.0, |r| r.2.tokens);
-    let _ = writeln!(
-        out,
-        "\nrender benchmark: `/long` demo answer ({tokens:.0} tokens, mostly code) on {}",
-        machine()
-    );
-    // Other work on the machine shows up as long tasks and gaps in both pages alike.
-    let _ = writeln!(out, "load average (1 min): {load}");
-    let _ = writeln!(
-        out,
-        "{:<12} {:<9} {:>16} {:>16} {:>16} {:>11} {:>16} {:>16} {:>15} {:>8}",
-        "rate",
-        "page",
-        "tokens/s",
-        "p95 gap ms",
-        "max gap ms",
-        "long tasks",
-        "last paint ms",
-        "script ms/1k",
-        "JS heap MB",
-        "wasm MB"
-    );
-    for (rate, page, m) in results {
-        let base = results
-            .iter()
-            .find(|(r, p, _)| r == rate && *p == Page::Baseline)
-            .map(|r| &r.2);
-        let cell = |value: f64, base_value: Option<f64>, decimals: usize| match (page, base_value) {
-            (Page::App, Some(b)) => with_ratio(value, b, decimals),
-            _ => format!("{value:.decimals$}"),
-        };
-        let _ = writeln!(
-            out,
-            "{:<12} {:<9} {:>16} {:>16} {:>16} {:>11} {:>16} {:>16} {:>15} {:>8}",
-            rate_name(*rate),
-            page.name(),
-            match (m.observed, base.and_then(|b| b.observed)) {
-                (Some(value), base_value) => cell(value, base_value, 0),
-                (None, _) => "one chunk".into(),
-            },
-            cell(m.p95_gap_ms, base.map(|b| b.p95_gap_ms), 1),
-            cell(m.max_gap_ms, base.map(|b| b.max_gap_ms), 1),
-            m.long_tasks,
-            cell(m.last_paint_ms, base.map(|b| b.last_paint_ms), 1),
-            cell(m.script_ms_per_1k, base.map(|b| b.script_ms_per_1k), 2),
-            cell(m.heap_mb, base.map(|b| b.heap_mb), 1),
-            m.wasm_mb.map_or("–".into(), |w| format!("{w:.1}")),
-        );
-    }
-
-    let _ = writeln!(out, "\ntargets (app against the baseline of the same run):");
-    for (rate, _, m) in results.iter().filter(|r| r.1 == Page::App) {
-        let Some((_, _, base)) = results
-            .iter()
-            .find(|(r, p, _)| r == rate && *p == Page::Baseline)
-        else {
-            continue;
-        };
-        let gap_limit = base.p95_gap_ms + 8.0;
-        let paint_limit = if *rate == 0 { 250.0 } else { 50.0 };
-        let script_limit = 3.0 * base.script_ms_per_1k;
-        let _ = write!(
-            out,
-            "  {:<12} p95 gap {:.1} ≤ {gap_limit:.1} {}; long tasks {} {}; last paint {:.1} ≤ {paint_limit} ms {}; script/1k {:.2} ≤ {script_limit:.2} {}; heap {:.1} ≤ 20 MB {}",
-            rate_name(*rate),
-            m.p95_gap_ms,
-            check(*rate == 0 || m.p95_gap_ms <= gap_limit),
-            m.long_tasks,
-            check(m.long_tasks == 0),
-            m.last_paint_ms,
-            check(m.last_paint_ms <= paint_limit),
-            m.script_ms_per_1k,
-            check(m.script_ms_per_1k <= script_limit),
-            m.heap_mb,
-            check(m.heap_mb <= 20.0),
-        );
-        if let Some(live) = m.live_error {
-            let _ = write!(
-                out,
-                "; live within 3% after 1 s: worst {:.1}%, median {:.1}% over {} frames {}",
-                live.worst * 100.0,
-                live.median * 100.0,
-                live.samples,
-                check(live.samples > 0 && live.worst <= 0.03)
-            );
-        }
-        if let Some(f) = m.worst_frame.filter(|_| m.long_tasks > 0) {
-            let _ = write!(
-                out,
-                " (longest frame {:.0} ms: script {:.0} ms of which forced layout {:.0} ms, then style/layout/paint {:.0} ms)",
-                f.duration, f.script, f.forced_layout, f.rendering
-            );
-        }
-        if let Some(error) = m.final_error {
-            let _ = write!(
-                out,
-                "; final = usage/(last − first) within {:.2}% {}",
-                error * 100.0,
-                check(error <= 0.01)
-            );
-        }
-        let _ = writeln!(out);
-    }
-    let kb = |bytes: u64| bytes as f64 / 1024.0;
-    for (page, d) in &downloads.pages {
-        // The budget is the app's; the kiosk and the embed are shown beside it.
-        let budget = if *page == "app" {
-            format!(" ≤ 350 KB {}", check(d.total() <= 350 * 1024))
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "  initial download of {page} (gzip -9): wasm {:.1} KB + JS {:.1} KB + CSS {:.1} KB + HTML {:.1} KB = {:.1} KB{budget}",
-            kb(d.wasm),
-            kb(d.js),
-            kb(d.css),
-            kb(d.html),
-            kb(d.total()),
-        );
-    }
-    for (module, size) in &downloads.later {
-        let _ = writeln!(
-            out,
-            "  loaded after start: {module} {:.1} KB (gzip -9, JS and wasm)",
-            kb(*size)
-        );
-    }
-    let _ = writeln!(out);
-    for (rate, page, m) in results {
-        let _ = writeln!(
-            out,
-            "render page={} rate={rate} observed={} p95_gap_ms={:.1} max_gap_ms={:.1} long_tasks={} last_paint_ms={:.1} script_ms_per_1k={:.2} heap_mb={:.1}{}",
-            page.name(),
-            m.observed.map_or("inf".into(), |o| format!("{o:.0}")),
-            m.p95_gap_ms,
-            m.max_gap_ms,
-            m.long_tasks,
-            m.last_paint_ms,
-            m.script_ms_per_1k,
-            m.heap_mb,
-            m.wasm_mb.map_or(String::new(), |w| format!(" wasm_mb={w:.1}")),
-        );
-    }
-    for (page, d) in &downloads.pages {
-        if *page == "app" {
-            let _ = writeln!(out, "render download_kb={:.1}", kb(d.total()));
-        }
-        let _ = writeln!(
-            out,
-            "render page_download page={page} kb={:.1} wasm_kb={:.1}",
-            kb(d.total()),
-            kb(d.wasm)
-        );
-    }
-    for (module, size) in &downloads.later {
-        let _ = writeln!(out, "render module={module} gz_kb={:.1}", kb(*size));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_initial_files_are_those_index_html_names() {
-        let index = r#"<script type="module">const name = "sparkplug";
-            await import(`/${name}.js`);</script>
-            <link rel="stylesheet" href="/base.css"/><link rel="modulepreload" href="/app-1.js">
-            <!-- '/not/an asset' --><a href="/page.html">"#;
-        assert_eq!(initial_files(index), vec!["/base.css", "/app-1.js"]);
-    }
-
-    #[test]
-    fn a_glues_static_imports_are_its_snippets() {
-        let glue = "import { importEditor } from './snippets/sparkplug-1/inline0.js';\n\
-            import * as import1 from \"./snippets/sparkplug-1/inline1.js\"\n\
-            const x = 1; // import y from './not-at-line-start.js'\n\
-            function f() { return import('./lazy.js'); }\n";
-        assert_eq!(
-            static_imports(glue),
-            vec![
-                "/snippets/sparkplug-1/inline0.js",
-                "/snippets/sparkplug-1/inline1.js"
-            ]
-        );
-    }
 
     #[test]
     fn gaps_span_from_the_first_byte_to_the_frame_after_the_last_paint() {
