@@ -7,7 +7,8 @@
 //! each figure means) and the same bytes from the same demo server. It prints a table with each
 //! app figure's ratio to the baseline, the issue's targets, and one `render …` line per run.
 //! Arguments pick a subset: `--answer long,chat --rate 1000,5000,20000,100000,max --cpu 1,4
-//! --part matrix,cold,session` (each defaults to all).
+//! --part matrix,cold,session` (each defaults to all); `--profile` also samples the app's
+//! runs with the DevTools CPU profiler and prints where their time went.
 
 mod downloads;
 mod report;
@@ -163,6 +164,8 @@ struct Options {
     rates: Vec<Rate>,
     cpus: Vec<u32>,
     parts: Vec<Part>,
+    /// Sample the app's matrix runs with the CPU profiler.
+    profile: bool,
 }
 
 impl Options {
@@ -172,9 +175,14 @@ impl Options {
             rates: Rate::ALL.to_vec(),
             cpus: vec![1, SLOW_CPU],
             parts: vec![Part::Matrix, Part::Cold, Part::Session],
+            profile: false,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
+            if flag == "--profile" {
+                options.profile = true;
+                continue;
+            }
             let value = args
                 .next()
                 .with_context(|| format!("`{flag}` needs a value"))?;
@@ -185,7 +193,7 @@ impl Options {
                 "--part" => options.parts = list(value)?,
                 _ => bail!(
                     "unknown argument `{flag}` (--answer long,chat --rate 1000,…,max --cpu 1,4 \
-                     --part matrix,cold,session)"
+                     --part matrix,cold,session --profile)"
                 ),
             }
         }
@@ -252,6 +260,8 @@ struct Metrics {
     final_error: Option<f64>,
     /// The longest animation frame over 50 ms, to say where a long task's time went.
     worst_frame: Option<LongFrame>,
+    /// How many frames took over 50 ms, and their times added up.
+    long_frames: (usize, LongFrame),
 }
 
 /// How far the live figure strayed from the demo's rate, sampled every frame.
@@ -264,7 +274,7 @@ struct LiveError {
 
 /// A long animation frame's time: in total, in script (of which forced style and layout),
 /// and in style, layout and paint after the frame's scripts.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy)]
 struct LongFrame {
     duration: f64,
     script: f64,
@@ -272,9 +282,12 @@ struct LongFrame {
     rendering: f64,
 }
 
-fn worst_frame(frames: &Value, from: f64, to: f64) -> Option<LongFrame> {
+/// The long animation frames (over 50 ms) that started between `from` and `to`.
+fn long_frames(frames: &Value, from: f64, to: f64) -> Vec<LongFrame> {
     frames
-        .as_array()?
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
         .iter()
         .filter(|f| f["start"].as_f64().is_some_and(|s| s >= from && s <= to))
         .map(|f| {
@@ -297,7 +310,21 @@ fn worst_frame(frames: &Value, from: f64, to: f64) -> Option<LongFrame> {
                 rendering: start + duration - layout_start,
             }
         })
-        .max_by(|a, b| a.duration.total_cmp(&b.duration))
+        .collect()
+}
+
+impl LongFrame {
+    /// Long frames' times added up: where a run's slow frames spent their time.
+    fn total(frames: &[LongFrame]) -> LongFrame {
+        frames
+            .iter()
+            .fold(LongFrame::default(), |sum, f| LongFrame {
+                duration: sum.duration + f.duration,
+                script: sum.script + f.script,
+                forced_layout: sum.forced_layout + f.forced_layout,
+                rendering: sum.rendering + f.rendering,
+            })
+    }
 }
 
 /// The cold start: from navigation to the first text painted.
@@ -353,7 +380,13 @@ async fn main() -> Result<()> {
     let h = Harness::start_with_browser_args(
         "bench_render",
         config,
-        &["--enable-precise-memory-info", "--js-flags=--expose-gc"],
+        // Without the back/forward cache, each run's page is gone when the next one's heap
+        // is read (same-site pages share one renderer process and its heap).
+        &[
+            "--enable-precise-memory-info",
+            "--js-flags=--expose-gc",
+            "--disable-features=BackForwardCache",
+        ],
     )
     .await?;
     let mut results = Results::default();
@@ -372,7 +405,8 @@ async fn main() -> Result<()> {
                                     answer.prompt(),
                                     rate.label()
                                 );
-                                let metrics = run_once(h, page, case).await?;
+                                let profile = options.profile && page == Page::App;
+                                let metrics = run_once(h, page, case, profile).await?;
                                 results.runs.push((case, page, metrics));
                             }
                         }
@@ -463,7 +497,7 @@ const SEND: &str = "const [model, text] = arguments;
      document.querySelector('[data-test=send]').click();";
 
 /// Streams one case's answer into `page` and reads the instrumentation.
-async fn run_once(h: &Harness, page: Page, case: Case) -> Result<Metrics> {
+async fn run_once(h: &Harness, page: Page, case: Case, profile: bool) -> Result<Metrics> {
     let model = case.rate.model();
     match page {
         Page::App => h.open("/").await?,
@@ -485,6 +519,12 @@ async fn run_once(h: &Harness, page: Page, case: Case) -> Result<Metrics> {
         Page::Baseline => "#out",
     };
     h.js(INSTRUMENT, vec![json!(target)]).await?;
+    if profile {
+        h.cdp("Profiler.enable", json!({})).await?;
+        h.cdp("Profiler.setSamplingInterval", json!({ "interval": 200 }))
+            .await?;
+        h.cdp("Profiler.start", json!({})).await?;
+    }
     match page {
         Page::App => {
             h.js(LIVE_SAMPLER, vec![]).await?;
@@ -508,8 +548,67 @@ async fn run_once(h: &Harness, page: Page, case: Case) -> Result<Metrics> {
     until(h, "the run to end", Duration::from_secs(180), finished).await?;
     settle(h).await?;
     let seen = h.js(READ_FIGURES, vec![]).await?;
+    if profile {
+        let stopped = h.cdp("Profiler.stop", json!({})).await?;
+        eprint!("{}", profile_summary(&stopped["profile"]));
+    }
     throttle(h, 1).await?;
     metrics(page, case.rate, &seen)
+}
+
+/// The functions that took most of a DevTools CPU profile's samples (self time), with the
+/// share of the sampled time; idle and the page's own "(program)" show where the rest went.
+fn profile_summary(profile: &Value) -> String {
+    let nodes = profile["nodes"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let name_of = |id: u64| {
+        nodes
+            .iter()
+            .find(|n| n["id"].as_u64() == Some(id))
+            .map(|n| {
+                let frame = &n["callFrame"];
+                let name = frame["functionName"].as_str().filter(|n| !n.is_empty());
+                let url = frame["url"].as_str().unwrap_or_default();
+                let file = url.rsplit('/').next().unwrap_or_default();
+                format!("{} {file}", name.unwrap_or("(anonymous)"))
+            })
+            .unwrap_or_else(|| format!("node {id}"))
+    };
+    let samples = profile["samples"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let deltas = profile["timeDeltas"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut by_name: Vec<(String, f64)> = Vec::new();
+    // Each sample's time is the delta to the next one.
+    for (i, sample) in samples.iter().enumerate() {
+        let Some(id) = sample.as_u64() else { continue };
+        let micros = deltas.get(i + 1).and_then(Value::as_f64).unwrap_or(0.0);
+        let name = name_of(id);
+        match by_name.iter_mut().find(|(n, _)| *n == name) {
+            Some(entry) => entry.1 += micros,
+            None => by_name.push((name, micros)),
+        }
+    }
+    by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let total: f64 = by_name.iter().map(|e| e.1).sum();
+    let mut out = format!(
+        "  profile: {:.0} ms sampled; most self time:\n",
+        total / 1000.0
+    );
+    for (name, micros) in by_name.iter().take(15) {
+        out.push_str(&format!(
+            "    {:>7.1} ms {:>5.1} %  {name}\n",
+            micros / 1000.0,
+            micros / total.max(1.0) * 100.0
+        ));
+    }
+    out
 }
 
 /// Opens the app afresh (empty cache) and, from a script that runs before the page's own,
@@ -718,6 +817,7 @@ fn metrics(page: Page, rate: Rate, seen: &Value) -> Result<Metrics> {
             samples: errors.len(),
         }
     });
+    let long = long_frames(&bench["longFrames"], first_byte, last_paint);
     Ok(Metrics {
         tokens: usage,
         observed,
@@ -731,7 +831,11 @@ fn metrics(page: Page, rate: Rate, seen: &Value) -> Result<Metrics> {
         wasm_mb: seen["wasm"].as_f64().map(|b| b / 1_048_576.0),
         live_error,
         final_error,
-        worst_frame: worst_frame(&bench["longFrames"], first_byte, last_paint),
+        worst_frame: long
+            .iter()
+            .copied()
+            .max_by(|a, b| a.duration.total_cmp(&b.duration)),
+        long_frames: (long.len(), LongFrame::total(&long)),
     })
 }
 

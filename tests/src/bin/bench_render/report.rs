@@ -95,6 +95,14 @@ fn targets(case: &Case, m: &Metrics, base: &Metrics) -> String {
             check(error <= 0.01)
         );
     }
+    let (count, sum) = m.long_frames;
+    if count > 0 {
+        let _ = write!(
+            out,
+            "; {count} frames over 50 ms: {:.0} ms in all, script {:.0} ms (forced layout {:.0} ms), style/layout/paint {:.0} ms",
+            sum.duration, sum.script, sum.forced_layout, sum.rendering
+        );
+    }
     if let Some(f) = m.worst_frame.filter(|_| m.long_tasks > 0) {
         let _ = write!(
             out,
