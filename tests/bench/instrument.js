@@ -6,8 +6,9 @@
 // - long tasks: PerformanceObserver 'longtask' entries (over 50 ms) during the run, and the
 //   'long-animation-frame' entries that say where such a frame's time went;
 // - last byte: when the body reader delivered the last chunk;
-// - first and last paint: when the frame holding the first (last) DOM change had been painted
-//   (a task posted from that frame's rAF runs after its paint);
+// - first and last paint: when the frame holding the first change that put text in the target
+//   (the last DOM change) had been painted (a task posted from that frame's rAF runs after its
+//   paint);
 // - script time: time inside rAF callbacks (with the microtasks they queue) plus, for each body
 //   chunk, the time from its delivery to the consumer's next read() (the stream consumer's work).
 //
@@ -27,6 +28,7 @@
     rafScript: 0,
     streamScript: 0,
     lastMutation: null,
+    hasText: false,
     firstPaint: null,
     lastPaint: null,
     inRaf: false,
@@ -42,9 +44,9 @@
   const now = () => performance.now();
   const raf = window.requestAnimationFrame.bind(window);
   const channel = new MessageChannel();
-  channel.port1.onmessage = () => {
+  channel.port1.onmessage = (event) => {
     state.lastPaint = now();
-    state.firstPaint ??= state.lastPaint;
+    if (event.data === 1) state.firstPaint ??= state.lastPaint;
   };
 
   // Frame timestamps, from an rAF loop of our own (not counted as script time).
@@ -130,7 +132,10 @@
   const target = document.querySelector(arguments[0]);
   new MutationObserver(() => {
     state.lastMutation = now();
-    if (state.inRaf) channel.port2.postMessage(0);
-    else raf(() => channel.port2.postMessage(0));
+    // Read only until the first text: the page may clear and prepare the target first.
+    state.hasText ||= target.textContent.length > 0;
+    const text = state.hasText ? 1 : 0;
+    if (state.inRaf) channel.port2.postMessage(text);
+    else raf(() => channel.port2.postMessage(text));
   }).observe(target, { childList: true, subtree: true, characterData: true });
 })();
