@@ -1,5 +1,6 @@
-//! Embeds the demo's data in the binary: lists `demo/answers/*.md` and `demo/scenarios/*.md`
-//! into generated source files of `include_str!` entries, so adding one needs no code change.
+//! Embeds the demo's data in the binary: lists `demo/answers/*.md`, `demo/scenarios/*.md` and
+//! `demo/chat/*.md` into generated source files of `include_str!` entries, so adding one needs
+//! no code change.
 
 use std::{
     env, fs, io,
@@ -20,7 +21,8 @@ fn main() -> io::Result<()> {
         "scenarios",
         "SCENARIO_FILES",
         &out.join("scenario_files.rs"),
-    )
+    )?;
+    embed(&manifest, "chat", "CHAT_FILES", &out.join("chat_files.rs"))
 }
 
 /// Writes `pub(crate) static NAME: &[(&str, &str)]` of (file stem, text) for every `.md` in

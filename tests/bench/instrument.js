@@ -6,12 +6,15 @@
 // - long tasks: PerformanceObserver 'longtask' entries (over 50 ms) during the run, and the
 //   'long-animation-frame' entries that say where such a frame's time went;
 // - last byte: when the body reader delivered the last chunk;
-// - last paint: when the frame holding the last DOM change had been painted (a task posted
-//   from that frame's rAF runs after its paint);
+// - first and last paint: when the frame holding the first change that put text in the target
+//   (the last DOM change) had been painted (a task posted from that frame's rAF runs after its
+//   paint);
 // - script time: time inside rAF callbacks (with the microtasks they queue) plus, for each body
 //   chunk, the time from its delivery to the consumer's next read() (the stream consumer's work).
+//
+// `window.__benchReset()` starts the figures afresh (each turn of a long session).
 (() => {
-  const state = (window.__bench = {
+  const fresh = () => ({
     recording: true,
     frames: [],
     longTasks: [],
@@ -25,19 +28,37 @@
     rafScript: 0,
     streamScript: 0,
     lastMutation: null,
+    hasText: false,
+    firstPaint: null,
     lastPaint: null,
     inRaf: false,
   });
+  const state = (window.__bench = fresh());
+  // Each reset starts a new frame loop; the old one stops at its next frame.
+  let generation = 0;
+  window.__benchReset = () => {
+    generation += 1;
+    Object.assign(state, fresh());
+    frames(generation);
+  };
   const now = () => performance.now();
   const raf = window.requestAnimationFrame.bind(window);
   const channel = new MessageChannel();
-  channel.port1.onmessage = () => { state.lastPaint = now(); };
+  channel.port1.onmessage = (event) => {
+    state.lastPaint = now();
+    if (event.data === 1) state.firstPaint ??= state.lastPaint;
+  };
 
   // Frame timestamps, from an rAF loop of our own (not counted as script time).
-  (function frame(ts) {
-    if (ts !== undefined && state.recording) state.frames.push(ts);
-    if (state.recording) raf(frame);
-  })();
+  const frames = (mine) => {
+    const frame = (ts) => {
+      if (mine !== generation) return;
+      if (ts !== undefined && state.recording) state.frames.push(ts);
+      if (state.recording) raf(frame);
+    };
+    frame();
+  };
+  frames(generation);
 
   // Script time in the page's rAF callbacks, and whether one is running.
   window.requestAnimationFrame = (callback) =>
@@ -111,7 +132,10 @@
   const target = document.querySelector(arguments[0]);
   new MutationObserver(() => {
     state.lastMutation = now();
-    if (state.inRaf) channel.port2.postMessage(0);
-    else raf(() => channel.port2.postMessage(0));
+    // Read only until the first text: the page may clear and prepare the target first.
+    state.hasText ||= target.textContent.length > 0;
+    const text = state.hasText ? 1 : 0;
+    if (state.inRaf) channel.port2.postMessage(text);
+    else raf(() => channel.port2.postMessage(text));
   }).observe(target, { childList: true, subtree: true, characterData: true });
 })();

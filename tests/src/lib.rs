@@ -395,6 +395,18 @@ impl Harness {
         Ok(())
     }
 
+    /// Sends a DevTools protocol command to the page (benchmarks throttle the CPU, clear the
+    /// cache, run a script before a page's own); returns its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
+        self.browser
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await
+            .with_context(|| format!("DevTools command {cmd}"))
+    }
+
     /// Polls `check` every 20 ms until it returns Some, or fails after `timeout`.
     pub async fn wait_for<T>(
         &self,
@@ -412,6 +424,34 @@ impl Harness {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// A Chrome DevTools protocol command (`Emulation.setCPUThrottlingRate`, …), sent through
+/// ChromeDriver's `goog/cdp/execute` endpoint to the page's target.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"cmd": self.cmd, "params": self.params}).to_string()),
+        )
     }
 }
 

@@ -4,8 +4,10 @@
 use crate::{bench_server, build, cmd, paths, setup};
 
 pub const USAGE: &str = "\
-bench [render|server [--abuse]|parse|kiosk|loop]
+bench [render [--answer long,chat] [--rate 1000,5000,20000,100000,max] [--cpu 1,4]
+              [--part matrix,cold,session]|server [--abuse]|parse|kiosk|loop]
                         benchmarks that print numbers (all of them by default);
+                        `render` options pick a subset (each defaults to all);
                         `server --abuse` attacks the server while it streams;
                         `loop` plays every demo scenario's fix loop in the app";
 
@@ -15,7 +17,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if !known.contains(&which) {
         return Err(format!("unknown benchmark `{which}` (one of {known:?})"));
     }
-    let abuse = match &args[args.len().min(1)..] {
+    let rest = &args[args.len().min(1)..];
+    // The render benchmark checks its own options; the others take none but `--abuse`.
+    let abuse = match rest {
+        _ if which == "render" => false,
         [] => false,
         [flag] if flag == "--abuse" && which == "server" => true,
         _ => return Err(crate::command_usage(USAGE)),
@@ -36,10 +41,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         build::app_release()?;
     }
     for bench in browser_benches {
+        let options: &[String] = if bench == "render" { rest } else { &[] };
         cmd::run(
             cmd::cargo()
                 .args(["run", "--release", "-p", "sparkplug-e2e", "--bin"])
                 .arg(format!("bench-{bench}"))
+                .arg("--")
+                .args(options)
                 .env("SPARKPLUG_DIST", paths::dist()),
         )?;
     }

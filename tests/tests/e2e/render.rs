@@ -1,6 +1,7 @@
 //! Live rendering in the browser: the meter reads the demo's rate while streaming and its
 //! final figure is usage over the token span; markup in answers stays text; code blocks get
-//! labels and Copy; the answer follows the stream until the reader scrolls up.
+//! labels and Copy; the answer follows the stream until the reader scrolls up; finished blocks
+//! out of view are left to the browser to skip.
 
 use std::time::Duration;
 
@@ -354,6 +355,47 @@ async fn the_answer_follows_the_stream_until_the_reader_scrolls_up() -> Result<(
             "the button hides again"
         );
         h.click("stop").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn finished_blocks_out_of_view_are_skipped_and_the_answer_keeps_its_height() -> Result<()> {
+    let h = Harness::start("render_skipped_blocks", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        h.ask("demo-max", "/chat").await?;
+        h.wait_for_done(Duration::from_secs(30)).await?;
+        let seen = h
+            .js(
+                "const a = document.querySelector('[data-test=answer]');
+                 const style = (e) => getComputedStyle(e);
+                 const blocks = [...a.children];
+                 const tail = blocks.pop();
+                 return { contain: style(a).contain, blocks: blocks.length,
+                   skippable: blocks.filter((b) => style(b).contentVisibility === 'auto').length,
+                   tail: tail.className + ' ' + style(tail).contentVisibility,
+                   height: a.clientHeight, panel: a.parentElement.clientHeight,
+                   text: a.textContent.includes('git push --force-with-lease') };",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            seen["blocks"].as_u64() > Some(100) && seen["skippable"] == seen["blocks"],
+            "every finished block is skippable: {seen}"
+        );
+        ensure!(seen["tail"] == json!("answer-tail visible"), "{seen}");
+        // Beside the result (a wide window) the answer's size never depends on its content.
+        ensure!(seen["contain"] == json!("strict"), "{seen}");
+        ensure!(
+            seen["height"].as_f64() < seen["panel"].as_f64(),
+            "the answer fits its panel: {seen}"
+        );
+        ensure!(
+            seen["text"] == json!(true),
+            "skipped blocks keep their text"
+        );
         Ok(())
     })
     .await

@@ -3,14 +3,19 @@
 //! server's peak memory (its own /proc VmHWM, so this client's memory is not counted).
 //! With `--abuse`, attackers (see `abuse.rs`) hit the server meanwhile, under a 1,024
 //! descriptor limit, and `/healthz` latency and the server's survival are reported too.
+//! With `--capacity`, it finds instead the most concurrent streams at 1,000 and at 20,000
+//! tokens/s that all hold 98 % of their rate (doubling, then bisecting; a fresh server and a
+//! short window per step), with the server's memory per stream.
 //!
 //! Build both, then run (from the workspace root):
 //!     cargo build --profile server -p sparkplug-server --bin sparkplug-server --example load
 //!     target/server/examples/load --streams 200 --rate 1000 --duration 10 [--abuse]
+//!     target/server/examples/load --capacity --duration 3
 //!
 //! The last line is machine-readable:
 //!     server streams=200 rate=1000 min_rate=… median_rate=… errors=… peak_rss_mb=…
 //!     abuse streams=200 min_rate=… healthz_p99_ms=… peak_rss_mb=… survived=…
+//!     capacity rate=1000 streams=… min_rate=… rss_per_stream_kb=… (one line per rate)
 
 mod abuse;
 
@@ -42,9 +47,21 @@ struct Args {
     #[arg(long)]
     server_bin: Option<PathBuf>,
     /// Attack the server while the streams run (loopback only, for the streams' time).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "capacity")]
     abuse: bool,
+    /// Find the most concurrent streams that hold their rate, at 1,000 and 20,000 tok/s.
+    #[arg(long)]
+    capacity: bool,
 }
+
+/// The rates whose capacity `--capacity` finds.
+const CAPACITY_RATES: [u32; 2] = [1_000, 20_000];
+/// The first stream count tried; it doubles until a step fails.
+const CAPACITY_START: usize = 50;
+/// The search stops here even if every step held: far past what 2 cores serve.
+const CAPACITY_MAX: usize = 6_400;
+/// A step holds when every stream delivered at least this share of its rate.
+const HOLD: f64 = 0.98;
 
 /// What one stream saw.
 #[derive(Debug, Default)]
@@ -75,6 +92,9 @@ async fn main() -> Result<(), String> {
         Some(path) => path.clone(),
         None => default_server_binary()?,
     };
+    if args.capacity {
+        return capacity(&binary, args.duration).await;
+    }
     let (mut child, addr) = start_server(&binary, args.streams, args.abuse).await?;
     let pid = child.id().ok_or("the server exited at once")?;
     let started = Instant::now();
@@ -88,7 +108,7 @@ async fn main() -> Result<(), String> {
             tokio::spawn(abuse::probe_health(target, until)),
         )
     });
-    let outcome = run(&args, &addr).await;
+    let outcome = run(args.streams, args.rate, args.duration, &addr).await;
     let attack = match attack {
         Some((attackers, prober)) => Some((
             attackers.await.map_err(|e| e.to_string())?,
@@ -97,7 +117,7 @@ async fn main() -> Result<(), String> {
         None => None,
     };
     let wall = started.elapsed();
-    let peak_rss_mb = peak_rss_mb(pid);
+    let peak_rss_mb = rss_mb(pid, "VmHWM:");
     let cpu = cpu_seconds(pid);
     let survived = matches!(child.try_wait(), Ok(None))
         && reqwest::get(format!("http://{addr}/healthz"))
@@ -147,6 +167,8 @@ async fn start_server(
     command
         .args(["--addr", "127.0.0.1:0"])
         .args(["--max-streams-per-client", &(streams + 8).to_string()])
+        // The connection cap is a setting, not the machine's limit: it must not decide.
+        .args(["--max-connections", &(streams + 64).max(2048).to_string()])
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -196,20 +218,112 @@ async fn start_server(
     Ok((child, addr))
 }
 
-async fn run(args: &Args, addr: &str) -> Result<Vec<StreamResult>, String> {
+/// One step of the capacity search: `streams` streams at `rate` on a fresh server.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    streams: usize,
+    /// The slowest stream's rate (0 if any stream failed).
+    min_rate: f64,
+    /// The server's peak memory above its memory at rest, per stream.
+    rss_per_stream_kb: Option<f64>,
+}
+
+impl Step {
+    fn holds(&self, rate: u32) -> bool {
+        self.min_rate >= HOLD * f64::from(rate)
+    }
+}
+
+/// For each of [`CAPACITY_RATES`], the most streams that all hold [`HOLD`] of the rate.
+async fn capacity(binary: &PathBuf, duration: u64) -> Result<(), String> {
+    for rate in CAPACITY_RATES {
+        let mut held: Option<Step> = None;
+        let mut failed: Option<usize> = None;
+        let mut streams = CAPACITY_START;
+        loop {
+            let step = capacity_step(binary, streams, rate, duration).await?;
+            println!(
+                "  {rate} tok/s × {streams} streams: slowest {:.1} tok/s ({:.1} %) {}",
+                step.min_rate,
+                step.min_rate / f64::from(rate) * 100.0,
+                if step.holds(rate) { "held" } else { "missed" }
+            );
+            if step.holds(rate) {
+                held = Some(step);
+            } else {
+                failed = Some(streams);
+            }
+            let low = held.map_or(0, |s| s.streams);
+            streams = match failed {
+                None if streams >= CAPACITY_MAX => break,
+                None => streams * 2,
+                // Within an eighth (or 10 streams) of the boundary is close enough.
+                Some(high) if high - low <= (low / 8).max(10) => break,
+                Some(high) => (low + high) / 2,
+            };
+        }
+        let (streams, min_rate, rss) = held.map_or((0, 0.0, None), |s| {
+            (s.streams, s.min_rate, s.rss_per_stream_kb)
+        });
+        let rss = rss.map_or("n/a".to_owned(), |kb| format!("{kb:.0}"));
+        println!(
+            "capacity rate={rate} streams={streams} min_rate={min_rate:.1} rss_per_stream_kb={rss}{}",
+            if failed.is_none() { " (search cap reached)" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+async fn capacity_step(
+    binary: &PathBuf,
+    streams: usize,
+    rate: u32,
+    duration: u64,
+) -> Result<Step, String> {
+    let (mut child, addr) = start_server(binary, streams, false).await?;
+    let pid = child.id().ok_or("the server exited at once")?;
+    let at_rest = rss_mb(pid, "VmRSS:");
+    let outcome = run(streams, rate, duration, &addr).await;
+    let peak = rss_mb(pid, "VmHWM:");
+    // The child was started here, and is stopped by its own pid only.
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    let results = outcome?;
+    let rates: Vec<f64> = results.iter().filter_map(StreamResult::rate).collect();
+    // A stream that failed delivered no rate: it counts as zero.
+    let min_rate = if rates.len() == results.len() && results.iter().all(|r| r.error.is_none()) {
+        rates.iter().copied().fold(f64::INFINITY, f64::min)
+    } else {
+        0.0
+    };
+    Ok(Step {
+        streams,
+        min_rate,
+        rss_per_stream_kb: peak
+            .zip(at_rest)
+            .map(|(peak, rest)| (peak - rest) * 1024.0 / streams as f64),
+    })
+}
+
+async fn run(
+    streams: usize,
+    rate: u32,
+    duration: u64,
+    addr: &str,
+) -> Result<Vec<StreamResult>, String> {
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.streams)
+        .pool_max_idle_per_host(streams)
         .build()
         .map_err(|e| e.to_string())?;
     let url = format!("http://{addr}/v1/chat/completions");
     let body = json!({
-        "model": format!("demo-{}", args.rate),
+        "model": format!("demo-{rate}"),
         "messages": [{"role": "user", "content": "/long benchmark"}],
         "stream": true,
         "stream_options": {"include_usage": true},
-        "max_tokens": u64::from(args.rate) * args.duration,
+        "max_tokens": u64::from(rate) * duration,
     });
-    let tasks: Vec<_> = (0..args.streams)
+    let tasks: Vec<_> = (0..streams)
         .map(|_| {
             let request = client.post(&url).json(&body);
             tokio::spawn(async move { one_stream(request).await })
@@ -217,7 +331,7 @@ async fn run(args: &Args, addr: &str) -> Result<Vec<StreamResult>, String> {
         .collect();
     let mut results = Vec::with_capacity(tasks.len());
     // Generous: the streams should end after `duration` plus the first-token delay.
-    let deadline = Duration::from_secs(args.duration * 3 + 30);
+    let deadline = Duration::from_secs(duration * 3 + 30);
     for task in tasks {
         let result = match tokio::time::timeout(deadline, task).await {
             Ok(Ok(result)) => result,
@@ -296,10 +410,10 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The server's peak resident memory (VmHWM) in MB.
-fn peak_rss_mb(pid: u32) -> Option<f64> {
+/// A memory figure of the server's `/proc/<pid>/status` (`VmRSS:`, `VmHWM:`) in MB.
+fn rss_mb(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::{
+    chat::chat_text,
     retrieve::Bm25,
     tokens::{TokenizeError, TokenizedText},
 };
@@ -15,8 +16,12 @@ include!(concat!(env!("OUT_DIR"), "/answer_files.rs"));
 /// The answer with this tag is the one given when no answer fits the prompt.
 const FALLBACK_TAG: &str = "fallback";
 
-/// Prompts starting with this get the long answer, for render benchmarks.
+/// Prompts starting with this get the long answer (mostly long code), for render benchmarks.
 pub const LONG_PREFIX: &str = "/long";
+
+/// Prompts starting with this get the chat answer (realistic chat turns, many short fences),
+/// the render benchmarks' second answer.
+pub const CHAT_PREFIX: &str = "/chat";
 
 /// The long answer stops growing once it has at least this many tokens.
 const LONG_TOKENS: usize = 20_000;
@@ -58,6 +63,7 @@ pub struct Catalog {
     index: Bm25,
     fallback: Arc<TokenizedText>,
     long: Arc<TokenizedText>,
+    chat: Arc<TokenizedText>,
 }
 
 impl Catalog {
@@ -98,20 +104,31 @@ impl Catalog {
             None => Arc::new(TokenizedText::new(topics_text(&answers))?),
         };
         let long = Arc::new(long_text(&answers, &fallback)?);
+        let chat = Arc::new(chat_text(
+            answers
+                .iter()
+                .filter(|a| !a.is_fallback)
+                .map(|a| (a.title.as_str(), a.text.as_ref())),
+        )?);
         Ok(Self {
             index: Bm25::new(documents.clone()),
             documents,
             answers,
             fallback,
             long,
+            chat,
         })
     }
 
-    /// The answer for a prompt: the long answer for `/long…`, else the best BM25 match,
-    /// else the fallback that says what the demo can do.
+    /// The answer for a prompt: the long answer for `/long…`, the chat answer for `/chat…`,
+    /// else the best BM25 match, else the fallback that says what the demo can do.
     pub fn pick(&self, prompt: &str) -> Arc<TokenizedText> {
-        if prompt.trim_start().starts_with(LONG_PREFIX) {
+        let prompt = prompt.trim_start();
+        if prompt.starts_with(LONG_PREFIX) {
             return Arc::clone(&self.long);
+        }
+        if prompt.starts_with(CHAT_PREFIX) {
+            return Arc::clone(&self.chat);
         }
         self.index
             .best(prompt)
@@ -124,6 +141,12 @@ impl Catalog {
     pub fn documents(&self) -> &[String] {
         &self.documents
     }
+}
+
+/// Whether a prompt asks for one of the benchmark answers (never a scenario's).
+pub fn is_benchmark_prompt(prompt: &str) -> bool {
+    let prompt = prompt.trim_start();
+    prompt.starts_with(LONG_PREFIX) || prompt.starts_with(CHAT_PREFIX)
 }
 
 /// Splits `+++\n<toml>\n+++\n<body>`; tolerates `\r\n` line ends.

@@ -2,6 +2,7 @@
 //! `Demo::answer` picks the text; `Playback::events` yields it as a timed stream of pieces.
 
 mod catalog;
+mod chat;
 mod profiles;
 mod retrieve;
 pub mod scenario_file;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use super::{
-    catalog::{Catalog, CatalogError, LONG_PREFIX},
+    catalog::{is_benchmark_prompt, Catalog, CatalogError},
     retrieve::Bm25,
     scenario_file::{self, ScenarioFile, StepKind},
     tokens::TokenizedText,
@@ -132,7 +132,7 @@ impl Scenarios {
 
     /// The scenario whose prompts fit `prompt` best, if it fits better than every answer.
     fn choose(&self, prompt: &str) -> Option<usize> {
-        if prompt.trim_start().starts_with(LONG_PREFIX) {
+        if is_benchmark_prompt(prompt) {
             return None;
         }
         let end = self.first_scenario + self.scenarios.len();
@@ -262,6 +262,7 @@ mod tests {
             "Teach me basic SQL with an example",
             "Write FizzBuzz",
             "/long",
+            "/chat",
             "Make a snake game",
             "Build a todo list app",
             "a stopwatch with lap times",
