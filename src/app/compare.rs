@@ -19,7 +19,7 @@ use crate::compare::lane::{LaneColumn, LaneModel, LaneView};
 use crate::compare::race::{self, Entry, RaceHandle};
 use crate::compare::runners::lane_runners;
 use crate::compare::summary::SummaryView;
-use crate::components::share::draw_answer;
+use crate::components::share::{copy_link, draw_answer};
 use crate::net::models;
 
 /// The Compare state the page shares by context.
@@ -242,17 +242,7 @@ impl Compare {
             return;
         };
         match comparison.to_fragment() {
-            Ok(fragment) => {
-                let location = window().location();
-                let link = format!(
-                    "{}{}#{fragment}",
-                    location.origin().unwrap_or_default(),
-                    location.pathname().unwrap_or_default()
-                );
-                // Best effort: the clipboard needs focus and permission; the field is there.
-                let _ = window().navigator().clipboard().write_text(&link);
-                self.link.set(Some(link));
-            }
+            Ok(fragment) => self.link.set(Some(copy_link(&fragment))),
             Err(reason) => {
                 self.note.set(Some(format!(
                     "{reason}: download the .json and drop it on Sparkplug."

@@ -68,6 +68,19 @@ pub fn draw_answer(container: &web_sys::HtmlDivElement, text: &str) {
     }
 }
 
+/// This page's address with `fragment`, copied to the clipboard (best effort: it needs focus
+/// and permission; the page shows the link in a field too).
+pub fn copy_link(fragment: &str) -> String {
+    let location = window().location();
+    let link = format!(
+        "{}{}#{fragment}",
+        location.origin().unwrap_or_default(),
+        location.pathname().unwrap_or_default()
+    );
+    let _ = window().navigator().clipboard().write_text(&link);
+    link
+}
+
 /// The Share button for the chat's last run; a shared link or file is shown in the chat.
 #[component]
 pub fn ShareBar() -> impl IntoView {
@@ -139,17 +152,7 @@ pub fn ShareBar() -> impl IntoView {
         };
         error.set(None);
         match shared.to_fragment() {
-            Ok(fragment) => {
-                let location = window().location();
-                let link = format!(
-                    "{}{}#{fragment}",
-                    location.origin().unwrap_or_default(),
-                    location.pathname().unwrap_or_default()
-                );
-                // Best effort: the clipboard needs focus and permission; the field is there.
-                let _ = window().navigator().clipboard().write_text(&link);
-                made.set(Some(Made::Link(link)));
-            }
+            Ok(fragment) => made.set(Some(Made::Link(copy_link(&fragment)))),
             Err(reason) => made.set(Some(Made::File(shared.to_file(), reason.to_string()))),
         }
     };

@@ -156,7 +156,7 @@ async fn esc_stops_the_stream_and_question_mark_lists_the_shortcuts() -> Result<
 
         // Tab reaches every control in turn, and each shows a focus ring.
         let mut seen = Vec::new();
-        for _ in 0..20 {
+        for _ in 0..24 {
             press(h, char::from(Key::Tab)).await?;
             let focused = h
                 .js(
