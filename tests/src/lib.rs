@@ -153,7 +153,10 @@ impl Harness {
     pub async fn no_csp_violations(&self) -> Result<()> {
         let log = self
             .browser
-            .issue_cmd(BrowserLog)
+            .issue_cmd(ChromeCommand {
+                path: "se/log",
+                body: json!({"type": "browser"}),
+            })
             .await
             .context("reading the browser log")?;
         let violations: Vec<&str> = log
@@ -399,9 +402,9 @@ impl Harness {
     /// cache, run a script before a page's own); returns its result.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
         self.browser
-            .issue_cmd(Cdp {
-                cmd: cmd.to_owned(),
-                params,
+            .issue_cmd(ChromeCommand {
+                path: "goog/cdp/execute",
+                body: json!({"cmd": cmd, "params": params}),
             })
             .await
             .with_context(|| format!("DevTools command {cmd}"))
@@ -427,55 +430,30 @@ impl Harness {
     }
 }
 
-/// A Chrome DevTools protocol command (`Emulation.setCPUThrottlingRate`, …), sent through
-/// ChromeDriver's `goog/cdp/execute` endpoint to the page's target.
+/// A ChromeDriver command beyond W3C WebDriver: `body` POSTed to `session/{id}/{path}`
+/// (`goog/cdp/execute` for a DevTools protocol command such as
+/// `Emulation.setCPUThrottlingRate`, `se/log` for the browser log, which each read empties).
 #[derive(Debug)]
-struct Cdp {
-    cmd: String,
-    params: Value,
+struct ChromeCommand {
+    path: &'static str,
+    body: Value,
 }
 
-impl WebDriverCompatibleCommand for Cdp {
+impl WebDriverCompatibleCommand for ChromeCommand {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({"cmd": self.cmd, "params": self.params}).to_string()),
-        )
-    }
-}
-
-/// ChromeDriver's browser log (console messages, CSP violations); each read empties it.
-#[derive(Debug)]
-struct BrowserLog;
-
-impl WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({"type": "browser"}).to_string()),
-        )
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }
 
