@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use sparkplug_core::iterate::checks::{parse_checks, Author};
 use sparkplug_core::iterate::drive::{Drive, Step};
 use sparkplug_core::iterate::LoopEnd;
-use sparkplug_core::pages::compare::race::{seconds, Code, Race};
+use sparkplug_core::pages::compare::race::{Code, Race};
 use sparkplug_core::pages::compare::record::{ComparedLane, Comparison};
 use sparkplug_core::provider::request::ChatMessage;
 use sparkplug_core::run::explain::{explain_outcome, StatusLine, Tone};
@@ -415,7 +415,7 @@ fn loop_ended(lane: &Rc<RefCell<LaneRun>>, end: LoopEnd) {
         let code = Code::from_loop(Some(end), attempts);
         let view = &run.view;
         view.time_to_green_ms.set(code.time_to_green_ms());
-        view.progress.set(progress_for(code, end, attempts));
+        view.progress.set(code.explain(end, attempts));
         let first = run.first.unwrap_or_default();
         let mut receipt = Receipt::from_snapshot(&first);
         receipt.time_to_green_ms = code.time_to_green_ms();
@@ -508,28 +508,4 @@ fn lane_over(shared: &Shared, index: usize, record: ComparedLane) {
         checks: shared.entry.checks.clone(),
         lanes,
     });
-}
-
-/// The lane's line once its loop is over.
-fn progress_for(code: Code, end: LoopEnd, attempts: usize) -> StatusLine {
-    let (tone, text) = match code {
-        Code::Green {
-            time_to_green_ms, ..
-        } => (
-            Tone::Done,
-            match attempts {
-                1 => format!("Working code in {}, first try.", seconds(time_to_green_ms)),
-                n => format!(
-                    "Working code in {}, after {n} attempts.",
-                    seconds(time_to_green_ms)
-                ),
-            },
-        ),
-        Code::NeverPassed { attempts } => (
-            Tone::Error,
-            format!("Never passed: {}", end.explain(attempts).text),
-        ),
-        Code::Unjudged => (Tone::Neutral, end.explain(attempts).text),
-    };
-    StatusLine { tone, text }
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::iterate::LoopEnd;
-use crate::run::explain::grouped;
+use crate::run::explain::{grouped, StatusLine, Tone};
 use crate::run::meter::MeterSnapshot;
 
 /// How one lane of a race stands.
@@ -54,6 +54,30 @@ impl Code {
             Some(LoopEnd::AttemptLimit | LoopEnd::SameErrorTwice) => Self::NeverPassed { attempts },
             _ => Self::Unjudged,
         }
+    }
+
+    /// The lane's line once its loop ended with `end` after `attempts` answers.
+    pub fn explain(self, end: LoopEnd, attempts: usize) -> StatusLine {
+        let (tone, text) = match self {
+            Self::Green {
+                time_to_green_ms, ..
+            } => (
+                Tone::Done,
+                match attempts {
+                    1 => format!("Working code in {}, first try.", seconds(time_to_green_ms)),
+                    n => format!(
+                        "Working code in {}, after {n} attempts.",
+                        seconds(time_to_green_ms)
+                    ),
+                },
+            ),
+            Self::NeverPassed { attempts } => (
+                Tone::Error,
+                format!("Never passed: {}", end.explain(attempts).text),
+            ),
+            Self::Unjudged => (Tone::Neutral, end.explain(attempts).text),
+        };
+        StatusLine { tone, text }
     }
 
     pub fn time_to_green_ms(self) -> Option<f64> {
