@@ -344,16 +344,26 @@ async fn the_answer_follows_the_stream_until_the_reader_scrolls_up() -> Result<(
         ensure!(top < 1.0, "the reader's position is kept: scrollTop {top}");
 
         h.click("jump-latest").await?;
+        // The button hides on the scroll event that follows the jump, a frame later.
         h.wait_for(
-            "the page to follow the end again (within 60 px)",
+            "the page at the end again (within 60 px) and the button hidden",
             Duration::from_secs(5),
-            async |h| Ok((scroll_state(h).await?.0 < 60.0).then_some(())),
+            async |h| {
+                let at_end = scroll_state(h).await?.0 < 60.0;
+                let hidden = h.attr("jump-latest", "hidden").await?.is_some();
+                Ok((at_end && hidden).then_some(()))
+            },
         )
         .await?;
-        ensure!(
-            h.attr("jump-latest", "hidden").await?.is_some(),
-            "the button hides again"
-        );
+        // And it keeps following as the answer grows on.
+        let (_, _, height_then) = scroll_state(h).await?;
+        let gap = h
+            .wait_for("the answer to grow again", Duration::from_secs(10), async |h| {
+                let (gap, _, height) = scroll_state(h).await?;
+                Ok((height > height_then + 100.0).then_some(gap))
+            })
+            .await?;
+        ensure!(gap < 60.0, "following again: {gap:.0} px from the end");
         h.click("stop").await?;
         Ok(())
     })

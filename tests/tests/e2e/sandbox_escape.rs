@@ -351,21 +351,20 @@ async fn hostile_code_leaves_the_app_and_its_keys_alone() -> Result<()> {
 
         // An endless loop: the app keeps drawing and answering clicks, then kills it when
         // the run passes its time limit (the page never finishes loading).
-        set_limit(h, "2").await?;
+        set_limit(h, "4").await?;
         run_block(h, index("busy-loop")).await?;
         h.wait_for("the loop to start", Duration::from_secs(10), async |h| {
             Ok((h.text("run-status").await? == "Running…").then_some(()))
         })
         .await?;
-        let started = Instant::now();
         let frames = frames_drawn(h, Duration::from_millis(700)).await?;
         ensure!(frames >= 20, "the app drew only {frames} frames in 0.7 s during the loop");
         toggles_settings(h, "busy-loop").await?;
         ensure!(
-            started.elapsed() < Duration::from_millis(1800),
+            h.text("run-status").await? == "Running…",
             "the checks ran while the loop was still going"
         );
-        console_line(h, "time limit of 2 s", Duration::from_secs(10)).await?;
+        console_line(h, "time limit of 4 s", Duration::from_secs(10)).await?;
         let loop_kill_ms = fresh_runner_ms(h).await?;
         unharmed(h, &leak, "busy-loop").await?;
 
