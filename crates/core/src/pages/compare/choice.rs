@@ -1,5 +1,5 @@
 //! What a compare lane can race: every model of every endpoint the user has (their listed
-//! models, or the one the endpoint is set to), each under a title a reader knows it by.
+//! models and the one each is set to), each under a title a reader knows it by.
 
 use crate::provider::endpoints::Endpoint;
 use crate::provider::models::ModelInfo;
@@ -31,24 +31,24 @@ impl Choice {
 }
 
 /// Every choice, endpoint by endpoint in the user's order: each endpoint's listed models
-/// (`lists[i]` for `endpoints[i]`), or its set model when its list is empty or unreachable.
+/// (`lists[i]` for `endpoints[i]`), then the model it is set to when the list lacks it (a
+/// list may leave out fine-tunes and aliases the endpoint still serves).
 pub fn choices(endpoints: &[Endpoint], lists: &[Vec<ModelInfo>]) -> Vec<Choice> {
     let mut all = Vec::new();
     for (i, endpoint) in endpoints.iter().enumerate() {
         let listed = lists.get(i).map_or(&[][..], Vec::as_slice);
-        let models: Vec<(String, String)> = if listed.is_empty() {
-            vec![(endpoint.model.clone(), endpoint.model.clone())]
-        } else {
-            listed
-                .iter()
-                .map(|m| {
-                    (
-                        m.id.clone(),
-                        m.label.clone().unwrap_or_else(|| m.id.clone()),
-                    )
-                })
-                .collect()
-        };
+        let mut models: Vec<(String, String)> = listed
+            .iter()
+            .map(|m| {
+                (
+                    m.id.clone(),
+                    m.label.clone().unwrap_or_else(|| m.id.clone()),
+                )
+            })
+            .collect();
+        if !listed.iter().any(|m| m.id == endpoint.model) {
+            models.push((endpoint.model.clone(), endpoint.model.clone()));
+        }
         for (model, label) in models.into_iter().filter(|(m, _)| !m.trim().is_empty()) {
             all.push(Choice {
                 endpoint_id: endpoint.id.clone(),
@@ -111,10 +111,17 @@ mod tests {
     }
 
     #[test]
-    fn every_listed_model_and_every_unlisted_endpoints_own_model_is_a_choice() {
-        let endpoints = [endpoint("demo", "demo-1000"), endpoint("groq", "llama-3.3")];
+    fn every_listed_model_and_every_endpoints_own_model_is_a_choice_once() {
+        let endpoints = [
+            endpoint("demo", "demo-1000"),
+            endpoint("groq", "llama-3.3"),
+            endpoint("vllm", "my-fine-tune"),
+            endpoint("blank", " "),
+        ];
         let lists = vec![
             vec![demo("demo-1000", 1000.0), demo("demo-52", 52.0)],
+            vec![],
+            vec![demo("base-model", 90.0)],
             vec![],
         ];
         let all = choices(&endpoints, &lists);
@@ -124,7 +131,9 @@ mod tests {
             [
                 "demo-1000 label · demo API",
                 "demo-52 label · demo API",
-                "llama-3.3 · groq API"
+                "llama-3.3 · groq API",
+                "base-model label · vllm API",
+                "my-fine-tune · vllm API",
             ]
         );
         assert_ne!(all[0].key(), all[1].key());
