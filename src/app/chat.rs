@@ -309,6 +309,12 @@ impl Chat {
         Signal::derive(move || !run.streaming.get() && run.answer_chars.get().unwrap_or(0) > 0)
     }
 
+    /// The markdown of the chat's turn `index` (from 0), for its section when opened.
+    pub fn turn_answer(&self, index: usize) -> Option<String> {
+        self.conversation
+            .with_untracked(|chat| chat.turns().get(index).map(|turn| turn.answer.clone()))
+    }
+
     /// A follow-up: the answer on the page becomes the chat's previous turn, above it.
     fn archive_shown_turn(&self) {
         let (Some(div), Some(earlier)) =

@@ -11,7 +11,7 @@ pub use endpoints::EndpointChoice;
 
 use leptos::prelude::*;
 
-use crate::components::answer::Answer;
+use crate::components::answer::{Answer, Transcript};
 use crate::components::conversation::ChatBar;
 use crate::components::download::DownloadPage;
 use crate::components::history::History;
@@ -96,7 +96,10 @@ pub fn App() -> impl IntoView {
                                     streaming=run.streaming.read_only()
                                     status=run.status.read_only()
                                     answer_chars=run.answer_chars.read_only()
-                                    transcript=chat.transcript
+                                    transcript=Transcript {
+                                        node: chat.transcript,
+                                        answer_of: Callback::new(move |index| chat.turn_answer(index)),
+                                    }
                                 />
                                 <LoopTimeline />
                                 <DownloadPage answer_text=run.answer_text.read_only() />

@@ -6,7 +6,15 @@ use leptos::prelude::*;
 use sparkplug_core::run::explain::{StatusLine, Tone};
 
 use super::status_class;
-use crate::render::{code_block, scroll};
+use crate::render::{code_block, scroll, transcript};
+
+/// The chat's earlier turns (render/transcript.rs): where they go, and each turn's markdown by
+/// its index, drawn while its section is open.
+#[derive(Clone, Copy)]
+pub struct Transcript {
+    pub node: NodeRef<Div>,
+    pub answer_of: Callback<usize, Option<String>>,
+}
 
 #[component]
 pub fn Answer(
@@ -15,9 +23,9 @@ pub fn Answer(
     status: ReadSignal<StatusLine>,
     /// The answer's length in characters once the run ended, for scripts and tests.
     answer_chars: ReadSignal<Option<usize>>,
-    /// Where the chat's earlier turns go (render/transcript.rs); pages without a chat omit it.
+    /// The chat's earlier turns; pages without a chat omit it.
     #[prop(optional)]
-    transcript: Option<NodeRef<Div>>,
+    transcript: Option<Transcript>,
 ) -> impl IntoView {
     // Whether the reader is at the end; the renderer follows the stream only then.
     let at_end = RwSignal::new(true);
@@ -43,13 +51,16 @@ pub fn Answer(
     view! {
         <section class="panel answer-panel" aria-label="Answer">
             {transcript
-                .map(|node| {
+                .map(|Transcript { node, answer_of }| {
                     view! {
                         <div
                             class="transcript"
                             data-test="transcript"
                             node_ref=node
                             on:click=move |event| code_block::on_answer_click(&event)
+                            on:toggle:capture=move |event| {
+                                transcript::toggled(&event, |index| answer_of.run(index))
+                            }
                         ></div>
                     }
                 })}

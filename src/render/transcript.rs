@@ -1,43 +1,39 @@
-//! The chat's earlier turns above the current answer, each a collapsed section titled with its
-//! prompt and receipt: a finished answer is moved there as it is, a reopened chat's are drawn;
-//! and a fix loop's later attempts, each a section below the answer before it.
+//! The chat's earlier turns above the current answer, each a folded section titled with its
+//! prompt and receipt whose answer is drawn from its markdown only while it is open; and a fix
+//! loop's later attempts, each a section below the answer before it.
 //!
-//! Only Copy stays on their code blocks: Run, Edit and Download act on the current answer.
+//! A folded turn keeps no answer DOM, so a long chat's page stays as small as its last answer.
+//! Only Copy stays on an opened turn's code blocks: Run, Edit and Download act on the current
+//! answer.
 
 use sparkplug_core::pages::conversation::Turn;
-use web_sys::{Document, Element};
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, Event};
 
 use super::renderer::AnswerRenderer;
 use super::DomError;
 
-/// Moves everything in `answer` into a new section for `turn`, number `number` (from 1), at
-/// the end of `transcript`.
+/// The attribute of a turn's section holding its index in the chat (from 0).
+const TURN_INDEX: &str = "data-turn";
+
+/// Adds a folded section for `turn`, number `number` (from 1), at the end of `transcript`, and
+/// empties `answer`, where it was drawn: opening the section draws it again.
 pub fn archive(
     transcript: &Element,
     answer: &Element,
     number: usize,
     turn: &Turn,
 ) -> Result<(), DomError> {
-    let body = section(transcript, number, turn)?;
-    while let Some(child) = answer.first_child() {
-        body.append_child(&child)?;
-    }
-    keep_only_copy(&body)
+    section(transcript, number, turn)?;
+    answer.set_text_content(None);
+    Ok(())
 }
 
-/// Replaces the transcript with `turns`, drawn over the next frames.
+/// Replaces the transcript with folded sections for `turns`.
 pub fn restore(transcript: &Element, turns: &[Turn]) -> Result<(), DomError> {
     transcript.set_text_content(None);
     for (i, turn) in turns.iter().enumerate() {
-        let body = section(transcript, i + 1, turn)?;
-        let mut renderer = AnswerRenderer::replace_contents(&body)?;
-        renderer.push(&turn.answer);
-        renderer.end_of_text();
-        renderer.draw_over_frames(move || {
-            if let Err(error) = keep_only_copy(&body) {
-                web_sys::console::error_1(&error.to_string().into());
-            }
-        });
+        section(transcript, i + 1, turn)?;
     }
     Ok(())
 }
@@ -46,15 +42,64 @@ pub fn clear(transcript: &Element) {
     transcript.set_text_content(None);
 }
 
-/// A closed `<details>` titled with the turn's prompt and receipt (when it has one); returns
-/// the element for its answer.
-fn section(transcript: &Element, number: usize, turn: &Turn) -> Result<Element, DomError> {
+/// Handles a `toggle` of a section (it does not bubble: the transcript listens in the capture
+/// phase): an opened one is drawn over the next frames from its turn's markdown, which
+/// `answer_of` gives by index; a folded one is emptied.
+pub fn toggled(event: &Event, answer_of: impl FnOnce(usize) -> Option<String>) {
+    let Some(details) = event
+        .target()
+        .and_then(|target| target.dyn_into::<Element>().ok())
+        .filter(|element| element.class_list().contains("turn"))
+    else {
+        return;
+    };
+    let Some(body) = details
+        .query_selector(":scope > .turn-answer")
+        .ok()
+        .flatten()
+    else {
+        return;
+    };
+    if !details.has_attribute("open") {
+        body.set_text_content(None);
+        return;
+    }
+    let answer = details
+        .get_attribute(TURN_INDEX)
+        .and_then(|index| index.parse().ok())
+        .and_then(answer_of);
+    if let Some(answer) = answer {
+        if let Err(error) = draw(&body, &answer) {
+            web_sys::console::error_1(&error.to_string().into());
+        }
+    }
+}
+
+/// Draws `answer` into `body` over the next frames; a fold before the end stops it (the
+/// renderer's tail is gone with the rest).
+fn draw(body: &Element, answer: &str) -> Result<(), DomError> {
+    let mut renderer = AnswerRenderer::replace_contents(body)?;
+    renderer.push(answer);
+    renderer.end_of_text();
+    let body = body.clone();
+    renderer.draw_over_frames(move || {
+        if let Err(error) = keep_only_copy(&body) {
+            web_sys::console::error_1(&error.to_string().into());
+        }
+    });
+    Ok(())
+}
+
+/// A closed `<details>` titled with the turn's prompt and receipt (when it has one), its
+/// answer's element empty.
+fn section(transcript: &Element, number: usize, turn: &Turn) -> Result<(), DomError> {
     let document: Document = transcript
         .owner_document()
         .ok_or_else(|| DomError("the transcript is not in a document".into()))?;
     let details = document.create_element("details")?;
     details.set_class_name("turn");
     details.set_attribute("data-test", "turn")?;
+    details.set_attribute(TURN_INDEX, &(number - 1).to_string())?;
     let summary = document.create_element("summary")?;
     // Text, never markup: the prompt is the user's own, but it is still only text.
     let title = document.create_element("span")?;
@@ -73,7 +118,7 @@ fn section(transcript: &Element, number: usize, turn: &Turn) -> Result<Element, 
     details.append_child(&summary)?;
     details.append_child(&body)?;
     transcript.append_child(&details)?;
-    Ok(body)
+    Ok(())
 }
 
 fn keep_only_copy(body: &Element) -> Result<(), DomError> {

@@ -42,7 +42,7 @@ async fn ask(h: &Harness, prompt: &str, n: usize) -> Result<Vec<Value>> {
 }
 
 /// The chat's earlier turns on the page: each one's title, whether it is open, and what its
-/// answer holds.
+/// answer holds (elements: how many there are in it).
 async fn transcript(h: &Harness) -> Result<Vec<Value>> {
     let v = h
         .js(
@@ -50,12 +50,60 @@ async fn transcript(h: &Harness) -> Result<Vec<Value>> {
                title: t.querySelector('.turn-prompt').textContent, open: t.open,
                receipt: t.querySelector('[data-test=turn-receipt]')?.textContent ?? '',
                text: t.querySelector('.turn-answer').textContent,
+               elements: t.querySelectorAll('.turn-answer *').length,
                blocks: t.querySelectorAll('.code-block').length,
                actions: [...t.querySelectorAll('.code-actions button')].map(b => b.className) }));",
             vec![],
         )
         .await?;
     Ok(v.as_array().cloned().unwrap_or_default())
+}
+
+/// Whether every earlier turn is folded and holds no answer at all.
+fn all_folded_and_empty(turns: &[Value]) -> bool {
+    turns
+        .iter()
+        .all(|t| t["open"] == json!(false) && t["elements"] == json!(0) && t["text"] == json!(""))
+}
+
+/// Opens (or folds) earlier turn `n` as a click on its title does.
+async fn set_turn_open(h: &Harness, n: usize, open: bool) -> Result<()> {
+    h.js(
+        "document.querySelectorAll('[data-test=turn]')[arguments[0]].open = arguments[1];",
+        vec![json!(n), json!(open)],
+    )
+    .await
+    .map(drop)
+}
+
+/// Opens earlier turn `n` and waits until its answer is drawn from its markdown (a code block
+/// with only Copy); returns it as [`transcript`] reads it.
+async fn open_turn(h: &Harness, n: usize) -> Result<Value> {
+    set_turn_open(h, n, true).await?;
+    h.wait_for(
+        "the opened turn drawn",
+        Duration::from_secs(10),
+        async |h| {
+            let turn = transcript(h).await?.get(n).cloned().unwrap_or_default();
+            let drawn = turn["blocks"].as_u64() >= Some(1)
+                && turn["actions"]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty() && a.iter().all(|b| b == "code-copy"));
+            Ok(drawn.then_some(turn))
+        },
+    )
+    .await
+}
+
+/// Folds earlier turn `n` and waits until it holds nothing again.
+async fn fold_turn(h: &Harness, n: usize) -> Result<()> {
+    set_turn_open(h, n, false).await?;
+    h.wait_for(
+        "the folded turn emptied",
+        Duration::from_secs(5),
+        async |h| Ok(all_folded_and_empty(&transcript(h).await?).then_some(())),
+    )
+    .await
 }
 
 fn roles(messages: &[Value]) -> Vec<&str> {
@@ -81,20 +129,26 @@ async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> R
         let earlier = second[1]["content"].as_str().unwrap_or_default();
         ensure!(earlier.contains("```html"), "the earlier answer comes back: {earlier:.80}");
         ensure!(h.text("chat-turns").await?.starts_with("2 turns"), "two turns shown");
-        // The first answer moved above the new one, closed, with only Copy on its code.
+        // The first answer is folded above the new one, keeping none of its DOM; opened, it
+        // is drawn whole from its markdown, with only Copy on its code; folded, gone again.
         let turns = transcript(h).await?;
         ensure!(turns.len() == 1, "one earlier turn: {turns:?}");
         ensure!(
-            turns[0]["title"] == json!(format!("1. {PROMPT}")) && turns[0]["open"] == json!(false),
+            turns[0]["title"] == json!(format!("1. {PROMPT}")),
             "{turns:?}"
         );
+        ensure!(all_folded_and_empty(&turns), "a folded turn keeps no answer: {turns:?}");
+        let opened = open_turn(h, 0).await?;
         ensure!(
-            turns[0]["blocks"] == json!(1)
-                && turns[0]["actions"] == json!(["code-copy"])
-                && turns[0]["text"].as_str().is_some_and(|t| t.contains("<!DOCTYPE html>")),
+            opened["blocks"] == json!(1)
+                && opened["actions"] == json!(["code-copy"])
+                && opened["text"].as_str().is_some_and(|t| {
+                    t.contains("<!DOCTYPE html>") && t.contains("State lives in a flat cells array")
+                }),
             "the first answer, whole: {:.300}",
-            turns[0]
+            opened
         );
+        fold_turn(h, 0).await?;
         ensure!(
             !h.text("answer").await?.contains("<!DOCTYPE html>"),
             "the current answer holds only the follow-up's"
@@ -123,7 +177,9 @@ async fn follow_ups_continue_the_chat_and_fix_it_sends_the_code_and_error() -> R
             "the edited code and its error: {asked}"
         );
 
-        ensure!(transcript(h).await?.len() == 2, "the follow-up joined the transcript");
+        let turns = transcript(h).await?;
+        ensure!(turns.len() == 2, "the follow-up joined the transcript");
+        ensure!(all_folded_and_empty(&turns), "both folded, empty: {turns:?}");
         h.click("new-chat").await?;
         ensure!(transcript(h).await?.is_empty(), "a new chat clears the transcript");
         let fresh = ask(h, "Write a clock", 3).await?;
@@ -198,23 +254,25 @@ async fn history_is_kept_across_a_reload_and_can_be_reopened_renamed_and_deleted
             },
         )
         .await?;
-        let turns = h
-            .wait_for(
-                "the earlier turn drawn",
-                Duration::from_secs(5),
-                async |h| {
-                    let turns = transcript(h).await?;
-                    let drawn = turns.len() == 1 && turns[0]["blocks"] == json!(1);
-                    Ok(drawn.then_some(turns))
-                },
-            )
-            .await?;
+        // The earlier turn comes back folded and empty, and is drawn when opened.
+        let turns = transcript(h).await?;
         ensure!(
-            turns[0]["title"] == json!(format!("1. {PROMPT}"))
-                && turns[0]["actions"] == json!(["code-copy"]),
-            "the reopened chat's first turn: {:.300}",
-            turns[0]
+            turns.len() == 1
+                && turns[0]["title"] == json!(format!("1. {PROMPT}"))
+                && all_folded_and_empty(&turns),
+            "the reopened chat's first turn, folded: {turns:?}"
         );
+        let opened = open_turn(h, 0).await?;
+        ensure!(
+            opened["blocks"] == json!(1)
+                && opened["actions"] == json!(["code-copy"])
+                && opened["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("<!DOCTYPE html>")),
+            "the reopened chat's first turn, opened: {:.300}",
+            opened
+        );
+        fold_turn(h, 0).await?;
         h.js(CATCH_REQUESTS, vec![]).await?;
         h.choose_listed_model("demo-1000").await?;
         let third = ask(h, "And add a timer", 0).await?;
