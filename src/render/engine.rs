@@ -2,8 +2,8 @@
 //! the highlighter, in its own wasm module), imported once after start; each answer's stream.
 //!
 //! Kept out of the app's wasm because it is a fifth of the first download. Until it has
-//! loaded, the answer renderer waits (text stays queued); if it cannot load, the answer is
-//! streamed here with markdown shown as its source, so nothing is lost.
+//! loaded, the answer renderer shows the queued text as plain text; if it cannot load, the
+//! answer is streamed here with markdown shown as its source, so nothing is lost.
 
 use std::cell::RefCell;
 

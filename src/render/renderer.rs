@@ -1,9 +1,14 @@
 //! The answer renderer: text is queued as it arrives and handed to the markdown stream once
 //! per frame, a slice sized to the frame's budget; the DOM updates that come back are applied.
+//!
+//! Until the stream can take text (the markdown engine still loading), the queue shows as
+//! plain text, which the stream's output replaces as it catches up.
 
-use sparkplug_core::markdown::{Code, MarkdownStream, Renderer, Slice, Source, TailView, Update};
+use sparkplug_core::markdown::{
+    Code, EarlyEdit, EarlyText, MarkdownStream, Renderer, Slice, Source, TailView, Update,
+};
 use sparkplug_core::sandbox::live::CodeEvent;
-use web_sys::{Document, Element, Node};
+use web_sys::{Document, Element, Node, Text};
 
 use super::code_block::StreamedCode;
 use super::engine::Stream;
@@ -51,8 +56,12 @@ impl<R: Renderer + Default> Frames for MarkdownStream<R> {
 pub struct AnswerRenderer<F = Stream> {
     document: Document,
     container: Element,
-    /// Always the container's last child: the open block, redrawn while it grows.
+    /// The open block, redrawn while it grows: the container's last child but for the
+    /// early text.
     tail: Element,
+    /// The queue as plain text while the stream cannot take it, then what it has not drawn.
+    early: EarlyText,
+    early_node: Option<Text>,
     frames: F,
     /// Text received but not yet given to the stream, from `consumed` on.
     backlog: String,
@@ -95,6 +104,8 @@ impl<F: Frames> AnswerRenderer<F> {
             document,
             container: container.clone(),
             tail,
+            early: EarlyText::default(),
+            early_node: None,
             frames,
             backlog: String::new(),
             consumed: 0,
@@ -128,8 +139,10 @@ impl<F: Frames> AnswerRenderer<F> {
         if self.done {
             return Ok(true);
         }
-        // Text waits in the backlog until the stream can take it.
+        // Text waits in the backlog until the stream can take it, shown as it came.
         if !self.frames.ready() {
+            let edit = self.early.waiting(&self.backlog);
+            edit_early(&self.document, &self.container, &mut self.early_node, edit)?;
             return Ok(false);
         }
         let started = now_ms();
@@ -151,9 +164,12 @@ impl<F: Frames> AnswerRenderer<F> {
         let caught_up = end == self.backlog.len();
         let text = &self.backlog[self.consumed..end];
         self.tail_stale |= !text.is_empty();
+        // While the early text shows what is left, the open block is drawn in every frame:
+        // the early text no longer holds it.
+        let handing_over = self.early.showing();
         let slice = Slice {
             ends_text: caught_up && self.text_ended,
-            tail: caught_up && self.tail_stale && tail_due,
+            tail: self.tail_stale && (handing_over || (caught_up && tail_due)),
         };
         if let Err(error) = self.frames.frame(text, slice, &mut self.updates) {
             // Show the slice as its source rather than lose it.
@@ -166,8 +182,10 @@ impl<F: Frames> AnswerRenderer<F> {
             }
         }
         let bytes = end - self.consumed;
-        self.consumed = end;
         self.apply()?;
+        let edit = self.early.drawn(&self.backlog, self.consumed, end);
+        edit_early(&self.document, &self.container, &mut self.early_node, edit)?;
+        self.consumed = end;
         self.compact();
         self.done = slice.ends_text;
         let ended = now_ms();
@@ -215,13 +233,16 @@ impl<F: Frames> AnswerRenderer<F> {
 
     /// Drops the drawn part of the backlog once it is most of it (amortised O(1) per byte).
     fn compact(&mut self) {
+        let drained = self.consumed;
         if self.consumed == self.backlog.len() {
             self.backlog.clear();
-            self.consumed = 0;
         } else if self.consumed > self.backlog.len() / 2 {
             self.backlog.drain(..self.consumed);
-            self.consumed = 0;
+        } else {
+            return;
         }
+        self.consumed = 0;
+        self.early.compacted(drained);
     }
 
     /// Puts the stream's updates into the page.
@@ -289,6 +310,45 @@ impl<F: Frames> AnswerRenderer<F> {
         }
         Ok(())
     }
+}
+
+/// Makes `edit` to the early text (a `div.answer-early` at the end of `container` holding one
+/// text node, created by its first edit).
+fn edit_early(
+    document: &Document,
+    container: &Element,
+    node: &mut Option<Text>,
+    edit: EarlyEdit<'_>,
+) -> Result<(), DomError> {
+    match edit {
+        EarlyEdit::Keep => {}
+        EarlyEdit::Edit { drop_utf16, append } => {
+            let text = match node {
+                Some(text) => text,
+                None => {
+                    let div = document.create_element("div")?;
+                    div.set_class_name("answer-early");
+                    div.set_attribute("data-test", "answer-early")?;
+                    let text = document.create_text_node("");
+                    div.append_child(&text)?;
+                    container.append_child(&div)?;
+                    node.insert(text)
+                }
+            };
+            if drop_utf16 > 0 {
+                text.delete_data(0, drop_utf16)?;
+            }
+            if !append.is_empty() {
+                text.append_data(append)?;
+            }
+        }
+        EarlyEdit::Remove => {
+            if let Some(div) = node.take().and_then(|text| text.parent_element()) {
+                div.remove();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Where the slice of `text` from `start` ends: after the last newline within `limit` bytes
@@ -394,6 +454,88 @@ mod tests {
             calls += 1;
         }
         assert!(calls > 3, "{calls} slices");
+        assert_eq!(root.text_content().unwrap(), body);
+    }
+
+    /// A stream that cannot take text until `ready` is set, as the engine while it loads.
+    struct Late {
+        ready: bool,
+        stream: Native,
+    }
+
+    impl Frames for Late {
+        fn ready(&mut self) -> bool {
+            self.ready
+        }
+
+        fn frame(&mut self, text: &str, slice: Slice, out: &mut Vec<Update>) -> Result<(), String> {
+            Frames::frame(&mut self.stream, text, slice, out)
+        }
+    }
+
+    fn late(root: &Element) -> AnswerRenderer<Late> {
+        let frames = Late {
+            ready: false,
+            stream: Native::new(),
+        };
+        AnswerRenderer::with_frames(root, frames).unwrap()
+    }
+
+    fn early_text(root: &Element) -> Option<String> {
+        let early = root.query_selector(".answer-early").unwrap()?;
+        assert_eq!(early.child_nodes().length(), 1, "one text node");
+        early.text_content()
+    }
+
+    #[wasm_bindgen_test]
+    fn text_shows_plain_until_the_stream_is_ready_then_only_rendered() {
+        let root = container();
+        let mut renderer = late(&root);
+        renderer.push("# Title\n\nSome *text*");
+        assert!(!renderer.work(f64::INFINITY).unwrap());
+        assert_eq!(early_text(&root).as_deref(), Some("# Title\n\nSome *text*"));
+        assert!(root.query_selector("h1").unwrap().is_none());
+        renderer.push(" and 🌍 more");
+        assert!(!renderer.work(f64::INFINITY).unwrap());
+        assert_eq!(
+            early_text(&root).as_deref(),
+            Some("# Title\n\nSome *text* and 🌍 more"),
+            "appended to"
+        );
+
+        renderer.frames.ready = true;
+        assert!(renderer.work(f64::INFINITY).unwrap());
+        assert_eq!(early_text(&root), None, "the stream caught up at once");
+        assert!(root.query_selector("h1").unwrap().is_some());
+        assert_eq!(root.text_content().unwrap(), "TitleSome text and 🌍 more");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_slow_handover_shows_every_line_once() {
+        let root = container();
+        let mut renderer = late(&root);
+        let line = "console.log('a fairly long line of code to fill the slices');\n";
+        let body: String = line.repeat(200);
+        let source = format!("```js\n{body}```\n");
+        renderer.push(&source);
+        renderer.end_of_text();
+        assert!(!renderer.work(0.0).unwrap());
+        assert_eq!(early_text(&root).as_deref(), Some(source.as_str()));
+
+        renderer.frames.ready = true;
+        let mut handover_frames = 0;
+        while !renderer.work(0.0).unwrap() {
+            handover_frames += 1;
+            // What is drawn and what the early text still shows join without a gap or overlap.
+            let early = early_text(&root).unwrap();
+            let code = root.query_selector(".code-block code").unwrap().unwrap();
+            assert_eq!(
+                format!("{}{early}", code.text_content().unwrap()),
+                source["```js\n".len()..]
+            );
+        }
+        assert!(handover_frames > 3, "{handover_frames} frames");
+        assert_eq!(early_text(&root), None);
         assert_eq!(root.text_content().unwrap(), body);
     }
 

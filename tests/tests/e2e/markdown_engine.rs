@@ -1,6 +1,6 @@
 //! The markdown engine is a wasm module of its own: the page does not load it, the app
-//! imports it after start and renders answers with it; without it answers still arrive whole,
-//! shown as their plain markdown source.
+//! imports it after start and renders answers with it (until then they show as plain text);
+//! without it answers still arrive whole, shown as their plain markdown source.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -70,6 +70,92 @@ async fn the_engine_loads_after_start_and_renders_the_answer() -> Result<()> {
             ensure!(
                 text.contains("State lives in a flat cells array") && !text.contains("**State**"),
                 "the list's markdown is rendered, not shown ({chars} chars)"
+            );
+            Ok(())
+        })
+        .await
+}
+
+/// Holds the engine's wasm back until `window.__releaseEngine()`: the page's own `fetch`
+/// (which the engine's glue calls), wrapped by a script that runs before the page's.
+const HOLD_ENGINE: &str = "(() => {
+  const fetch = window.fetch;
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  window.__releaseEngine = release;
+  window.__engineAsked = false;
+  window.fetch = function (input, init) {
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.endsWith('/sparkplug-markdown_bg.wasm')) return fetch.call(window, input, init);
+    window.__engineAsked = true;
+    return released.then(() => fetch.call(window, input, init));
+  };
+})();";
+
+/// What the answer holds: its early plain text, if any, and what the engine draws.
+const ANSWER_PARTS: &str = "const a = document.querySelector('[data-test=answer]');
+     return { early: a.querySelector('[data-test=answer-early]')?.textContent ?? null,
+              asked: window.__engineAsked ?? null,
+              elements: a.querySelectorAll(':not(.answer-tail, .answer-early)').length,
+              blocks: a.querySelectorAll('.code-block').length,
+              highlighted: a.querySelectorAll('.tok-kw, .tok-tag').length,
+              text: a.textContent };";
+
+#[tokio::test]
+async fn the_first_text_shows_plain_before_the_engine_and_is_handed_over() -> Result<()> {
+    Harness::start("markdown_engine_late", test_config())
+        .await?
+        .run(async |h| {
+            h.cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": HOLD_ENGINE }),
+            )
+            .await?;
+            h.open("/").await?;
+            h.ask("demo-max", PROMPT).await?;
+            // The whole answer arrives while the engine is held: it shows, as plain text.
+            let early = h
+                .wait_for("the early text", Duration::from_secs(30), async |h| {
+                    let parts = h.js(ANSWER_PARTS, vec![]).await?;
+                    let whole = parts["early"].as_str().is_some_and(|t| {
+                        t.trim_end()
+                            .ends_with("long-press to flag on touch screens.")
+                    });
+                    Ok(whole.then_some(parts))
+                })
+                .await?;
+            ensure!(
+                early["asked"] == json!(true),
+                "the engine was asked for: {early}"
+            );
+            let text = early["early"].as_str().unwrap_or_default();
+            ensure!(
+                text.contains("- **State** lives in a flat `cells` array")
+                    && text.contains("```html\n<!DOCTYPE html>"),
+                "the markdown shows as it came: {text:.300}"
+            );
+            ensure!(
+                early["elements"] == json!(0) && early["text"].as_str() == Some(text),
+                "nothing else is drawn yet: {early}"
+            );
+
+            h.js("window.__releaseEngine();", vec![]).await?;
+            h.wait_for_answer(Duration::from_secs(30)).await?;
+            let done = h.js(ANSWER_PARTS, vec![]).await?;
+            ensure!(
+                done["early"].is_null(),
+                "the early text is gone: {done:.300}"
+            );
+            ensure!(
+                done["blocks"] == json!(1) && done["highlighted"].as_u64() > Some(0),
+                "rendered with a highlighted code block: {done:.300}"
+            );
+            let text = done["text"].as_str().unwrap_or_default();
+            ensure!(
+                text.contains("State lives in a flat cells array")
+                    && !text.contains("**State**")
+                    && !text.contains("```"),
+                "rendered as markdown, no source left: {text:.300}"
             );
             Ok(())
         })

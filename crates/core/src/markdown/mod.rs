@@ -1,6 +1,7 @@
 //! Streamed markdown: an incremental block splitter, a safe renderer to typed DOM operations,
 //! escaped HTML for code lines, and the stream that joins them to the code highlighter.
 
+pub mod early;
 pub mod highlight;
 pub mod html;
 pub mod lang;
@@ -11,6 +12,7 @@ pub mod stream;
 pub mod tree;
 pub mod wire;
 
+pub use early::{EarlyEdit, EarlyText};
 pub use split::{Block, BlockKind, BlockSplitter, Split, Tail};
 pub use stream::{
     MarkdownStream, Pulldown, Renderer, Slice, Source, TailView, Update, CHUNK_LINES,
