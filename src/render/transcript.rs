@@ -1,10 +1,8 @@
-//! The chat's earlier turns above the current answer, each a folded section titled with its
-//! prompt and receipt whose answer is drawn from its markdown only while it is open; and a fix
-//! loop's later attempts, each a section below the answer before it.
+//! The chat's earlier turns above the answer, each a folded section (prompt, receipt) drawn
+//! from its markdown only while open; and a fix loop's attempts, each a section below the last.
 //!
-//! A folded turn keeps no answer DOM, so a long chat's page stays as small as its last answer.
-//! Only Copy stays on an opened turn's code blocks: Run, Edit and Download act on the current
-//! answer.
+//! A folded turn keeps no DOM, so a long chat's page stays as small as its last answer. Only
+//! Copy stays on an opened turn's code: Run, Edit and Download act on the current answer.
 
 use sparkplug_core::pages::conversation::Turn;
 use wasm_bindgen::JsCast;
