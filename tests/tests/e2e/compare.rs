@@ -1,6 +1,7 @@
 //! Compare in Chromium: three demo lanes race a scenario whose first page is buggy and are
 //! ranked by time to working code; the comparison's link restores it; a lane whose endpoint
-//! cannot be reached fails alone while the others finish.
+//! cannot be reached fails alone while the others finish; a lane's busy loop stalls neither
+//! another lane's running page nor a lane still streaming; on a phone the lanes stack.
 
 use std::time::Duration;
 
@@ -8,9 +9,34 @@ use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value};
 use sparkplug_e2e::{test_config, Harness};
 
+use crate::layout_support::{no_sideways_overflow, resize};
+use crate::sandbox_support::{fence, Answers};
+
 /// Chooses the demo's reaction-timer scenario: its first page throws, its fix is an edit.
 const BUGGY_PAGE: &str = "a reaction time test page: click as soon as the box turns green";
 const LONG: Duration = Duration::from_secs(150);
+
+/// Saves the demo endpoint and `(name, base URL, model)` endpoints of the user's, and
+/// reloads so the app reads them.
+async fn save_endpoints(h: &Harness, endpoints: &[(&str, &str, &str)]) -> Result<()> {
+    let mut list = vec![
+        json!({"id": "demo", "name": "Sparkplug demo (offline)", "base_url": "/v1",
+                               "format": "openai-chat", "model": "demo-1000"}),
+    ];
+    for (i, (name, base_url, model)) in endpoints.iter().enumerate() {
+        list.push(
+            json!({"id": format!("e{}", i + 1), "name": name, "base_url": base_url,
+                         "format": "openai-chat", "model": model}),
+        );
+    }
+    let saved = json!({"list": list, "selected": "demo", "next_id": endpoints.len() + 1});
+    h.js(
+        "localStorage.setItem('sparkplug.endpoints.v1', arguments[0]);",
+        vec![json!(saved.to_string())],
+    )
+    .await?;
+    h.open("/").await
+}
 
 /// Opens Compare and waits until its lane pickers hold the demo's models.
 async fn open_compare(h: &Harness) -> Result<()> {
@@ -38,17 +64,20 @@ async fn pick(h: &Harness, models: &[&str]) -> Result<()> {
             "const models = arguments[0];
              let add = document.querySelector('[data-test=compare-add]');
              while (document.querySelectorAll('[data-test=compare-pick]').length < models.length) add.click();
-             return new Promise(r => requestAnimationFrame(() => {
+             const frame = () => new Promise(r => requestAnimationFrame(r));
+             return frame().then(() => {
                const selects = [...document.querySelectorAll('[data-test=compare-pick]')];
                while (selects.length > models.length) { selects.pop().parentElement.querySelector('[data-test=compare-remove]').click(); }
+               return frame();
+             }).then(() => {
                const picks = [...document.querySelectorAll('[data-test=compare-pick]')];
                models.forEach((m, i) => {
                  const option = [...picks[i].options].find(o => o.value.endsWith('\\u001f' + m));
                  picks[i].value = option.value;
                  picks[i].dispatchEvent(new Event('change'));
                });
-               r(picks.length);
-             }));",
+               return picks.length;
+             });",
             vec![json!(models)],
         )
         .await?;
@@ -218,22 +247,7 @@ async fn a_lane_that_cannot_reach_its_endpoint_fails_alone() -> Result<()> {
     h.run(async |h| {
             h.open("/").await?;
             // An endpoint of this browser on a port where nothing listens.
-            let saved = json!({
-                "list": [
-                    {"id": "demo", "name": "Sparkplug demo (offline)", "base_url": "/v1",
-                     "format": "openai-chat", "model": "demo-1000"},
-                    {"id": "e1", "name": "Nowhere", "base_url": "http://127.0.0.1:59999/v1",
-                     "format": "openai-chat", "model": "ghost-model"}
-                ],
-                "selected": "demo",
-                "next_id": 2
-            });
-            h.js(
-                "localStorage.setItem('sparkplug.endpoints.v1', arguments[0]);",
-                vec![json!(saved.to_string())],
-            )
-            .await?;
-            h.open("/").await?;
+            save_endpoints(h, &[("Nowhere", "http://127.0.0.1:59999/v1", "ghost-model")]).await?;
             open_compare(h).await?;
             pick(h, &["demo-1000", "ghost-model", "demo-170"]).await?;
             race(h, "Write FizzBuzz in Python").await?;
@@ -265,4 +279,151 @@ async fn a_lane_that_cannot_reach_its_endpoint_fails_alone() -> Result<()> {
             Ok(())
         })
         .await
+}
+
+/// A page that logs a tick every 50 ms.
+const TICKER: &str = "<!doctype html><p>ticking</p>
+<script>let n = 0; setInterval(() => console.log('tick ' + (++n)), 50);</script>";
+
+/// A page that, a second after it loaded (the lane has judged it by then), holds its thread
+/// for two seconds: less than the silence that gets a runner killed.
+const BUSY: &str = "<!doctype html><p>busy</p>
+<script>
+setTimeout(() => {
+  console.log('loop starts');
+  setTimeout(() => {
+    const end = Date.now() + 2000;
+    while (Date.now() < end) {}
+    console.log('loop ended');
+  }, 100);
+}, 1000);
+</script>";
+
+#[tokio::test]
+async fn a_busy_loop_in_one_lane_stalls_neither_another_lanes_page_nor_a_streaming_lane(
+) -> Result<()> {
+    let answers = Answers::new("compare_busy")?;
+    answers.add("ticker", &fence("html", TICKER))?;
+    answers.add("busy", &fence("html", BUSY))?;
+    let h = Harness::start("compare_busy", answers.config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        save_endpoints(
+            h,
+            &[
+                ("Ticker", "/v1", "test/fixture@65536/ticker.sse"),
+                ("Busy", "/v1", "test/fixture@65536/busy.sse"),
+            ],
+        )
+        .await?;
+        open_compare(h).await?;
+        pick(
+            h,
+            &["test/fixture@65536/ticker.sse", "test/fixture@65536/busy.sse", "demo-52"],
+        )
+        .await?;
+        // What the other lanes did from the moment the loop started to the moment it ended,
+        // noted by an observer as the lines arrive (not sampled by the test's round trips).
+        h.js(
+            "window.isolation = {};
+             const lane = m => [...document.querySelectorAll('.lane-slot:not([hidden]) [data-test=lane]')]
+               .find(l => l.dataset.model === m);
+             const note = () => {
+               const ticker = lane(arguments[0]), slow = lane('demo-52');
+               return {
+                 ticks: [...ticker.querySelectorAll('[data-test=lane-console] li')]
+                   .filter(li => li.textContent.includes('tick ')).length,
+                 tokens: Number(slow.dataset.tokens),
+                 chars: slow.querySelector('[data-test=lane-answer]').textContent.length,
+                 at: performance.now(),
+               };
+             };
+             new MutationObserver(() => {
+               const busy = lane(arguments[1]);
+               const said = busy ? busy.querySelector('[data-test=lane-console]').textContent : '';
+               if (!isolation.start && said.includes('loop starts')) isolation.start = note();
+               if (!isolation.end && said.includes('loop ended')) isolation.end = note();
+             }).observe(document.body, { subtree: true, childList: true, characterData: true });",
+            vec![
+                json!("test/fixture@65536/ticker.sse"),
+                json!("test/fixture@65536/busy.sse"),
+            ],
+        )
+        .await?;
+        race(h, "/long").await?;
+        let seen = h
+            .wait_for("the busy lane's loop to end", Duration::from_secs(60), async |h| {
+                let v = h.js("return window.isolation;", vec![]).await?;
+                Ok((v["start"].is_object() && v["end"].is_object()).then_some(v))
+            })
+            .await?;
+        let (start, end) = (&seen["start"], &seen["end"]);
+        let gap = |key: &str| end[key].as_f64().unwrap_or(0.0) - start[key].as_f64().unwrap_or(0.0);
+        ensure!(gap("at") >= 1900.0, "the loop held its lane for 2 s: {seen}");
+        // About 40 ticks come in 2 s; a runner sharing the busy lane's process gets none.
+        ensure!(gap("ticks") >= 10.0, "the ticking lane kept running: {seen}");
+        ensure!(
+            gap("tokens") > 0.0 && gap("chars") > 0.0,
+            "the streaming lane kept streaming and drawing: {seen}"
+        );
+        let runners = h
+            .js(
+                "return [...document.querySelectorAll('.lane-slot:not([hidden]) [data-test=lane] iframe[sandbox]')]
+                   .map(f => f.dataset.runner);",
+                vec![],
+            )
+            .await?;
+        let mut sites: Vec<&str> = runners
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        sites.sort_unstable();
+        sites.dedup();
+        ensure!(sites.len() == 3, "every lane on a runner of its own: {runners}");
+        eprintln!("compare isolation: during the loop {seen}");
+        h.click("compare-stop").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn on_a_phone_the_lanes_stack_full_width_and_nothing_scrolls_sideways() -> Result<()> {
+    let h = Harness::start("compare_phone", test_config()).await?;
+    h.run(async |h| {
+        let (width, _) = resize(h, 390, 844).await?;
+        h.open("/").await?;
+        open_compare(h).await?;
+        pick(h, &["demo-1000", "demo-170"]).await?;
+        no_sideways_overflow(h, "compare before the race").await?;
+        race(h, "Write FizzBuzz in Python").await?;
+        let lanes = lanes(h).await?;
+        ensure!(
+            lanes.iter().all(|l| l["done"] == json!("true")),
+            "both lanes finished: {lanes:?}"
+        );
+        no_sideways_overflow(h, "compare after the race").await?;
+        let boxes = h
+            .js(
+                "return [...document.querySelectorAll('.lane-slot:not([hidden]) [data-test=lane]')].map(l => {
+                   const r = l.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; });",
+                vec![],
+            )
+            .await?;
+        let boxes: Vec<[f64; 4]> = serde_json::from_value(boxes)?;
+        ensure!(boxes.len() == 2, "two lanes shown: {boxes:?}");
+        let (first, second) = (boxes[0], boxes[1]);
+        for b in &boxes {
+            ensure!(
+                b[0] >= 0.0 && b[2] <= width && b[2] - b[0] >= width * 0.85,
+                "a lane takes the phone's width ({width} px): {b:?}"
+            );
+        }
+        ensure!(
+            second[1] >= first[3] - 1.0,
+            "the second lane is below the first: {boxes:?}"
+        );
+        Ok(())
+    })
+    .await
 }

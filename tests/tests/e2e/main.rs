@@ -10,6 +10,7 @@ mod endpoints;
 mod first_stream;
 mod fix_loop;
 mod kiosk;
+mod layout_support;
 mod markdown_engine;
 mod page_modules;
 mod provider_streams;
