@@ -343,6 +343,10 @@ struct TurnFigures {
     frame_ms: f64,
     p95_gap_ms: f64,
     last_paint_ms: f64,
+    /// The page's JS heap after a garbage collection and its wasm memory, once the turn is
+    /// drawn: their growth from turn to turn is what a session keeps.
+    heap_mb: f64,
+    wasm_mb: f64,
 }
 
 /// The long session: its first and last turns, and the page after the last.
@@ -351,7 +355,6 @@ struct Session {
     turns: usize,
     first: TurnFigures,
     last: TurnFigures,
-    heap_mb: f64,
     dom_nodes: f64,
 }
 
@@ -720,6 +723,8 @@ async fn session(h: &Harness, answer: Answer) -> Result<Session> {
             frame_ms: m.frame_script_ms,
             p95_gap_ms: m.p95_gap_ms,
             last_paint_ms: m.last_paint_ms,
+            heap_mb: m.heap_mb,
+            wasm_mb: m.wasm_mb.unwrap_or(f64::NAN),
         });
     }
     let (Some(&first), Some(&last)) = (turns.first(), turns.last()) else {
@@ -729,7 +734,6 @@ async fn session(h: &Harness, answer: Answer) -> Result<Session> {
         turns: turns.len(),
         first,
         last,
-        heap_mb: seen["heap"].as_f64().unwrap_or(f64::NAN) / 1_048_576.0,
         dom_nodes: seen["nodes"].as_f64().unwrap_or(f64::NAN),
     })
 }

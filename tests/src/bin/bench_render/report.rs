@@ -221,7 +221,7 @@ pub fn report(results: &Results, downloads: &Downloads, load: &str, answers: &[A
         let within = |first: f64, last: f64| check(last <= first * 1.1);
         let _ = writeln!(
             out,
-            "  session of {} turns: script per frame {:.2} → {:.2} ms {}; last paint {:.1} → {:.1} ms {}; p95 gap {:.1} → {:.1} ms; JS heap {:.1} ≤ 40 MB {}; {:.0} DOM elements",
+            "  session of {} turns: script per frame {:.2} → {:.2} ms {}; last paint {:.1} → {:.1} ms {}; p95 gap {:.1} → {:.1} ms; JS heap {:.1} → {:.1} MB, ≤ 40 {}; wasm memory {:.1} → {:.1} MB; {:.0} DOM elements",
             s.turns,
             s.first.frame_ms,
             s.last.frame_ms,
@@ -231,8 +231,11 @@ pub fn report(results: &Results, downloads: &Downloads, load: &str, answers: &[A
             within(s.first.last_paint_ms, s.last.last_paint_ms),
             s.first.p95_gap_ms,
             s.last.p95_gap_ms,
-            s.heap_mb,
-            check(s.heap_mb <= 40.0),
+            s.first.heap_mb,
+            s.last.heap_mb,
+            check(s.last.heap_mb <= 40.0),
+            s.first.wasm_mb,
+            s.last.wasm_mb,
             s.dom_nodes,
         );
     }
@@ -291,7 +294,7 @@ pub fn report(results: &Results, downloads: &Downloads, load: &str, answers: &[A
     if let Some(s) = &results.session {
         let _ = writeln!(
             out,
-            "render session turns={} turn1_frame_ms={:.2} last_frame_ms={:.2} turn1_last_paint_ms={:.1} last_last_paint_ms={:.1} turn1_p95_gap_ms={:.1} last_p95_gap_ms={:.1} heap_mb={:.1} dom_nodes={:.0}",
+            "render session turns={} turn1_frame_ms={:.2} last_frame_ms={:.2} turn1_last_paint_ms={:.1} last_last_paint_ms={:.1} turn1_p95_gap_ms={:.1} last_p95_gap_ms={:.1} turn1_heap_mb={:.1} heap_mb={:.1} turn1_wasm_mb={:.1} wasm_mb={:.1} dom_nodes={:.0}",
             s.turns,
             s.first.frame_ms,
             s.last.frame_ms,
@@ -299,7 +302,10 @@ pub fn report(results: &Results, downloads: &Downloads, load: &str, answers: &[A
             s.last.last_paint_ms,
             s.first.p95_gap_ms,
             s.last.p95_gap_ms,
-            s.heap_mb,
+            s.first.heap_mb,
+            s.last.heap_mb,
+            s.first.wasm_mb,
+            s.last.wasm_mb,
             s.dom_nodes,
         );
     }
