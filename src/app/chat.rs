@@ -8,6 +8,7 @@ use sparkplug_core::pages::conversation::{fix_it_prompt, Conversation, NextSend,
 use sparkplug_core::pages::history::Session;
 use sparkplug_core::pages::share::SharedRun;
 use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::run::paint::Timeline;
 use sparkplug_core::run::receipt::{Receipt, TurnReceipt};
 use sparkplug_core::run::spec::RunSpec;
 use sparkplug_core::sandbox::live::{CodeEvent, LiveResult, ResultRequest};
@@ -223,8 +224,47 @@ impl Chat {
         self.run.show(
             &shared.answer,
             Some(shared.receipt.snapshot()),
+            shared.timeline.clone(),
             StatusLine::neutral("Shared result: shown as measured, not run here"),
         );
+    }
+
+    /// Plays a shared result's answer again at the timing it was received, measured as it
+    /// is drawn here; no request is made and no code runs.
+    pub fn replay(&self, shared: &SharedRun) {
+        let pieces = match shared.timeline.pieces(&shared.answer) {
+            Ok(pieces) => pieces,
+            Err(error) => {
+                self.run.status.set(StatusLine {
+                    tone: Tone::Error,
+                    text: format!("This result cannot be replayed: {error}."),
+                });
+                return;
+            }
+        };
+        let Some(div) = self.answer.get_untracked() else {
+            return;
+        };
+        // The shared result stays what Share offers.
+        self.cancel_run();
+        let pieces = pieces
+            .into_iter()
+            .map(|(at, piece)| (at, piece.to_owned()))
+            .collect();
+        let receipt = &shared.receipt;
+        let tokens = (!receipt.tokens_are_estimate).then_some(receipt.tokens);
+        let started = AnswerRenderer::replace_contents(&div)
+            .map_err(|error| error.to_string())
+            .and_then(|renderer| {
+                Run::replay(pieces, tokens, renderer, self.run).map_err(|e| e.to_string())
+            });
+        match started {
+            Ok(run) => self.current.set_value(Some(run)),
+            Err(text) => self.run.status.set(StatusLine {
+                tone: Tone::Error,
+                text,
+            }),
+        }
     }
 
     /// Shows a saved session as it ended, with its last turn's figures, model and endpoint;
@@ -264,6 +304,7 @@ impl Chat {
         self.run.show(
             &last.answer,
             Some(figures.unwrap_or_default()),
+            Timeline::default(),
             StatusLine::neutral(format!("Reopened “{}” from history", session.title)),
         );
         self.shareable
@@ -333,13 +374,18 @@ impl Chat {
         }
     }
 
-    /// Ends the run under way without reporting it, for an answer that replaces it.
-    fn replace_run(&self) {
+    /// Ends the run under way, if any, without reporting it.
+    fn cancel_run(&self) {
         self.current.update_value(|run| {
             if let Some(run) = run.take() {
                 run.cancel();
             }
         });
+    }
+
+    /// Ends the run under way without reporting it, for an answer that replaces it.
+    fn replace_run(&self) {
+        self.cancel_run();
         self.looper.forget();
         self.shareable.set_value(None);
     }

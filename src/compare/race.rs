@@ -247,6 +247,10 @@ impl AnswerSink for LaneSink {
         let share = (deadline_ms - now).max(0.0) / self.lanes.max(1) as f64;
         self.renderer.work(now + share)
     }
+
+    fn shown_bytes(&self) -> u64 {
+        self.renderer.shown_bytes()
+    }
 }
 
 /// Hears one attempt's stream: the first answer's figures are the lane's meter; each end

@@ -1,5 +1,5 @@
-//! The tokens-per-second meter: the rate in large type with its sparkline, server-side and
-//! client-observed rates side by side, then time to first token, tokens, elapsed, averages.
+//! The tokens-per-second meter: the rate in large type with its sparkline, the server's,
+//! network and painted rates side by side, then first token and paint, tokens, lag, averages.
 
 use leptos::prelude::*;
 use sparkplug_core::run::meter::MeterSnapshot;
@@ -70,7 +70,10 @@ pub fn Meter(snapshot: ReadSignal<MeterSnapshot>) -> impl IntoView {
         let s = snapshot.get();
         s.final_rate.or(s.avg_rate)
     };
-    let has_server = move || snapshot.get().server_rate.is_some();
+    let has_sides = move || {
+        let s = snapshot.get();
+        s.server_rate.is_some() || s.render.painted_rate.is_some()
+    };
     view! {
         <section class="meter panel" aria-label="Speed meter">
             <h2>"Speed"</h2>
@@ -91,9 +94,9 @@ pub fn Meter(snapshot: ReadSignal<MeterSnapshot>) -> impl IntoView {
             >
                 <path d=move || spark_path(snapshot.get().sparkline.points()) />
             </svg>
-            <div class="sides" data-test="meter-sides" hidden=move || !has_server()>
-                <div>
-                    <span class="side-label">"Server-side"</span>
+            <div class="sides" data-test="meter-sides" hidden=move || !has_sides()>
+                <div title="What the provider's own timing says, when it sends any">
+                    <span class="side-label">"Server"</span>
                     <span
                         class="side-value"
                         data-test="meter-server"
@@ -102,11 +105,22 @@ pub fn Meter(snapshot: ReadSignal<MeterSnapshot>) -> impl IntoView {
                         {move || rate(snapshot.get().server_rate)}
                     </span>
                 </div>
-                <div>
-                    <span class="side-label">"Client-observed"</span>
+                <div title="Tokens over the time from the first to the last text arriving here">
+                    <span class="side-label">"Network"</span>
                     <span class="side-value" data-test="meter-client" data-value=move || raw(client_rate())>
                         {move || approx(estimate())}
                         {move || rate(client_rate())}
+                    </span>
+                </div>
+                <div title="Tokens over the time from the first to the last text on the screen">
+                    <span class="side-label">"Painted"</span>
+                    <span
+                        class="side-value"
+                        data-test="meter-painted"
+                        data-value=move || raw(snapshot.get().render.painted_rate)
+                    >
+                        {move || approx(estimate())}
+                        {move || rate(snapshot.get().render.painted_rate)}
                     </span>
                 </div>
             </div>
@@ -114,6 +128,20 @@ pub fn Meter(snapshot: ReadSignal<MeterSnapshot>) -> impl IntoView {
                 <dt>"Time to first token"</dt>
                 <dd data-test="meter-ttft" data-value=move || raw(snapshot.get().ttft_ms)>
                     {move || millis(snapshot.get().ttft_ms)}
+                </dd>
+                <dt>"First text on screen"</dt>
+                <dd
+                    data-test="meter-first-paint"
+                    data-value=move || raw(snapshot.get().render.time_to_first_paint_ms)
+                >
+                    {move || millis(snapshot.get().render.time_to_first_paint_ms)}
+                </dd>
+                <dt title="From text arriving to its being on the screen, 95th percentile">"Render lag (p95)"</dt>
+                <dd
+                    data-test="meter-lag"
+                    data-value=move || raw(snapshot.get().render.render_lag_p95_ms)
+                >
+                    {move || millis(snapshot.get().render.render_lag_p95_ms)}
                 </dd>
                 <dt>"Tokens"</dt>
                 <dd data-test="meter-tokens" data-value=move || snapshot.get().tokens.to_string()>

@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use sparkplug_core::pages::download::File;
 use sparkplug_core::pages::share::{ShareError, SharedRun};
 use sparkplug_core::run::meter::MeterSnapshot;
+use sparkplug_core::run::paint::Timeline;
 use sparkplug_core::run::receipt::Receipt;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -36,6 +37,7 @@ impl ShareSource {
         answer: String,
         snapshot: &MeterSnapshot,
         time_to_green_ms: Option<f64>,
+        timeline: Timeline,
     ) -> SharedRun {
         SharedRun {
             prompt: self.prompt.clone(),
@@ -46,16 +48,17 @@ impl ShareSource {
                 time_to_green_ms,
                 ..Receipt::from_snapshot(snapshot)
             },
+            timeline,
         }
     }
 }
 
-/// What the last Share click produced.
+/// What the last Share click produced: a link when the run fits in one (else why not), and
+/// always the `.json` file, which keeps the timeline a link may leave out.
 #[derive(Clone, PartialEq)]
-enum Made {
-    Link(String),
-    /// Too big for a link: the file's JSON, and why.
-    File(String, String),
+struct Made {
+    link: Result<String, String>,
+    file: String,
 }
 
 /// Draws a finished answer (shared or reopened) into the answer container through the same
@@ -144,16 +147,39 @@ pub fn ShareBar() -> impl IntoView {
         let answer = chat.run.answer_text.get_untracked();
         let snapshot = chat.run.snapshot.get_untracked();
         let green = chat.looper.time_to_green_ms();
-        let Some(shared) = chat
-            .shareable
-            .with_value(|s| s.as_ref().map(|s| s.shared(answer, &snapshot, green)))
-        else {
+        let timeline = chat.run.timeline.get_value();
+        let Some(shared) = chat.shareable.with_value(|s| {
+            s.as_ref()
+                .map(|s| s.shared(answer, &snapshot, green, timeline))
+        }) else {
             return;
         };
         error.set(None);
-        match shared.to_fragment() {
-            Ok(fragment) => made.set(Some(Made::Link(copy_link(&fragment)))),
-            Err(reason) => made.set(Some(Made::File(shared.to_file(), reason.to_string()))),
+        made.set(Some(Made {
+            link: shared
+                .to_fragment()
+                .map(|fragment| copy_link(&fragment))
+                .map_err(|reason| reason.to_string()),
+            file: shared.to_file(),
+        }));
+    };
+    let download = move |_| {
+        let Some(text) = made.with_untracked(|m| m.as_ref().map(|m| m.file.clone())) else {
+            return;
+        };
+        let file = File {
+            name: "sparkplug-share.json".into(),
+            mime: "application/json",
+            text,
+        };
+        if let Err(e) = download::save(&file) {
+            error.set(Some(e.to_string()));
+        }
+    };
+    let replayable = move || shown.with(|s| s.as_ref().is_some_and(|s| !s.timeline.is_empty()));
+    let replay = move |_| {
+        if let Some(shared) = shown.get_untracked() {
+            chat.replay(&shared);
         }
     };
 
@@ -168,42 +194,51 @@ pub fn ShareBar() -> impl IntoView {
             >
                 "Share"
             </button>
-            {move || match made.get() {
-                Some(Made::Link(link)) => view! {
-                    <input
-                        class="share-link"
-                        data-test="share-link"
-                        readonly
-                        aria-label="Share link"
-                        prop:value=link
-                        on:focus=|e| {
-                            if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-                                input.select();
+            {move || made.get().map(|made| view! {
+                {match made.link {
+                    Ok(link) => view! {
+                        <input
+                            class="share-link"
+                            data-test="share-link"
+                            readonly
+                            aria-label="Share link"
+                            prop:value=link
+                            on:focus=|e| {
+                                if let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                                    input.select();
+                                }
                             }
-                        }
-                    />
-                    <span class="share-note">"Copied. The link holds everything; no key is in it."</span>
-                }.into_any(),
-                Some(Made::File(json, reason)) => view! {
-                    <span class="share-note" data-test="share-too-big">
-                        {format!("{reason}: download it, and drop the file on Sparkplug to open it.")}
-                    </span>
-                    <button data-test="share-download" on:click=move |_| {
-                        let file = File { name: "sparkplug-share.json".into(), mime: "application/json", text: json.clone() };
-                        if let Err(e) = download::save(&file) {
-                            error.set(Some(e.to_string()));
-                        }
-                    }>
-                        "Download .json"
-                    </button>
-                }.into_any(),
-                None => ().into_any(),
-            }}
+                        />
+                        <span class="share-note">"Copied. The link holds everything; no key is in it."</span>
+                    }.into_any(),
+                    Err(reason) => view! {
+                        <span class="share-note" data-test="share-too-big">
+                            {format!("{reason}: download it, and drop the file on Sparkplug to open it.")}
+                        </span>
+                    }.into_any(),
+                }}
+                <button
+                    data-test="share-download"
+                    title="The run as a file, with when each piece arrived, to open or replay later"
+                    on:click=download
+                >
+                    "Download .json"
+                </button>
+            })}
             {move || shown.get().map(|s| view! {
                 <span class="shared-banner" data-test="shared-banner" data-model=s.model.clone()>
                     {format!("Shared result: {} on {} — measured when it was made, not run here", s.model, s.endpoint_name)}
                 </span>
             })}
+            <button
+                data-test="share-replay"
+                hidden=move || !replayable()
+                disabled=move || chat.run.streaming.get()
+                title="Streams the answer again at the timing it arrived, drawn and measured here"
+                on:click=replay
+            >
+                "Replay this run"
+            </button>
             {move || error.get().map(|e| view! { <span class="share-error" data-test="share-error" role="alert">{e}</span> })}
         </div>
     }

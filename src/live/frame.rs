@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use leptos::prelude::request_animation_frame;
 use sparkplug_core::run::meter::MeterSnapshot;
+use sparkplug_core::run::paint::Timeline;
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
 use sparkplug_core::sandbox::live::CodeEvent;
 use sparkplug_core::stream::reduce::ToolCall;
@@ -21,6 +22,8 @@ pub trait AnswerSink: 'static {
     fn end_of_text(&mut self);
     /// Draws until `deadline_ms`; true once everything pushed is on the page.
     fn work(&mut self, deadline_ms: f64) -> Result<bool, DomError>;
+    /// How many bytes of the text pushed so far are visible on the page.
+    fn shown_bytes(&self) -> u64;
     /// Code blocks that opened or closed on the page since the last call (a sink that draws
     /// no code blocks has none).
     fn take_code_events(&mut self) -> Vec<CodeEvent> {
@@ -41,6 +44,10 @@ impl AnswerSink for AnswerRenderer {
         AnswerRenderer::work(self, deadline_ms)
     }
 
+    fn shown_bytes(&self) -> u64 {
+        AnswerRenderer::shown_bytes(self)
+    }
+
     fn take_code_events(&mut self) -> Vec<CodeEvent> {
         AnswerRenderer::take_code_events(self)
     }
@@ -55,6 +62,8 @@ pub struct Ended<'a> {
     pub answer: &'a str,
     /// Its length in characters.
     pub answer_chars: usize,
+    /// When each piece of it arrived, for a receipt that can be replayed.
+    pub timeline: &'a Timeline,
 }
 
 /// What a page learns of its run; every method is optional.
@@ -139,17 +148,13 @@ impl<S: AnswerSink, O: Observer> Flusher<S, O> {
             return false;
         }
         let now = crate::live::now_ms();
-        let (text, snapshot, outcome) = {
+        let (text, outcome) = {
             let mut run = self.run.borrow_mut();
             let side = run.take_side_channels();
             if !side.is_empty() {
                 self.observer.side_channels(&side, run.tool_calls());
             }
-            (
-                run.take_pending(),
-                run.snapshot(now),
-                run.outcome().cloned(),
-            )
+            (run.take_pending(), run.outcome().cloned())
         };
         let (shown, code_events) = {
             let mut sink = self.sink.borrow_mut();
@@ -164,11 +169,16 @@ impl<S: AnswerSink, O: Observer> Flusher<S, O> {
                     web_sys::console::error_1(&error.to_string().into());
                     true
                 });
+            // What this frame put in the DOM is painted when the frame ends.
+            self.run
+                .borrow_mut()
+                .painted(crate::live::now_ms(), sink.shown_bytes());
             (shown, sink.take_code_events())
         };
         for event in &code_events {
             self.observer.code(event);
         }
+        let snapshot = self.run.borrow().snapshot(now);
         self.observer.frame(&snapshot);
         match outcome {
             // The run is over once its last text is drawn, which may take a few frames.
@@ -179,6 +189,7 @@ impl<S: AnswerSink, O: Observer> Flusher<S, O> {
                     snapshot: &run.snapshot(crate::live::now_ms()),
                     answer: run.answer_text(),
                     answer_chars: run.answer_chars(),
+                    timeline: &run.timeline(),
                 });
                 false
             }

@@ -2,11 +2,14 @@
 //! `LiveRun`, which the frame flush draws and reports until it ends.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
+use leptos::prelude::request_animation_frame;
+use sparkplug_core::provider::ApiFormat;
 use sparkplug_core::run::spec::RunSpec;
-use sparkplug_core::run::LiveRun;
-use web_sys::AbortController;
+use sparkplug_core::run::{LiveRun, TransportError};
+use web_sys::{AbortController, AbortSignal};
 
 use super::frame::{flush_every_frame, AnswerSink, Observer};
 use super::now_ms;
@@ -46,6 +49,37 @@ impl Run {
         })
     }
 
+    /// Plays a recorded answer again: its `pieces` (at their times from the request's start)
+    /// reach a run at those times from now, drawn and measured like a live stream's, ending
+    /// with the recorded token count when it was the provider's. Stop ends it as stopped.
+    pub fn replay(
+        pieces: Vec<(f64, String)>,
+        output_tokens: Option<u64>,
+        sink: impl AnswerSink,
+        observer: impl Observer,
+    ) -> Result<Self, StartError> {
+        let controller = AbortController::new().map_err(|_| StartError)?;
+        let start = now_ms();
+        // No bytes are decoded in a replay, so the format is never used.
+        let live = Rc::new(RefCell::new(LiveRun::new(ApiFormat::OpenAiChat, start)));
+        observer.started();
+        let cancelled = Rc::new(Cell::new(false));
+        // Fed before the frame's flush (animation frame callbacks run in the order asked),
+        // so a piece due by this frame is drawn in it.
+        feed_replay(
+            live.clone(),
+            pieces.into(),
+            start,
+            output_tokens,
+            controller.signal(),
+        );
+        flush_every_frame(live, sink, observer, cancelled.clone());
+        Ok(Self {
+            controller,
+            cancelled,
+        })
+    }
+
     /// Aborts the request; the run ends as stopped, keeping its partial answer, and is
     /// reported like any other end.
     pub fn stop(&self) {
@@ -58,4 +92,39 @@ impl Run {
         self.cancelled.set(true);
         self.controller.abort();
     }
+}
+
+/// Gives `run` every piece due by this frame, stamped with its recorded time, until none is
+/// left or the replay is stopped.
+fn feed_replay(
+    run: Rc<RefCell<LiveRun>>,
+    mut pieces: VecDeque<(f64, String)>,
+    start: f64,
+    output_tokens: Option<u64>,
+    signal: AbortSignal,
+) {
+    request_animation_frame(move || {
+        let now = now_ms();
+        {
+            let mut live = run.borrow_mut();
+            if signal.aborted() {
+                live.finish(now, Err(TransportError::Aborted));
+                return;
+            }
+            let mut last = None;
+            while let Some((at, text)) = pieces.pop_front() {
+                if start + at > now {
+                    pieces.push_front((at, text));
+                    break;
+                }
+                live.replay_text(start + at, &text);
+                last = Some(start + at);
+            }
+            if pieces.is_empty() {
+                live.replay_finished(last.unwrap_or(now), output_tokens);
+                return;
+            }
+        }
+        feed_replay(run, pieces, start, output_tokens, signal);
+    });
 }

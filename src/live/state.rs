@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use sparkplug_core::run::explain::{explain_outcome, StatusLine};
 use sparkplug_core::run::meter::MeterSnapshot;
+use sparkplug_core::run::paint::Timeline;
 
 use super::frame::{Ended, Observer};
 
@@ -18,6 +19,8 @@ pub struct RunState {
     pub answer_chars: RwSignal<Option<usize>>,
     /// The whole answer once the run ended (empty while streaming).
     pub answer_text: RwSignal<String>,
+    /// When each piece of that answer arrived, for its receipt's `.json` and a replay.
+    pub timeline: StoredValue<Timeline>,
 }
 
 impl RunState {
@@ -29,13 +32,21 @@ impl RunState {
             status: RwSignal::new(idle),
             answer_chars: RwSignal::new(None),
             answer_text: RwSignal::new(String::new()),
+            timeline: StoredValue::new(Timeline::default()),
         }
     }
 
     /// Shows a finished answer that was not run here (a shared or reopened one), with its
-    /// figures when they are known; no run is under way afterwards.
-    pub fn show(&self, answer: &str, snapshot: Option<MeterSnapshot>, status: StatusLine) {
+    /// figures and timeline when they are known; no run is under way afterwards.
+    pub fn show(
+        &self,
+        answer: &str,
+        snapshot: Option<MeterSnapshot>,
+        timeline: Timeline,
+        status: StatusLine,
+    ) {
         self.streaming.set(false);
+        self.timeline.set_value(timeline);
         if let Some(snapshot) = snapshot {
             self.snapshot.set(snapshot);
         }
@@ -53,6 +64,7 @@ impl Observer for RunState {
         self.snapshot.set(MeterSnapshot::default());
         self.answer_chars.set(None);
         self.answer_text.set(String::new());
+        self.timeline.set_value(Timeline::default());
     }
 
     fn frame(&self, snapshot: &MeterSnapshot) {
@@ -70,6 +82,7 @@ impl Observer for RunState {
         self.snapshot.set(*end.snapshot);
         self.answer_chars.set(Some(end.answer_chars));
         self.answer_text.set(end.answer.to_owned());
+        self.timeline.set_value(end.timeline.clone());
         self.status.set(explain_outcome(end.outcome, end.snapshot));
         self.streaming.set(false);
     }

@@ -66,6 +66,10 @@ pub struct AnswerRenderer<F = Stream> {
     /// Text received but not yet given to the stream, from `consumed` on.
     backlog: String,
     consumed: usize,
+    /// Bytes dropped from the backlog's front, drawn: with `consumed`, the answer's offset.
+    drained: u64,
+    /// The answer's first bytes that are visible on the page, for the paint figures.
+    shown: u64,
     updates: Vec<Update>,
     code: Option<StreamedCode>,
     /// Code blocks opened and closed since the last [`Self::take_code_events`].
@@ -109,6 +113,8 @@ impl<F: Frames> AnswerRenderer<F> {
             frames,
             backlog: String::new(),
             consumed: 0,
+            drained: 0,
+            shown: 0,
             updates: Vec::new(),
             code: None,
             code_events: Vec::new(),
@@ -143,6 +149,7 @@ impl<F: Frames> AnswerRenderer<F> {
         if !self.frames.ready() {
             let edit = self.early.waiting(&self.backlog);
             edit_early(&self.document, &self.container, &mut self.early_node, edit)?;
+            self.shown = self.drained + self.backlog.len() as u64;
             return Ok(false);
         }
         let started = now_ms();
@@ -205,7 +212,19 @@ impl<F: Frames> AnswerRenderer<F> {
         if follow {
             scroll::to_bottom(&self.container);
         }
+        // Text in the open block shows once the tail is redrawn; the early text, while
+        // handing over, still shows everything the stream has not drawn.
+        if self.early.showing() {
+            self.shown = self.drained + self.backlog.len() as u64;
+        } else if !self.tail_stale {
+            self.shown = self.drained + self.consumed as u64;
+        }
         Ok(caught_up && (self.done || !self.text_ended))
+    }
+
+    /// How many bytes of the text pushed so far are visible on the page.
+    pub fn shown_bytes(&self) -> u64 {
+        self.shown
     }
 
     /// The code blocks that opened and closed on the page since the last call.
@@ -242,6 +261,7 @@ impl<F: Frames> AnswerRenderer<F> {
             return;
         }
         self.consumed = 0;
+        self.drained += drained as u64;
         self.early.compacted(drained);
     }
 

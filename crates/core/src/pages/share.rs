@@ -6,6 +6,7 @@ use base64::Engine as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::run::paint::Timeline;
 use crate::run::receipt::Receipt;
 
 /// The fragment's prefix: `#share=1.` then the payload; the digit is the format version.
@@ -30,6 +31,10 @@ pub struct SharedRun {
     pub endpoint_name: String,
     pub answer: String,
     pub receipt: Receipt,
+    /// When each piece of the answer arrived, for "Replay this run"; a link leaves it out
+    /// when it would not fit, a file always keeps it.
+    #[serde(default, skip_serializing_if = "Timeline::is_empty")]
+    pub timeline: Timeline,
 }
 
 /// The on-disk form: the run plus a tag saying what the file is.
@@ -56,9 +61,19 @@ pub enum ShareError {
 }
 
 impl SharedRun {
-    /// The fragment (without `#`) that restores this run, or `TooBig` past the limit.
+    /// The fragment (without `#`) that restores this run, without its timeline if that is
+    /// what makes it too long; `TooBig` past the limit all the same.
     pub fn to_fragment(&self) -> Result<String, ShareError> {
-        pack(FRAGMENT_PREFIX, self)
+        pack(FRAGMENT_PREFIX, self).or_else(|error| match error {
+            ShareError::TooBig { .. } if !self.timeline.is_empty() => pack(
+                FRAGMENT_PREFIX,
+                &Self {
+                    timeline: Timeline::default(),
+                    ..self.clone()
+                },
+            ),
+            error => Err(error),
+        })
     }
 
     /// Reads a fragment (with or without `#`). Anything hostile is an error, never a panic.
@@ -142,6 +157,7 @@ pub(crate) fn read_file<T: DeserializeOwned>(text: &str) -> Result<T, ShareError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::paint::PaintLog;
     use proptest::prelude::*;
 
     fn run(answer: &str) -> SharedRun {
@@ -157,10 +173,52 @@ mod tests {
                 elapsed_ms: Some(511.0),
                 tokens_per_second: Some(1001.9),
                 server_tokens_per_second: None,
-                time_to_green_ms: None,
-                effective_tokens_per_second: None,
+                ..Receipt::default()
             },
+            timeline: Timeline::default(),
         }
+    }
+
+    /// A timeline of `answer` in pieces of `piece` bytes, one per millisecond.
+    fn timeline_of(answer: &str, piece: usize) -> Timeline {
+        let mut log = PaintLog::new(0.0);
+        for (i, end) in (piece..answer.len())
+            .step_by(piece)
+            .chain([answer.len()])
+            .enumerate()
+        {
+            log.arrived(i as f64, end as u64);
+        }
+        log.timeline()
+    }
+
+    #[test]
+    fn a_link_keeps_the_timeline_when_it_fits_and_drops_it_when_not() {
+        let answer = "```python\nprint('hi')\n```\n".repeat(8);
+        let with_timeline = SharedRun {
+            timeline: timeline_of(&answer, 16),
+            ..run(&answer)
+        };
+        let fragment = with_timeline.to_fragment().expect("fits");
+        let opened = SharedRun::from_fragment(&fragment).expect("opens");
+        assert_eq!(opened, with_timeline);
+        assert!(opened.timeline.pieces(&opened.answer).is_ok());
+
+        // Pieces of one byte: the timeline alone is past a link's limit, the answer is not.
+        let answer = "let x = 1;\n".repeat(600);
+        let long_timeline = SharedRun {
+            timeline: timeline_of(&answer, 1),
+            ..run(&answer)
+        };
+        let opened =
+            SharedRun::from_fragment(&long_timeline.to_fragment().expect("fits")).expect("opens");
+        assert_eq!(opened.timeline, Timeline::default(), "left out of the link");
+        assert_eq!(opened.answer, answer);
+        let from_file = SharedRun::from_file(&long_timeline.to_file()).expect("a file");
+        assert_eq!(
+            from_file.timeline, long_timeline.timeline,
+            "kept in the file"
+        );
     }
 
     #[test]

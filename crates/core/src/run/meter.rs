@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::run::estimate::TokenEstimator;
+use crate::run::paint::RenderFigures;
 use crate::stream::event::{ServerTiming, Usage};
 
 /// The live rate's sliding window.
@@ -39,6 +40,8 @@ pub struct MeterSnapshot {
     pub server_rate: Option<f64>,
     /// The recent rate history, for the sparkline.
     pub sparkline: Sparkline,
+    /// What the page did with the text (filled in by the run, which sees the paints).
+    pub render: RenderFigures,
 }
 
 /// Recent per-interval rates in tokens per second, oldest first: a fixed array, so a
@@ -231,6 +234,7 @@ impl Meter {
             final_rate,
             server_rate: self.server_rate(),
             sparkline: self.sparkline_points(),
+            render: RenderFigures::default(),
         }
     }
 

@@ -4,13 +4,15 @@
 pub mod estimate;
 pub mod explain;
 pub mod meter;
+pub mod paint;
 pub mod reach;
 pub mod receipt;
 pub mod spec;
 
 use crate::provider::ApiFormat;
 use crate::run::meter::{Meter, MeterSnapshot};
-use crate::stream::event::{ProviderError, StreamEvent};
+use crate::run::paint::{PaintLog, Timeline};
+use crate::stream::event::{ProviderError, StreamEvent, Usage};
 use crate::stream::reduce::{merge_tool_delta, ToolCall};
 use crate::stream::{StreamDecoder, StreamEnd};
 
@@ -107,6 +109,7 @@ pub struct LiveRun {
     format: ApiFormat,
     decoder: StreamDecoder,
     meter: Meter,
+    paint: PaintLog,
     events: Vec<StreamEvent>,
     /// Answer text decoded but not yet in the DOM; drained once per frame.
     pending: String,
@@ -129,6 +132,7 @@ impl LiveRun {
             format,
             decoder: StreamDecoder::new(format),
             meter,
+            paint: PaintLog::new(now_ms),
             events: Vec::new(),
             pending: String::new(),
             answer_chars: 0,
@@ -145,6 +149,31 @@ impl LiveRun {
     pub fn feed(&mut self, now_ms: f64, bytes: &[u8]) {
         self.decoder.feed(bytes, &mut self.events);
         self.apply_events(now_ms);
+    }
+
+    /// A recorded answer's piece arriving again at `now_ms` (a replay: nothing to decode).
+    pub fn replay_text(&mut self, now_ms: f64, text: &str) {
+        self.events
+            .push(StreamEvent::TextDelta { text: text.into() });
+        self.apply_events(now_ms);
+    }
+
+    /// A replay ended at `now_ms` with the recorded token count, when it was the provider's.
+    pub fn replay_finished(&mut self, now_ms: f64, output_tokens: Option<u64>) {
+        if let Some(output_tokens) = output_tokens {
+            self.events.push(StreamEvent::Usage(Usage {
+                input_tokens: None,
+                output_tokens: Some(output_tokens),
+            }));
+        }
+        self.events.push(StreamEvent::Finish {
+            reason: "stop".into(),
+        });
+        self.apply_events(now_ms);
+        self.meter.end(now_ms);
+        self.outcome = Some(Outcome::Finished {
+            reason: self.finish_reason.take(),
+        });
     }
 
     /// Records how the transport ended and settles the outcome.
@@ -207,6 +236,7 @@ impl LiveRun {
                 StreamEvent::Done => {}
             }
         }
+        self.paint.arrived(now_ms, self.answer.len() as u64);
         // Give the emptied vector back so its capacity is reused next chunk.
         self.events = events;
     }
@@ -237,8 +267,20 @@ impl LiveRun {
         std::mem::take(&mut self.pending)
     }
 
+    /// At `now_ms` the first `shown` bytes of the answer are on the page.
+    pub fn painted(&mut self, now_ms: f64, shown: u64) {
+        self.paint.painted(now_ms, shown);
+    }
+
+    /// When each piece of the answer arrived, for a receipt that can be replayed.
+    pub fn timeline(&self) -> Timeline {
+        self.paint.timeline()
+    }
+
     pub fn snapshot(&self, now_ms: f64) -> MeterSnapshot {
-        self.meter.snapshot(now_ms)
+        let mut snapshot = self.meter.snapshot(now_ms);
+        snapshot.render = self.paint.figures(snapshot.tokens);
+        snapshot
     }
 
     pub fn outcome(&self) -> Option<&Outcome> {
@@ -321,6 +363,37 @@ mod tests {
             Some(Outcome::Failed(Failure::InStream(e))) => assert_eq!(e.message, "Overloaded"),
             other => panic!("expected an in-stream error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_runs_timeline_replays_into_the_same_answer_and_figures() {
+        let body = format!(
+            "{}{}data: [DONE]\n\n",
+            chat_chunk(r#"{"content":"héllo "}"#),
+            chat_chunk(r#"{"content":"world"}"#)
+        );
+        let mut run = run_over(&body, Ok(()));
+        run.painted(1_100.0, run.answer_text().len() as u64);
+        let recorded = run.snapshot(1_100.0);
+        assert!(recorded.render.time_to_first_paint_ms.is_some());
+        let timeline = run.timeline();
+        assert!(timeline.arrivals().len() >= 2, "{timeline:?}");
+
+        let mut replay = LiveRun::new(ApiFormat::OpenAiChat, 5_000.0);
+        for (at_ms, piece) in timeline.pieces(run.answer_text()).expect("fits") {
+            replay.replay_text(5_000.0 + at_ms, piece);
+        }
+        replay.replay_finished(5_000.0 + 1_000.0, Some(recorded.tokens));
+        assert_eq!(replay.answer_text(), run.answer_text());
+        assert_eq!(
+            replay.timeline(),
+            timeline,
+            "the same arrivals, at the same times"
+        );
+        let replayed = replay.snapshot(6_000.0);
+        assert_eq!(replayed.ttft_ms, recorded.ttft_ms);
+        assert_eq!(replayed.final_rate, recorded.final_rate);
+        assert!(matches!(replay.outcome(), Some(Outcome::Finished { .. })));
     }
 
     #[test]

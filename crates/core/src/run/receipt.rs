@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::pages::clock::UtcOffset;
 use crate::run::explain::grouped;
 use crate::run::meter::MeterSnapshot;
+use crate::run::paint::RenderFigures;
 
 /// The final meter figures of a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,7 @@ pub struct Receipt {
     pub tokens_are_estimate: bool,
     /// From the first token to the last.
     pub elapsed_ms: Option<f64>,
+    /// The network rate: tokens over the time from the first to the last text arriving.
     /// Share links made before the receipt had one form spell this `final_rate`.
     #[serde(alias = "final_rate")]
     pub tokens_per_second: Option<f64>,
@@ -31,6 +33,16 @@ pub struct Receipt {
     /// `FixLoop::effective_rate`), beside the raw rate of what the model sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_tokens_per_second: Option<f64>,
+    /// The painted rate: tokens over the time from the first to the last text on the page.
+    /// It and the two below are left out when unknown (receipts made before they existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub painted_tokens_per_second: Option<f64>,
+    /// From a piece of text arriving to its being on the page, 95th percentile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub render_lag_p95_ms: Option<f64>,
+    /// From the request's start to the first text on the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_first_paint_ms: Option<f64>,
 }
 
 impl Receipt {
@@ -44,6 +56,9 @@ impl Receipt {
             server_tokens_per_second: s.server_rate,
             time_to_green_ms: None,
             effective_tokens_per_second: None,
+            painted_tokens_per_second: s.render.painted_rate,
+            render_lag_p95_ms: s.render.render_lag_p95_ms,
+            time_to_first_paint_ms: s.render.time_to_first_paint_ms,
         }
     }
 
@@ -57,6 +72,11 @@ impl Receipt {
             avg_rate: self.tokens_per_second,
             final_rate: self.tokens_per_second,
             server_rate: self.server_tokens_per_second,
+            render: RenderFigures {
+                time_to_first_paint_ms: self.time_to_first_paint_ms,
+                painted_rate: self.painted_tokens_per_second,
+                render_lag_p95_ms: self.render_lag_p95_ms,
+            },
             ..MeterSnapshot::default()
         }
     }
@@ -140,7 +160,34 @@ mod tests {
             server_tokens_per_second: Some(1020.0),
             time_to_green_ms: None,
             effective_tokens_per_second: None,
+            painted_tokens_per_second: None,
+            render_lag_p95_ms: None,
+            time_to_first_paint_ms: None,
         }
+    }
+
+    #[test]
+    fn the_render_figures_go_from_the_meter_into_the_json_and_back() {
+        let snapshot = MeterSnapshot {
+            tokens: 450,
+            render: RenderFigures {
+                time_to_first_paint_ms: Some(131.0),
+                painted_rate: Some(990.0),
+                render_lag_p95_ms: Some(17.5),
+            },
+            ..MeterSnapshot::default()
+        };
+        let receipt = Receipt::from_snapshot(&snapshot);
+        let value = serde_json::to_value(receipt).expect("serialises");
+        assert_eq!(value["painted_tokens_per_second"], json!(990.0));
+        assert_eq!(value["render_lag_p95_ms"], json!(17.5));
+        assert_eq!(value["time_to_first_paint_ms"], json!(131.0));
+        let back: Receipt = serde_json::from_value(value).expect("reads back");
+        assert_eq!(
+            back.snapshot().render,
+            snapshot.render,
+            "a restored meter shows them"
+        );
     }
 
     #[test]
