@@ -155,6 +155,9 @@ async fn allowed_host_runs_the_embed_and_hears_every_event() -> Result<()> {
         let rate = stats["tokens_per_second"].as_f64().unwrap_or(0.0);
         ensure!((60.0..400.0).contains(&rate), "demo-147 ran at {rate} tokens/s");
         ensure!(stats["ttft_ms"].as_f64().is_some(), "{stats}");
+        for render in ["painted_tokens_per_second", "render_lag_p95_ms", "time_to_first_paint_ms"] {
+            ensure!(stats[render].as_f64().is_some(), "the render figures: {stats}");
+        }
 
         // Throttled: at most 4 rate events a second of streaming (+1 for the first).
         let rates = of_type(&all, "rate");
