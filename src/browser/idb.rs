@@ -28,60 +28,87 @@ fn failed(value: JsValue) -> IdbError {
     }
 }
 
-/// A promise settled by the first of two events; `wire` installs the two callbacks.
-async fn settle(wire: impl FnOnce(&Function, &Function)) -> Result<JsValue, IdbError> {
-    let mut wire = Some(wire);
-    let promise = Promise::new(&mut |resolve, reject| {
-        if let Some(wire) = wire.take() {
-            wire(&resolve, &reject);
-        }
+/// Waits for the first of two events: `install` puts the two handlers in place (and takes
+/// them away again with `None`), `ok` and `err` read the outcome when their event fires.
+///
+/// Both handlers are dropped once it settles: the one that never fires would otherwise
+/// live for ever, and with it the request it reads and that request's result (every saved
+/// session, for a read of them all).
+async fn settle(
+    install: impl Fn(Option<&Function>, Option<&Function>),
+    ok: impl FnOnce() -> JsValue + 'static,
+    err: impl FnOnce() -> JsValue + 'static,
+) -> Result<JsValue, IdbError> {
+    let mut outcomes = Some((ok, err));
+    let mut handlers = None;
+    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
+        let Some((ok, err)) = outcomes.take() else {
+            return;
+        };
+        let on_ok = Closure::once(move || {
+            resolve.call1(&JsValue::NULL, &ok()).ok();
+        });
+        let on_err = Closure::once(move || {
+            reject.call1(&JsValue::NULL, &err()).ok();
+        });
+        install(
+            Some(on_ok.as_ref().unchecked_ref()),
+            Some(on_err.as_ref().unchecked_ref()),
+        );
+        handlers = Some((on_ok, on_err));
     });
-    JsFuture::from(promise).await.map_err(failed)
+    let result = JsFuture::from(promise).await.map_err(failed);
+    install(None, None);
+    drop(handlers);
+    result
 }
 
 /// The request's result once it succeeds.
 async fn done(request: &IdbRequest) -> Result<JsValue, IdbError> {
     let (ok_request, err_request) = (request.clone(), request.clone());
-    settle(|resolve, reject| {
-        let (resolve, reject) = (resolve.clone(), reject.clone());
-        let ok = Closure::once_into_js(move || {
-            let result = ok_request.result().unwrap_or(JsValue::UNDEFINED);
-            resolve.call1(&JsValue::NULL, &result).ok();
-        });
-        let err = Closure::once_into_js(move || {
-            let error = err_request
+    settle(
+        |ok, err| {
+            request.set_onsuccess(ok);
+            request.set_onerror(err);
+        },
+        move || ok_request.result().unwrap_or(JsValue::UNDEFINED),
+        move || {
+            err_request
                 .error()
                 .ok()
                 .flatten()
-                .map_or(JsValue::NULL, JsValue::from);
-            reject.call1(&JsValue::NULL, &error).ok();
-        });
-        request.set_onsuccess(Some(ok.unchecked_ref()));
-        request.set_onerror(Some(err.unchecked_ref()));
-    })
+                .map_or(JsValue::NULL, JsValue::from)
+        },
+    )
     .await
 }
 
 /// Waits until a write transaction commits; a full quota shows up here, as an abort.
 async fn committed(tx: &IdbTransaction) -> Result<(), IdbError> {
     let err_tx = tx.clone();
-    settle(|resolve, reject| {
-        let (resolve, reject) = (resolve.clone(), reject.clone());
-        let ok = Closure::once_into_js(move || {
-            resolve.call0(&JsValue::NULL).ok();
-        });
-        let err = Closure::once_into_js(move || {
-            let error = err_tx.error().map_or(JsValue::NULL, JsValue::from);
-            reject.call1(&JsValue::NULL, &error).ok();
-        });
-        tx.set_oncomplete(Some(ok.unchecked_ref()));
-        tx.set_onabort(Some(err.unchecked_ref()));
-    })
+    settle(
+        |ok, err| {
+            tx.set_oncomplete(ok);
+            tx.set_onabort(err);
+        },
+        || JsValue::UNDEFINED,
+        move || err_tx.error().map_or(JsValue::NULL, JsValue::from),
+    )
     .await
     .map(drop)
 }
 
-async fn open() -> Result<IdbDatabase, IdbError> {
+/// An open database, closed when dropped: a connection left open stays alive in the page.
+/// Closing lets its transactions finish first.
+struct Connection(IdbDatabase);
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+async fn open() -> Result<Connection, IdbError> {
     let factory = web_sys::window()
         .and_then(|w| w.indexed_db().ok().flatten())
         .ok_or(IdbError::Unavailable)?;
@@ -101,11 +128,12 @@ async fn open() -> Result<IdbDatabase, IdbError> {
     let db = done(&request).await?;
     request.set_onupgradeneeded(None);
     db.dyn_into()
+        .map(Connection)
         .map_err(|_| IdbError::Failed("open gave no database".into()))
 }
 
-fn transaction(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<IdbTransaction, IdbError> {
-    db.transaction_with_str_and_mode(STORE, mode)
+fn transaction(db: &Connection, mode: IdbTransactionMode) -> Result<IdbTransaction, IdbError> {
+    db.0.transaction_with_str_and_mode(STORE, mode)
         .map_err(failed)
 }
 
