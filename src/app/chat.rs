@@ -193,6 +193,15 @@ impl Chat {
 
     /// Shows a shared result: no request is made and no code runs.
     pub fn restore(&self, shared: SharedRun) {
+        self.show_finished(
+            shared,
+            StatusLine::neutral("Shared result: shown as measured, not run here"),
+        );
+    }
+
+    /// Shows a finished run made elsewhere (a link, a file, a Compare lane) as the chat's
+    /// one turn, with `status`; no request is made and no code runs.
+    pub fn show_finished(&self, shared: SharedRun, status: StatusLine) {
         self.replace_run();
         self.prompt.set(shared.prompt.clone());
         if let Some(div) = self.answer.get_untracked() {
@@ -225,7 +234,7 @@ impl Chat {
             &shared.answer,
             Some(shared.receipt.snapshot()),
             shared.timeline.clone(),
-            StatusLine::neutral("Shared result: shown as measured, not run here"),
+            status,
         );
     }
 

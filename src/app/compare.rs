@@ -10,7 +10,9 @@ use sparkplug_core::pages::compare::choice::{choices, first_picks, Choice, MAX_L
 use sparkplug_core::pages::compare::race::{Lane, Summary};
 use sparkplug_core::pages::compare::record::Comparison;
 use sparkplug_core::pages::download::File;
+use sparkplug_core::pages::share::SharedRun;
 use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::run::paint::Timeline;
 use sparkplug_core::run::spec::Connection;
 
 use super::Chat;
@@ -236,6 +238,57 @@ impl Compare {
         });
     }
 
+    /// Carries lane `index` of the comparison on show into the chat: its prompt and answer
+    /// become the chat's turn on its endpoint and model, so a follow-up goes to that model.
+    fn continue_in_chat(&self, chat: Chat, index: usize) {
+        let Some(lane) = self
+            .done
+            .with_untracked(|done| done.as_ref()?.lanes.get(index).cloned())
+        else {
+            return;
+        };
+        let prompt = self.prompt.get_untracked();
+        // The lane's own endpoint when it ran here; a shared one's by its name.
+        let picked = (!self.shown.get_untracked())
+            .then(|| self.picks.with_untracked(|p| p.get(index).cloned()))
+            .flatten()
+            .and_then(|key| {
+                self.choices.with_untracked(|c| {
+                    c.iter()
+                        .find(|c| c.key() == key)
+                        .map(|c| c.endpoint_id.clone())
+                })
+            });
+        let endpoint_id = picked.or_else(|| {
+            chat.endpoints.endpoints.with_untracked(|e| {
+                e.list()
+                    .iter()
+                    .find(|endpoint| endpoint.name == lane.endpoint_name)
+                    .map(|endpoint| endpoint.id.clone())
+            })
+        });
+        if let Some(id) = endpoint_id {
+            chat.endpoints.choose_endpoint(&id);
+        }
+        chat.endpoints.choose_model(&lane.model);
+        let status = StatusLine::neutral(format!(
+            "Continued from Compare: {}'s answer; a follow-up goes to {}.",
+            lane.name, lane.model
+        ));
+        self.close();
+        chat.show_finished(
+            SharedRun {
+                prompt,
+                model: lane.model,
+                endpoint_name: lane.endpoint_name,
+                answer: lane.answer,
+                receipt: lane.receipt,
+                timeline: Timeline::default(),
+            },
+            status,
+        );
+    }
+
     /// A link to the comparison on show, or its file when too long for a link.
     fn share(&self) {
         let Some(comparison) = self.done.get_untracked() else {
@@ -437,11 +490,21 @@ pub fn CompareView() -> impl IntoView {
                 {move || compare.note.get().map(|n| view! { <p class="share-error" role="alert" data-test="compare-note">{n}</p> })}
             </div>
             <div class="lanes compare-lanes" style=lanes_style>
-                {lanes.into_iter().map(|lane| {
+                {lanes.into_iter().enumerate().map(|(index, lane)| {
                     let who = lane.who;
                     view! {
                         <div class="lane-slot" hidden=move || who.with(Option::is_none)>
                             <LaneColumn lane=lane />
+                            <button
+                                type="button"
+                                class="lane-continue"
+                                data-test="lane-continue"
+                                hidden=move || compare.done.with(Option::is_none)
+                                title="Continue this lane's answer in the chat, with its model"
+                                on:click=move |_| compare.continue_in_chat(chat, index)
+                            >
+                                "Continue in chat"
+                            </button>
                         </div>
                     }
                 }).collect_view()}

@@ -1,6 +1,7 @@
 //! Compare in Chromium: three demo lanes race a scenario whose first page is buggy and are
 //! ranked by time to working code; the comparison's link restores it; a lane whose endpoint
-//! cannot be reached fails alone while the others finish; a lane's busy loop stalls neither
+//! cannot be reached fails alone while the others finish, and another lane continues in the
+//! chat with its model; a lane's busy loop stalls neither
 //! another lane's running page nor a lane still streaming; on a phone the lanes stack.
 
 use std::time::Duration;
@@ -242,7 +243,8 @@ async fn lanes_shown(h: &Harness) -> Result<Vec<Value>> {
 }
 
 #[tokio::test]
-async fn a_lane_that_cannot_reach_its_endpoint_fails_alone() -> Result<()> {
+async fn a_lane_that_cannot_reach_its_endpoint_fails_alone_and_another_continues_in_the_chat(
+) -> Result<()> {
     let h = Harness::start("compare_unreachable", test_config()).await?;
     h.run(async |h| {
             h.open("/").await?;
@@ -276,6 +278,40 @@ async fn a_lane_that_cannot_reach_its_endpoint_fails_alone() -> Result<()> {
                     && r[2].as_str().is_some_and(|t| t.contains("failed: "))),
                 "the failed lane comes last, with its error: {rows}"
             );
+
+            // The third lane's answer goes on in the chat, with its model.
+            let answer = h
+                .js(
+                    "return document.querySelectorAll('.lane-slot:not([hidden]) [data-test=lane] .lane-answer')[2].textContent;",
+                    vec![],
+                )
+                .await?;
+            h.js(
+                "document.querySelectorAll('.lane-slot:not([hidden]) [data-test=lane-continue]')[2].click();",
+                vec![],
+            )
+            .await?;
+            h.wait_for("the lane's answer in the chat", Duration::from_secs(10), async |h| {
+                Ok((Value::String(h.text("answer").await?) == answer).then_some(()))
+            })
+            .await?;
+            let model = h
+                .js("return document.querySelector('[data-test=model]').value;", vec![])
+                .await?;
+            ensure!(model == json!("demo-170"), "the lane's model is picked: {model}");
+            ensure!(
+                h.attr("send-mode", "data-new-chat").await?.as_deref() == Some("false"),
+                "the next prompt follows up the lane's answer"
+            );
+            ensure!(
+                h.attr("compare", "data-test").await?.is_none(),
+                "the workspace is on show again"
+            );
+            h.type_into("prompt", "Now count to 20").await?;
+            h.click("send").await?;
+            h.wait_for_answer(LONG).await?;
+            let turns = h.text("chat-turns").await?;
+            ensure!(turns.starts_with("2 turns"), "a follow-up of the lane: {turns:?}");
             Ok(())
         })
         .await
