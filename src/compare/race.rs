@@ -16,7 +16,7 @@ use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::receipt::Receipt;
 use sparkplug_core::run::spec::RunSpec;
 use sparkplug_core::run::Outcome;
-use sparkplug_core::sandbox::live::Reported;
+use sparkplug_core::sandbox::live::{CodeEvent, LiveResult, Reported};
 use sparkplug_core::sandbox::watchdog::DEFAULT_LIMIT_MS;
 
 use super::lane::{LaneModel, LaneView};
@@ -84,6 +84,9 @@ struct LaneRun {
     drive: Drive,
     stream: Option<Run>,
     session: Option<Session>,
+    /// The first answer's code blocks so far: its page runs as soon as it exists, while
+    /// the answer still streams, as the chat's does.
+    live: LiveResult,
     /// The first answer's final figures: the lane's raw speed.
     first: Option<MeterSnapshot>,
     /// The answer as it ended, if its loop never merged one (a failed request's partial text).
@@ -149,6 +152,7 @@ pub fn start(
             ),
             stream: None,
             session,
+            live: LiveResult::new(),
             first: None,
             partial: String::new(),
             next_id: 0,
@@ -251,6 +255,10 @@ impl AnswerSink for LaneSink {
     fn shown_bytes(&self) -> u64 {
         self.renderer.shown_bytes()
     }
+
+    fn take_code_events(&mut self) -> Vec<CodeEvent> {
+        self.renderer.take_code_events()
+    }
 }
 
 /// Hears one attempt's stream: the first answer's figures are the lane's meter; each end
@@ -283,6 +291,28 @@ impl Observer for AttemptObserver {
             if let Some(view) = self.view() {
                 view.snapshot.set(*snapshot);
             }
+        }
+    }
+
+    /// The first answer's code runs in the lane's runner as its blocks close; the loop's
+    /// run with the checks waits for that run to settle.
+    fn code(&self, event: &CodeEvent) {
+        let Some(lane) = self.lane.upgrade().filter(|_| self.number == 1) else {
+            return;
+        };
+        let mut run = lane.borrow_mut();
+        let Some(request) = run.live.on_event(event.clone()) else {
+            return;
+        };
+        let sent = run
+            .session
+            .as_ref()
+            .map(|session| session.ask(request, DEFAULT_LIMIT_MS));
+        if let Some(Err(error)) = sent {
+            run.view.run_status.set(StatusLine {
+                tone: Tone::Error,
+                text: error.to_string(),
+            });
         }
     }
 

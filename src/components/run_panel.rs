@@ -123,12 +123,7 @@ pub fn RunPanel(
         }
         ensure_session();
         session.with_value(|session| {
-            let sent = session.as_ref().map(|s| match request {
-                ResultRequest::Run(runnable) => s.run(runnable, limit),
-                ResultRequest::Update(runnable) => s.update(runnable, limit),
-                ResultRequest::WarmPython => s.warm_python(limit),
-                ResultRequest::Verify(verify) => s.verify(verify, limit),
-            });
+            let sent = session.as_ref().map(|s| s.ask(request, limit));
             if let Some(Err(error)) = sent {
                 set_status.set(StatusLine {
                     tone: Tone::Error,

@@ -10,7 +10,7 @@ use leptos::prelude::{set_interval_with_handle, IntervalHandle, Set, WriteSignal
 use sparkplug_core::iterate::checks::{Check, CheckResult, RunReport, SETTLE_MS};
 use sparkplug_core::run::explain::{StatusLine, Tone};
 use sparkplug_core::sandbox::console::{lines_for, Console, Line};
-use sparkplug_core::sandbox::live::{Reported, Settled, Verify};
+use sparkplug_core::sandbox::live::{Reported, ResultRequest, Settled, Verify};
 use sparkplug_core::sandbox::protocol::{self, Message};
 use sparkplug_core::sandbox::runnable::Runnable;
 use sparkplug_core::sandbox::watchdog::{Kill, Phase, Watchdog};
@@ -108,6 +108,16 @@ impl Session {
             listener,
             tick,
         })
+    }
+
+    /// Does what `request` asks, each with the time limit `limit_ms`.
+    pub fn ask(&self, request: ResultRequest, limit_ms: u32) -> Result<(), SessionError> {
+        match request {
+            ResultRequest::Run(runnable) => self.run(runnable, limit_ms),
+            ResultRequest::Update(runnable) => self.update(runnable, limit_ms),
+            ResultRequest::WarmPython => self.warm_python(limit_ms),
+            ResultRequest::Verify(verify) => self.verify(verify, limit_ms),
+        }
     }
 
     /// Runs `runnable` with a time limit, in the current frame if it is idle and healthy

@@ -1,8 +1,9 @@
 //! Compare in Chromium: three demo lanes race a scenario whose first page is buggy and are
 //! ranked by time to working code; the comparison's link restores it; a lane whose endpoint
 //! cannot be reached fails alone while the others finish, and another lane continues in the
-//! chat with its model; a lane's busy loop stalls neither
-//! another lane's running page nor a lane still streaming; on a phone the lanes stack.
+//! chat with its model; a lane's page runs while its answer streams; a lane's busy loop
+//! stalls neither another lane's running page nor a lane still streaming; on a phone the
+//! lanes stack.
 
 use std::time::Duration;
 
@@ -417,6 +418,40 @@ async fn a_busy_loop_in_one_lane_stalls_neither_another_lanes_page_nor_a_streami
         sites.dedup();
         ensure!(sites.len() == 3, "every lane on a runner of its own: {runners}");
         eprintln!("compare isolation: during the loop {seen}");
+        h.click("compare-stop").await?;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_lanes_page_runs_while_its_answer_still_streams() -> Result<()> {
+    let h = Harness::start("compare_live", test_config()).await?;
+    h.run(async |h| {
+        h.open("/").await?;
+        open_compare(h).await?;
+        pick(h, &["demo-1000", "demo-170"]).await?;
+        // The demo's Minesweeper answer has seconds of prose after its page at 170 tok/s.
+        race(h, "Write a Minesweeper clone in a single HTML file").await?;
+        let seen = h
+            .wait_for("demo-170's page to load", LONG, async |h| {
+                let v = h
+                    .js(
+                        "const lane = [...document.querySelectorAll('.lane-slot:not([hidden]) [data-test=lane]')]
+                           .find(l => l.dataset.model === 'demo-170');
+                         return { status: lane.querySelector('[data-test=lane-run-status]').textContent,
+                                  finished: lane.dataset.finishMs !== '' };",
+                        vec![],
+                    )
+                    .await?;
+                let loaded = v["status"].as_str().is_some_and(|s| s.starts_with("Page loaded"));
+                Ok(loaded.then_some(v))
+            })
+            .await?;
+        ensure!(
+            seen["finished"] == json!(false),
+            "the page ran only after the answer had ended: {seen}"
+        );
         h.click("compare-stop").await?;
         Ok(())
     })
