@@ -13,6 +13,7 @@ use sparkplug_core::run::spec::Connection;
 use sparkplug_core::sandbox::live::Reported;
 
 use crate::components::status_class;
+use crate::sandbox::session::Progress;
 
 /// What hears a lane's run reports.
 pub type ReportHandler = Rc<dyn Fn(Reported)>;
@@ -48,14 +49,29 @@ pub struct LaneView {
     pub attempts: RwSignal<usize>,
     /// The runner's own status (loading, loaded, killed).
     pub run_status: RwSignal<StatusLine>,
-    /// Reports of the lane's watched runs, from its sandbox session.
-    pub reports: RwSignal<Option<Reported>>,
-    /// Who hears those reports: the race under way.
+    /// Who hears the reports of the lane's watched runs: the race under way.
     pub on_report: StoredValue<Option<ReportHandler>, LocalStorage>,
+    /// Where the lane's sessions write, made once with the lane: handles made for each race
+    /// (`write_only` makes one too) were owned by nothing, a race starting from a timer, and
+    /// so never freed.
+    pub sinks: SessionSinks,
+}
+
+/// The write handles of a lane's session output (all but its console).
+#[derive(Clone, Copy)]
+pub struct SessionSinks {
+    pub status: WriteSignal<StatusLine>,
+    /// Python's loading progress, which the lane's status line says in words: not shown.
+    pub progress: WriteSignal<Option<Progress>>,
+    pub live: WriteSignal<bool>,
+    pub console_only: WriteSignal<bool>,
+    /// Reports of the lane's watched runs.
+    pub reports: WriteSignal<Option<Reported>>,
 }
 
 impl LaneView {
     pub fn new(who: Option<LaneModel>) -> Self {
+        let (run_status, reports) = (RwSignal::new(StatusLine::default()), RwSignal::new(None));
         let lane = Self {
             who: RwSignal::new(who),
             answer: NodeRef::new(),
@@ -66,11 +82,17 @@ impl LaneView {
             progress: RwSignal::new(StatusLine::default()),
             time_to_green_ms: RwSignal::new(None),
             attempts: RwSignal::new(0),
-            run_status: RwSignal::new(StatusLine::default()),
-            reports: RwSignal::new(None),
+            run_status,
             on_report: StoredValue::new_local(None),
+            sinks: SessionSinks {
+                status: run_status.write_only(),
+                progress: signal(None).1,
+                live: signal(false).1,
+                console_only: signal(false).1,
+                reports: reports.write_only(),
+            },
         };
-        let (reports, on_report) = (lane.reports, lane.on_report);
+        let on_report = lane.on_report;
         Effect::new(move |_| {
             if let Some(reported) = reports.get() {
                 if let Some(hear) = on_report.get_value() {

@@ -188,14 +188,14 @@ fn start_session(view: &LaneView, runner: String) -> Option<Session> {
     let host = view.result.get_untracked()?;
     let console = ConsolePane::new(view.console.get_untracked()?.into())?;
     console.clear();
+    let sinks = view.sinks;
     let out = Output {
-        status: view.run_status.write_only(),
-        // The lane shows Python's progress in its status line alone.
-        progress: RwSignal::new(None).write_only(),
-        live: RwSignal::new(false).write_only(),
-        console_only: RwSignal::new(false).write_only(),
+        status: sinks.status,
+        progress: sinks.progress,
+        live: sinks.live,
+        console_only: sinks.console_only,
         console,
-        reports: Some(view.reports.write_only()),
+        reports: Some(sinks.reports),
     };
     match Session::start_on(host.into(), runner, out) {
         Ok(session) => Some(session),

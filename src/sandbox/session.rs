@@ -4,9 +4,8 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
-use leptos::prelude::{set_interval_with_handle, IntervalHandle, Set, WriteSignal};
+use leptos::prelude::{Set, WriteSignal};
 use sparkplug_core::iterate::checks::{Check, CheckResult, RunReport, SETTLE_MS};
 use sparkplug_core::run::explain::{StatusLine, Tone};
 use sparkplug_core::sandbox::console::{lines_for, Console, Line};
@@ -23,8 +22,8 @@ use super::frame;
 use super::nonce;
 use crate::live::now_ms;
 
-/// How often the watchdog looks at the frame.
-const TICK: Duration = Duration::from_millis(100);
+/// How often the watchdog looks at the frame, in milliseconds.
+const TICK_MS: i32 = 100;
 
 /// Python's loading progress, for the bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +64,10 @@ pub struct Session {
     state: Rc<RefCell<State>>,
     window: Window,
     listener: Closure<dyn FnMut(MessageEvent)>,
-    tick: IntervalHandle,
+    /// Held here rather than handed to the JS GC, so a dropped session frees its state (and
+    /// the frame's window it holds) at once, not whenever the GC finalizes the closure.
+    _tick: Closure<dyn FnMut()>,
+    tick_id: i32,
 }
 
 impl Session {
@@ -100,13 +102,19 @@ impl Session {
             .add_event_listener_with_callback("message", listener.as_ref().unchecked_ref())
             .map_err(|_| SessionError::Listen)?;
         let ticking = state.clone();
-        let tick = set_interval_with_handle(move || ticking.borrow_mut().tick(), TICK)
+        let tick = Closure::<dyn FnMut()>::new(move || ticking.borrow_mut().tick());
+        let tick_id = window
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                TICK_MS,
+            )
             .map_err(|_| SessionError::Listen)?;
         Ok(Self {
             state,
             window,
             listener,
-            tick,
+            _tick: tick,
+            tick_id,
         })
     }
 
@@ -170,7 +178,7 @@ impl Drop for Session {
         self.window
             .remove_event_listener_with_callback("message", self.listener.as_ref().unchecked_ref())
             .ok();
-        self.tick.clear();
+        self.window.clear_interval_with_handle(self.tick_id);
     }
 }
 
