@@ -147,9 +147,15 @@ impl<F: Frames> AnswerRenderer<F> {
         }
         // Text waits in the backlog until the stream can take it, shown as it came.
         if !self.frames.ready() {
+            // The early text follows the stream too: an answer box it overflows would
+            // otherwise stop following before the engine has drawn anything.
+            let follow = scroll::near_bottom(&self.container);
             let edit = self.early.waiting(&self.backlog);
             edit_early(&self.document, &self.container, &mut self.early_node, edit)?;
             self.shown = self.drained + self.backlog.len() as u64;
+            if follow {
+                scroll::to_bottom(&self.container);
+            }
             return Ok(false);
         }
         let started = now_ms();
