@@ -314,6 +314,15 @@ mod tests {
         )
     }
 
+    /// "héllo world" in two chat chunks, then `end`.
+    fn hello_world(end: &str) -> String {
+        format!(
+            "{}{}{end}",
+            chat_chunk(r#"{"content":"héllo "}"#),
+            chat_chunk(r#"{"content":"world"}"#)
+        )
+    }
+
     fn run_over(body: &str, transport: Result<(), TransportError>) -> LiveRun {
         let mut run = LiveRun::new(ApiFormat::OpenAiChat, 0.0);
         // Odd-sized pieces, as a network delivers them.
@@ -326,10 +335,8 @@ mod tests {
 
     #[test]
     fn a_complete_stream_finishes_with_its_reason_and_text() {
-        let body = format!(
-            "{}{}data: {{\"choices\":[{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}\n\ndata: [DONE]\n\n",
-            chat_chunk(r#"{"content":"héllo "}"#),
-            chat_chunk(r#"{"content":"world"}"#)
+        let body = hello_world(
+            "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n",
         );
         let mut run = run_over(&body, Ok(()));
         assert_eq!(run.take_pending(), "héllo world");
@@ -367,11 +374,7 @@ mod tests {
 
     #[test]
     fn a_runs_timeline_replays_into_the_same_answer_and_figures() {
-        let body = format!(
-            "{}{}data: [DONE]\n\n",
-            chat_chunk(r#"{"content":"héllo "}"#),
-            chat_chunk(r#"{"content":"world"}"#)
-        );
+        let body = hello_world("data: [DONE]\n\n");
         let mut run = run_over(&body, Ok(()));
         run.painted(1_100.0, run.answer_text().len() as u64);
         let recorded = run.snapshot(1_100.0);
