@@ -6,7 +6,9 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sparkplug_core::iterate::DEFAULT_MAX_ATTEMPTS;
-use sparkplug_core::pages::compare::choice::{choices, first_picks, Choice, MAX_LANES, MIN_LANES};
+use sparkplug_core::pages::compare::choice::{
+    choices, first_picks, lane_endpoint, Choice, MAX_LANES, MIN_LANES,
+};
 use sparkplug_core::pages::compare::race::{Lane, Summary};
 use sparkplug_core::pages::compare::record::Comparison;
 use sparkplug_core::pages::download::File;
@@ -248,24 +250,11 @@ impl Compare {
             return;
         };
         let prompt = self.prompt.get_untracked();
-        // The lane's own endpoint when it ran here; a shared one's by its name.
-        let picked = (!self.shown.get_untracked())
+        let key = (!self.shown.get_untracked())
             .then(|| self.picks.with_untracked(|p| p.get(index).cloned()))
-            .flatten()
-            .and_then(|key| {
-                self.choices.with_untracked(|c| {
-                    c.iter()
-                        .find(|c| c.key() == key)
-                        .map(|c| c.endpoint_id.clone())
-                })
-            });
-        let endpoint_id = picked.or_else(|| {
-            chat.endpoints.endpoints.with_untracked(|e| {
-                e.list()
-                    .iter()
-                    .find(|endpoint| endpoint.name == lane.endpoint_name)
-                    .map(|endpoint| endpoint.id.clone())
-            })
+            .flatten();
+        let endpoint_id = chat.endpoints.endpoints.with_untracked(|e| {
+            lane_endpoint(e.list(), key.as_deref(), &lane.endpoint_name).map(|e| e.id.clone())
         });
         if let Some(id) = endpoint_id {
             chat.endpoints.choose_endpoint(&id);

@@ -7,6 +7,9 @@ use crate::provider::models::ModelInfo;
 /// Lanes a comparison has at least and at most.
 pub const MIN_LANES: usize = 2;
 pub const MAX_LANES: usize = 4;
+/// Between the endpoint's id and the model in a choice's key (a control character, so
+/// neither can contain it).
+const KEY_SEPARATOR: char = '\u{1f}';
 
 /// One model on one endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +24,7 @@ pub struct Choice {
 impl Choice {
     /// A stable key for the option list: endpoint and model.
     pub fn key(&self) -> String {
-        format!("{}\u{1f}{}", self.endpoint_id, self.model)
+        format!("{}{KEY_SEPARATOR}{}", self.endpoint_id, self.model)
     }
 
     /// "GPT-4o (~147 tok/s) · Sparkplug demo".
@@ -84,6 +87,18 @@ pub fn first_picks(choices: &[Choice], lists: &[Vec<ModelInfo>]) -> Vec<Choice> 
             .collect();
     }
     choices.iter().take(3).cloned().collect()
+}
+
+/// The endpoint a comparison's lane answered on, among the user's: the one its pick's `key`
+/// names when it ran here, else (a shared comparison's lane) the first of its name.
+pub fn lane_endpoint<'a>(
+    endpoints: &'a [Endpoint],
+    key: Option<&str>,
+    endpoint_name: &str,
+) -> Option<&'a Endpoint> {
+    key.and_then(|key| key.split_once(KEY_SEPARATOR))
+        .and_then(|(id, _)| endpoints.iter().find(|e| e.id == id))
+        .or_else(|| endpoints.iter().find(|e| e.name == endpoint_name))
 }
 
 #[cfg(test)]
@@ -156,5 +171,27 @@ mod tests {
         assert_eq!(picks, ["demo-1000", "demo-147", "demo-52"]);
         let plain = choices(&[endpoint("a", "m1"), endpoint("b", "m2")], &[]);
         assert_eq!(first_picks(&plain, &[]).len(), 2);
+    }
+
+    #[test]
+    fn a_lanes_endpoint_is_its_picks_else_the_one_of_its_name() {
+        let endpoints = [endpoint("a", "m"), endpoint("b", "m")];
+        let picked = Choice {
+            endpoint_id: "b".into(),
+            endpoint_name: "b API".into(),
+            model: "m".into(),
+            label: "m".into(),
+        };
+        let id = |key: Option<&str>, name: &str| {
+            lane_endpoint(&endpoints, key, name).map(|e| e.id.as_str())
+        };
+        assert_eq!(id(Some(&picked.key()), "a API"), Some("b"), "the pick wins");
+        assert_eq!(id(None, "a API"), Some("a"), "a shared lane, by name");
+        assert_eq!(
+            id(Some("gone\u{1f}m"), "b API"),
+            Some("b"),
+            "a pick since removed"
+        );
+        assert_eq!(id(None, "nobody"), None);
     }
 }
