@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use sparkplug_core::pages::compare::record::Comparison;
 use sparkplug_core::pages::conversation::Turn;
-use sparkplug_core::pages::history::{newest_first, title_from, Session};
+use sparkplug_core::pages::history::{newest_first, title_from, upsert, Session};
 
 use crate::app::{Chat, Compare};
 use crate::browser::{clock, idb};
@@ -105,11 +105,16 @@ impl HistoryStore {
             .set_value(Some((session.id.clone(), session.title.clone())));
     }
 
+    /// Saves `session`, then puts it in the list (reading every session back after each
+    /// save would cost more the longer the history).
     fn write(&self, session: Session) {
         let store = *self;
         spawn_local(async move {
             match idb::put(&session.id, &session.to_json()).await {
-                Ok(()) => store.reload(),
+                Ok(()) => {
+                    store.sessions.update(|list| upsert(list, session));
+                    store.problem.set(None);
+                }
                 Err(error) => store.problem.set(Some(error.to_string())),
             }
         });

@@ -3,8 +3,10 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::time::Duration;
 
-use leptos::prelude::request_animation_frame;
+use leptos::prelude::{request_animation_frame, set_timeout};
+use sparkplug_core::markdown::FrameBudget;
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::paint::Timeline;
 use sparkplug_core::run::{LiveRun, Outcome, SideChannels};
@@ -76,7 +78,7 @@ pub trait Observer: 'static {
     fn side_channels(&self, _side: &SideChannels, _tool_calls: &[ToolCall]) {}
     /// A code block of the answer opened or closed on the page.
     fn code(&self, _event: &CodeEvent) {}
-    /// Once, on the frame after the run ended and its last text was drawn.
+    /// Once, in a task after the frame that drew the run's last text (so after its paint).
     fn ended(&self, _end: &Ended<'_>) {}
 }
 
@@ -121,6 +123,7 @@ pub fn flush_every_frame(
     schedule(Rc::new(Flusher {
         run,
         sink: RefCell::new(sink),
+        budget: RefCell::default(),
         observer,
         cancelled,
     }));
@@ -129,23 +132,49 @@ pub fn flush_every_frame(
 struct Flusher<S, O> {
     run: Rc<RefCell<LiveRun>>,
     sink: RefCell<S>,
+    budget: RefCell<FrameBudget>,
     observer: O,
     cancelled: Rc<Cell<bool>>,
 }
 
+/// What a frame's work leaves to do.
+enum Next {
+    Frame,
+    /// The last text is drawn: the end is told after this frame is painted.
+    End(Outcome, f64),
+    Stop,
+}
+
 fn schedule<S: AnswerSink, O: Observer>(flusher: Rc<Flusher<S, O>>) {
-    request_animation_frame(move || {
-        if flusher.tick() {
-            schedule(flusher);
-        }
+    request_animation_frame(move || match flusher.tick() {
+        Next::Frame => schedule(flusher),
+        // A task posted from a frame runs after its paint, so what the end sets off (saving
+        // the chat, running the code, the page's controls) never holds up the last text.
+        Next::End(outcome, at_ms) => set_timeout(move || flusher.end(&outcome, at_ms), Duration::ZERO),
+        Next::Stop => {}
     });
 }
 
 impl<S: AnswerSink, O: Observer> Flusher<S, O> {
-    /// One frame's work; false once the run is over and fully shown, or cancelled.
-    fn tick(&self) -> bool {
+    /// Tells the observer that the run ended, its figures taken when its last text was drawn.
+    fn end(&self, outcome: &Outcome, at_ms: f64) {
         if self.cancelled.get() {
-            return false;
+            return;
+        }
+        let run = self.run.borrow();
+        self.observer.ended(&Ended {
+            outcome,
+            snapshot: &run.snapshot(at_ms),
+            answer: run.answer_text(),
+            answer_chars: run.answer_chars(),
+            timeline: &run.timeline(),
+        });
+    }
+
+    /// One frame's work.
+    fn tick(&self) -> Next {
+        if self.cancelled.get() {
+            return Next::Stop;
         }
         let now = crate::live::now_ms();
         let (text, outcome) = {
@@ -163,16 +192,17 @@ impl<S: AnswerSink, O: Observer> Flusher<S, O> {
                 sink.end_of_text();
             }
             // A DOM failure ends drawing, not the run: the meter and outcome still show.
+            let budget = self.budget.borrow_mut().for_frame(now, outcome.is_some());
             let shown = sink
-                .work(now + crate::render::FRAME_BUDGET_MS)
+                .work(now + budget)
                 .unwrap_or_else(|error| {
                     web_sys::console::error_1(&error.to_string().into());
                     true
                 });
             // What this frame put in the DOM is painted when the frame ends.
-            self.run
-                .borrow_mut()
-                .painted(crate::live::now_ms(), sink.shown_bytes());
+            let drawn = crate::live::now_ms();
+            self.budget.borrow_mut().drawn(drawn);
+            self.run.borrow_mut().painted(drawn, sink.shown_bytes());
             (shown, sink.take_code_events())
         };
         for event in &code_events {
@@ -182,18 +212,8 @@ impl<S: AnswerSink, O: Observer> Flusher<S, O> {
         self.observer.frame(&snapshot);
         match outcome {
             // The run is over once its last text is drawn, which may take a few frames.
-            Some(outcome) if shown => {
-                let run = self.run.borrow();
-                self.observer.ended(&Ended {
-                    outcome: &outcome,
-                    snapshot: &run.snapshot(crate::live::now_ms()),
-                    answer: run.answer_text(),
-                    answer_chars: run.answer_chars(),
-                    timeline: &run.timeline(),
-                });
-                false
-            }
-            _ => true,
+            Some(outcome) if shown => Next::End(outcome, crate::live::now_ms()),
+            _ => Next::Frame,
         }
     }
 }

@@ -8,10 +8,6 @@ pub mod renderer;
 pub mod scroll;
 pub mod transcript;
 
-/// Rendering work allowed per frame: half of a 60 Hz frame, leaving the rest for style,
-/// layout and paint, so even a whole answer arriving at once never makes a long task.
-pub const FRAME_BUDGET_MS: f64 = 8.0;
-
 /// A DOM call failed (only when the page is being torn down or the browser is out of memory).
 #[derive(Debug, thiserror::Error)]
 #[error("DOM call failed: {0}")]

@@ -5,7 +5,7 @@
 //! plain text, which the stream's output replaces as it catches up.
 
 use sparkplug_core::markdown::{
-    Code, EarlyEdit, EarlyText, MarkdownStream, Renderer, Slice, Source, TailView, Update,
+    Code, EarlyEdit, EarlyText, FrameBudget, MarkdownStream, Renderer, Slice, Source, TailView, Update,
 };
 use sparkplug_core::sandbox::live::CodeEvent;
 use web_sys::{Document, Element, Node, Text};
@@ -19,9 +19,10 @@ use crate::live::now_ms;
 /// even dense code (a few hundred DOM nodes) takes well under a millisecond or two.
 const SLICE_BYTES: usize = 2048;
 
-/// Until a frame has been measured: the cost of drawing a byte (ms), a cautious guess (dense
-/// highlighted code; prose and plain code cost less).
-const FIRST_MS_PER_BYTE: f64 = 0.5 / 1024.0;
+/// Until a frame has been measured: the cost of drawing a byte (ms), a cautious guess. The
+/// first frame runs cold code: a whole answer arriving at once took about 2 ms a KB there,
+/// four times the later frames' cost (and four times that again on a 4x slower CPU).
+const FIRST_MS_PER_BYTE: f64 = 2.0 / 1024.0;
 
 /// Frames with less text than this say more about fixed costs than about cost per byte.
 const MEASURED_BYTES: usize = 1024;
@@ -240,7 +241,14 @@ impl<F: Frames> AnswerRenderer<F> {
 
     /// Draws the whole queued text over the next frames, each within the frame budget, then
     /// calls `done`; stops early (without `done`) if the answer is taken away or replaced.
-    pub fn draw_over_frames(mut self, done: impl FnOnce() + 'static)
+    pub fn draw_over_frames(self, done: impl FnOnce() + 'static)
+    where
+        F: 'static,
+    {
+        self.draw_frames(FrameBudget::default(), done);
+    }
+
+    fn draw_frames(mut self, mut budget: FrameBudget, done: impl FnOnce() + 'static)
     where
         F: 'static,
     {
@@ -248,9 +256,12 @@ impl<F: Frames> AnswerRenderer<F> {
             if !self.container.contains(Some(&self.tail)) {
                 return;
             }
-            match self.work(now_ms() + super::FRAME_BUDGET_MS) {
+            let now = now_ms();
+            let drawn = self.work(now + budget.for_frame(now, true));
+            budget.drawn(now_ms());
+            match drawn {
                 Ok(true) => done(),
-                Ok(false) => self.draw_over_frames(done),
+                Ok(false) => self.draw_frames(budget, done),
                 Err(error) => web_sys::console::error_1(&error.to_string().into()),
             }
         });

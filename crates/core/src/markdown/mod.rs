@@ -1,6 +1,7 @@
 //! Streamed markdown: an incremental block splitter, a safe renderer to typed DOM operations,
 //! escaped HTML for code lines, and the stream that joins them to the code highlighter.
 
+pub mod budget;
 pub mod early;
 pub mod highlight;
 pub mod html;
@@ -12,6 +13,7 @@ pub mod stream;
 pub mod tree;
 pub mod wire;
 
+pub use budget::FrameBudget;
 pub use early::{EarlyEdit, EarlyText};
 pub use split::{Block, BlockKind, BlockSplitter, Split, Tail};
 pub use stream::{

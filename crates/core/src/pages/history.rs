@@ -84,6 +84,16 @@ pub fn newest_first(sessions: &mut [Session]) {
     sessions.sort_by(|a, b| b.saved_ms.total_cmp(&a.saved_ms));
 }
 
+/// The list after `session` was saved: it replaces the one with its id, or joins the list,
+/// newest first (what reading every session back would give, without reading them).
+pub fn upsert(sessions: &mut Vec<Session>, session: Session) {
+    match sessions.iter_mut().find(|s| s.id == session.id) {
+        Some(old) => *old = session,
+        None => sessions.push(session),
+    }
+    newest_first(sessions);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +174,20 @@ mod tests {
         let title = title_from(&long);
         assert_eq!(title.chars().count(), TITLE_CHARS + 1);
         assert!(title.ends_with('…'));
+    }
+
+    #[test]
+    fn a_saved_session_replaces_its_older_version_and_goes_first() {
+        let mut all = vec![session("b", 3.0), session("a", 1.0)];
+        let mut renamed = session("a", 4.0);
+        renamed.title = "renamed".into();
+        upsert(&mut all, renamed);
+        upsert(&mut all, session("c", 2.0));
+        let list: Vec<(&str, &str)> = all
+            .iter()
+            .map(|s| (s.id.as_str(), s.title.as_str()))
+            .collect();
+        assert_eq!(list, [("a", "renamed"), ("b", "t"), ("c", "t")]);
     }
 
     #[test]
