@@ -150,7 +150,9 @@ fn schedule<S: AnswerSink, O: Observer>(flusher: Rc<Flusher<S, O>>) {
         Next::Frame => schedule(flusher),
         // A task posted from a frame runs after its paint, so what the end sets off (saving
         // the chat, running the code, the page's controls) never holds up the last text.
-        Next::End(outcome, at_ms) => set_timeout(move || flusher.end(&outcome, at_ms), Duration::ZERO),
+        Next::End(outcome, at_ms) => {
+            set_timeout(move || flusher.end(&outcome, at_ms), Duration::ZERO)
+        }
         Next::Stop => {}
     });
 }
@@ -193,12 +195,10 @@ impl<S: AnswerSink, O: Observer> Flusher<S, O> {
             }
             // A DOM failure ends drawing, not the run: the meter and outcome still show.
             let budget = self.budget.borrow_mut().for_frame(now, outcome.is_some());
-            let shown = sink
-                .work(now + budget)
-                .unwrap_or_else(|error| {
-                    web_sys::console::error_1(&error.to_string().into());
-                    true
-                });
+            let shown = sink.work(now + budget).unwrap_or_else(|error| {
+                web_sys::console::error_1(&error.to_string().into());
+                true
+            });
             // What this frame put in the DOM is painted when the frame ends.
             let drawn = crate::live::now_ms();
             self.budget.borrow_mut().drawn(drawn);

@@ -5,7 +5,8 @@
 //! plain text, which the stream's output replaces as it catches up.
 
 use sparkplug_core::markdown::{
-    Code, EarlyEdit, EarlyText, FrameBudget, MarkdownStream, Renderer, Slice, Source, TailView, Update,
+    Code, EarlyEdit, EarlyText, FrameBudget, MarkdownStream, Renderer, Slice, Source, TailView,
+    Update,
 };
 use sparkplug_core::sandbox::live::CodeEvent;
 use web_sys::{Document, Element, Node, Text};

@@ -90,6 +90,9 @@ mod tests {
     use proptest::prelude::*;
     use similar::TextDiff;
 
+    /// Each hunk's lines: change, text, and 0-based line in the old and in the new file.
+    type Hunks = Vec<Vec<(ChangeTag, String, Option<usize>, Option<usize>)>>;
+
     proptest! {
         /// The same hunks as `similar`'s own line diff (whose default algorithm is Myers).
         #[test]
@@ -100,7 +103,7 @@ mod tests {
         ) {
             let (old, new) = (old.concat(), new.concat());
             let reference = TextDiff::from_lines(&old, &new);
-            let expected: Vec<Vec<(ChangeTag, String, Option<usize>, Option<usize>)>> = reference
+            let expected: Hunks = reference
                 .grouped_ops(context)
                 .iter()
                 .map(|group| {
@@ -114,7 +117,7 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let ours: Vec<Vec<(ChangeTag, String, Option<usize>, Option<usize>)>> =
+            let ours: Hunks =
                 diff_lines(&old, &new, context)
                     .hunks
                     .into_iter()
