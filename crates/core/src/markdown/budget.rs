@@ -66,7 +66,7 @@ mod tests {
         // The first frame with all the text measures what a byte costs: steady share.
         assert_eq!(budget.for_frame(0.0, true), FRAME_BUDGET_MS);
         budget.drawn(8.0);
-        // The browser took 6 ms to render it, then waited for the next frame.
+        // 8.7 ms of rendering and idle before this frame leaves 31.3, capped.
         assert_eq!(budget.for_frame(16.7, true), CATCH_UP_BUDGET_MS);
         budget.drawn(40.7);
         // 40.7 → 50.0: 9.3 ms of rendering and idle leaves 30.7, capped.
