@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use sparkplug_core::pages::conversation::{fix_it_prompt, Conversation, NextSend, Turn};
 use sparkplug_core::pages::history::Session;
 use sparkplug_core::pages::share::SharedRun;
-use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::run::explain::StatusLine;
 use sparkplug_core::run::paint::Timeline;
 use sparkplug_core::run::receipt::{Receipt, TurnReceipt};
 use sparkplug_core::run::spec::RunSpec;
@@ -176,10 +176,7 @@ impl Chat {
             }
             Err(error) => {
                 self.looper.cancel();
-                self.run.status.set(StatusLine {
-                    tone: Tone::Error,
-                    text: error.to_string(),
-                });
+                self.run.status.set(StatusLine::error(error.to_string()));
             }
         }
     }
@@ -244,10 +241,9 @@ impl Chat {
         let pieces = match shared.timeline.pieces(&shared.answer) {
             Ok(pieces) => pieces,
             Err(error) => {
-                self.run.status.set(StatusLine {
-                    tone: Tone::Error,
-                    text: format!("This result cannot be replayed: {error}."),
-                });
+                self.run.status.set(StatusLine::error(format!(
+                    "This result cannot be replayed: {error}."
+                )));
                 return;
             }
         };
@@ -269,10 +265,7 @@ impl Chat {
             });
         match started {
             Ok(run) => self.current.set_value(Some(run)),
-            Err(text) => self.run.status.set(StatusLine {
-                tone: Tone::Error,
-                text,
-            }),
+            Err(text) => self.run.status.set(StatusLine::error(text)),
         }
     }
 

@@ -13,7 +13,7 @@ use sparkplug_core::pages::compare::race::{Lane, Summary};
 use sparkplug_core::pages::compare::record::Comparison;
 use sparkplug_core::pages::download::File;
 use sparkplug_core::pages::share::SharedRun;
-use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::run::explain::StatusLine;
 use sparkplug_core::run::paint::Timeline;
 use sparkplug_core::run::spec::Connection;
 
@@ -225,10 +225,7 @@ impl Compare {
                 lane.place.set(standings.get(i).copied().flatten());
                 lane.time_to_green_ms.set(compared.receipt.time_to_green_ms);
                 lane.progress.set(match &compared.outcome {
-                    Lane::Failed { reason } => StatusLine {
-                        tone: Tone::Error,
-                        text: format!("Failed: {reason}"),
-                    },
+                    Lane::Failed { reason } => StatusLine::error(format!("Failed: {reason}")),
                     _ => StatusLine::neutral("Shown as measured, not run here."),
                 });
                 if let Some(div) = lane.answer.get_untracked() {

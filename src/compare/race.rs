@@ -11,7 +11,7 @@ use sparkplug_core::iterate::LoopEnd;
 use sparkplug_core::pages::compare::race::{Code, Race};
 use sparkplug_core::pages::compare::record::{ComparedLane, Comparison};
 use sparkplug_core::provider::request::ChatMessage;
-use sparkplug_core::run::explain::{explain_outcome, StatusLine, Tone};
+use sparkplug_core::run::explain::{explain_outcome, StatusLine};
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::receipt::Receipt;
 use sparkplug_core::run::spec::RunSpec;
@@ -200,10 +200,7 @@ fn start_session(view: &LaneView, runner: String) -> Option<Session> {
     match Session::start_on(host.into(), runner, out) {
         Ok(session) => Some(session),
         Err(error) => {
-            view.run_status.set(StatusLine {
-                tone: Tone::Error,
-                text: error.to_string(),
-            });
+            view.run_status.set(StatusLine::error(error.to_string()));
             None
         }
     }
@@ -309,10 +306,9 @@ impl Observer for AttemptObserver {
             .as_ref()
             .map(|session| session.ask(request, DEFAULT_LIMIT_MS));
         if let Some(Err(error)) = sent {
-            run.view.run_status.set(StatusLine {
-                tone: Tone::Error,
-                text: error.to_string(),
-            });
+            run.view
+                .run_status
+                .set(StatusLine::error(error.to_string()));
         }
     }
 
@@ -405,10 +401,7 @@ fn follow(lane: &Rc<RefCell<LaneRun>>, step: Step) {
                 Some(Ok(())) => {}
                 Some(Err(error)) => {
                     let text = error.to_string();
-                    lane.borrow().view.run_status.set(StatusLine {
-                        tone: Tone::Error,
-                        text,
-                    });
+                    lane.borrow().view.run_status.set(StatusLine::error(text));
                     loop_ended(lane, LoopEnd::NotRun);
                 }
                 None => loop_ended(lane, LoopEnd::NotRun),
@@ -468,10 +461,9 @@ fn lane_failed(lane: &Rc<RefCell<LaneRun>>, reason: String) {
     let (index, record, shared) = {
         let mut run = lane.borrow_mut();
         run.drive.stop();
-        run.view.progress.set(StatusLine {
-            tone: Tone::Error,
-            text: format!("Failed: {reason}"),
-        });
+        run.view
+            .progress
+            .set(StatusLine::error(format!("Failed: {reason}")));
         let receipt = Receipt::from_snapshot(&run.first.unwrap_or_default());
         let record = record_of(&run.who, receipt, run.partial.clone());
         (run.index, record, run.shared.clone())

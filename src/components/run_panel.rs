@@ -5,7 +5,7 @@
 use leptos::html::{Div, Ol};
 use leptos::prelude::*;
 use sparkplug_core::iterate::checks::{Author, CheckResult};
-use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::run::explain::StatusLine;
 use sparkplug_core::sandbox::live::{Reported, ResultRequest};
 use sparkplug_core::sandbox::runnable::Runnable;
 use sparkplug_core::sandbox::watchdog::{limit_ms_from_seconds, DEFAULT_LIMIT_MS};
@@ -96,10 +96,7 @@ pub fn RunPanel(
             };
             match Session::start(host.into(), out) {
                 Ok(started) => *session = Some(started),
-                Err(error) => set_status.set(StatusLine {
-                    tone: Tone::Error,
-                    text: error.to_string(),
-                }),
+                Err(error) => set_status.set(StatusLine::error(error.to_string())),
             }
         });
     };
@@ -125,10 +122,7 @@ pub fn RunPanel(
         session.with_value(|session| {
             let sent = session.as_ref().map(|s| s.ask(request, limit));
             if let Some(Err(error)) = sent {
-                set_status.set(StatusLine {
-                    tone: Tone::Error,
-                    text: error.to_string(),
-                });
+                set_status.set(StatusLine::error(error.to_string()));
             }
         });
     };

@@ -487,10 +487,7 @@ impl State {
         self.out.live.set(false);
         self.out.progress.set(None);
         self.system(reason.clone());
-        self.out.status.set(StatusLine {
-            tone: Tone::Error,
-            text: reason,
-        });
+        self.out.status.set(StatusLine::error(reason));
     }
 
     fn system(&self, text: String) {

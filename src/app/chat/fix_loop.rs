@@ -7,7 +7,7 @@ use sparkplug_core::iterate::checks::{parse_checks, Author, CheckResult};
 use sparkplug_core::iterate::drive::{Drive, Step};
 use sparkplug_core::iterate::{Attempt, LoopEnd, DEFAULT_MAX_ATTEMPTS};
 use sparkplug_core::provider::request::ChatMessage;
-use sparkplug_core::run::explain::{StatusLine, Tone};
+use sparkplug_core::run::explain::StatusLine;
 use sparkplug_core::run::meter::MeterSnapshot;
 use sparkplug_core::run::spec::{Connection, RunSpec};
 use sparkplug_core::run::Outcome;
@@ -245,10 +245,7 @@ impl Chat {
         match Run::start(&spec, renderer, observer) {
             Ok(run) => self.current.set_value(Some(run)),
             Err(error) => {
-                self.run.status.set(StatusLine {
-                    tone: Tone::Error,
-                    text: error.to_string(),
-                });
+                self.run.status.set(StatusLine::error(error.to_string()));
                 self.end_loop(LoopEnd::Stopped);
             }
         }

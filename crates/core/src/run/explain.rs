@@ -29,6 +29,14 @@ impl StatusLine {
             text: text.into(),
         }
     }
+
+    /// Something failed: what, and what to do.
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            tone: Tone::Error,
+            text: text.into(),
+        }
+    }
 }
 
 /// The status line for a run that has ended, in words with its figures ("Done: 2,693
