@@ -2,11 +2,11 @@
 //! `LiveRun`, which the frame flush draws and reports until it ends.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 use leptos::prelude::request_animation_frame;
 use sparkplug_core::provider::ApiFormat;
+use sparkplug_core::run::replay::Replay;
 use sparkplug_core::run::spec::RunSpec;
 use sparkplug_core::run::{LiveRun, TransportError};
 use web_sys::{AbortController, AbortSignal};
@@ -68,9 +68,7 @@ impl Run {
         // so a piece due by this frame is drawn in it.
         feed_replay(
             live.clone(),
-            pieces.into(),
-            start,
-            output_tokens,
+            Replay::new(start, pieces, output_tokens),
             controller.signal(),
         );
         flush_every_frame(live, sink, observer, cancelled.clone());
@@ -94,15 +92,8 @@ impl Run {
     }
 }
 
-/// Gives `run` every piece due by this frame, stamped with its recorded time, until none is
-/// left or the replay is stopped.
-fn feed_replay(
-    run: Rc<RefCell<LiveRun>>,
-    mut pieces: VecDeque<(f64, String)>,
-    start: f64,
-    output_tokens: Option<u64>,
-    signal: AbortSignal,
-) {
+/// Plays `replay` into `run` every frame until it has finished or is stopped.
+fn feed_replay(run: Rc<RefCell<LiveRun>>, mut replay: Replay, signal: AbortSignal) {
     request_animation_frame(move || {
         let now = now_ms();
         {
@@ -111,20 +102,10 @@ fn feed_replay(
                 live.finish(now, Err(TransportError::Aborted));
                 return;
             }
-            let mut last = None;
-            while let Some((at, text)) = pieces.pop_front() {
-                if start + at > now {
-                    pieces.push_front((at, text));
-                    break;
-                }
-                live.replay_text(start + at, &text);
-                last = Some(start + at);
-            }
-            if pieces.is_empty() {
-                live.replay_finished(last.unwrap_or(now), output_tokens);
+            if replay.play_until(&mut live, now) {
                 return;
             }
         }
-        feed_replay(run, pieces, start, output_tokens, signal);
+        feed_replay(run, replay, signal);
     });
 }

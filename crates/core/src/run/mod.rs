@@ -7,6 +7,7 @@ pub mod meter;
 pub mod paint;
 pub mod reach;
 pub mod receipt;
+pub mod replay;
 pub mod spec;
 
 use crate::provider::ApiFormat;
